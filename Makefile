@@ -1,0 +1,73 @@
+# Every routine command of the project. `make run` to chat, `make test` to test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.10: `python3.10` (a .python-version file makes pyenv resolve it here), else pyenv's 3.10.13.
+PYTHON310 ?= $(shell command -v python3.10 >/dev/null 2>&1 && python3.10 -c 'import sys; print(sys.executable)' 2>/dev/null || PYENV_VERSION=3.10.13 pyenv which python 2>/dev/null)
+VENV := .venv
+BIN := $(VENV)/bin
+MODEL := models/assistant.tar.gz
+TRAINING_FILES := config.yml $(shell find domain data -name '*.yml' 2>/dev/null)
+
+# Quiet TensorFlow; reproducible training (seeds are in config.yml).
+export TF_CPP_MIN_LOG_LEVEL := 3
+export TF_DETERMINISTIC_OPS := 1
+export PYTHONHASHSEED := 0
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help install train run test validate test-stories test-nlu test-python browser-deps bench bench-search purge clean
+
+help:
+	@echo "make run    chat with the assistant in a browser"
+	@echo "make test   run every test"
+	@echo "other targets: install train validate test-stories test-nlu test-python bench bench-search purge clean"
+
+$(VENV)/.installed: requirements.lock
+	@if [ -z "$(PYTHON310)" ]; then \
+	  echo "Python 3.10 is required and was not found."; \
+	  echo "Install it (e.g. 'pyenv install 3.10.13') or run: make PYTHON310=/path/to/python3.10"; \
+	  exit 1; fi
+	$(PYTHON310) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+$(MODEL): $(VENV)/.installed $(TRAINING_FILES)
+	$(BIN)/rasa train --domain domain --data data --config config.yml --fixed-model-name assistant --out models
+
+train: $(MODEL)
+
+run: install train
+	@echo "Starting the assistant: chat at http://localhost:8080 (REST: http://localhost:5005/webhooks/rest/webhook)"
+	$(BIN)/python -m bot run
+
+validate: install
+	$(BIN)/rasa data validate --domain domain --data data --fail-on-warnings
+
+test-stories: train
+	$(BIN)/rasa test core --stories tests --model $(MODEL) --fail-on-prediction-errors --out results/stories
+
+test-nlu: train
+	$(BIN)/python -m bot evaluate
+
+test-python: train browser-deps
+	$(BIN)/python -m pytest tests
+
+# Debian's Chromium for the browser tests (nothing downloads a browser).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: validate test-stories test-nlu test-python
+
+bench: train
+	$(BIN)/python -m bot bench
+
+bench-search: install
+	$(BIN)/python -m bot bench-search
+
+purge: install
+	$(BIN)/python -m bot purge
+
+clean:
+	rm -rf models results var .pytest_cache

@@ -1,0 +1,247 @@
+"""Rasa actions over the campus catalogue: search, "voir plus", details.
+
+They read slots, call the pure search code (catalogue, places, search) and format replies.
+The website widget (socket.io channel) gets campus cards; other channels get plain text.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.catalogue import Campus, load_catalogue
+from actions.forms import ANY_SECTOR, ANYWHERE
+from actions.places import place_from_dict
+from actions.search import Match, SearchQuery, search
+from actions.sectors import sector_label
+from actions.settings import load_settings
+
+PAGE_SIZE = 3
+CARD_CHANNELS = {"socketio"}
+FEATURE_FILTERS = {"excellence": "excellence", "mobility": "mobility"}
+
+
+def catalogue():
+    return load_catalogue(load_settings().catalogue_source)
+
+
+def build_query(tracker: Tracker) -> SearchQuery:
+    sector = tracker.get_slot("sector")
+    area = tracker.get_slot("area")
+    place_dict = tracker.get_slot("place")
+    place = place_from_dict(place_dict) if place_dict and area != ANYWHERE else None
+    feature = tracker.get_slot("feature")
+    return SearchQuery(
+        sector=None if sector in (None, ANY_SECTOR) else sector,
+        region=place.region if place is not None and place.kind == "region" else None,
+        place=place,
+        excellence=True if feature == "excellence" else None,
+        mobility=True if feature == "mobility" else None,
+        training_mode=tracker.get_slot("training_mode"),
+        level=tracker.get_slot("level"),
+    )
+
+
+def describe_query(query: SearchQuery) -> str:
+    parts = []
+    if query.sector:
+        parts.append(f"dans le secteur « {sector_label(query.sector)} »")
+    if query.place is not None:
+        parts.append(("en " if query.place.kind == "region" else "près de ") + query.place.label)
+    if query.excellence:
+        parts.append("labellisés excellence")
+    if query.mobility:
+        parts.append("avec de la mobilité internationale")
+    return " ".join(parts) if parts else "partout en France"
+
+
+def campus_lines(match: Match) -> List[str]:
+    campus = match.campus
+    title = campus.name + (" (campus d'excellence)" if campus.excellence else "")
+    lines = [title, f"{sector_label(campus.sector)} · {campus.town}, {campus.region}"]
+    if match.reasons:
+        lines.append("Pourquoi : " + " ; ".join(match.reasons))
+    lines.append(f"Site : {campus.website or campus.source_url}")
+    return lines
+
+
+def campus_card(match: Match) -> Dict[str, Any]:
+    campus = match.campus
+    return {
+        "type": "campus_card",
+        "id": campus.id,
+        "name": campus.name,
+        "sector": sector_label(campus.sector),
+        "town": campus.town,
+        "region": campus.region,
+        "excellence": campus.excellence,
+        "distance_km": match.distance_km,
+        "reasons": list(match.reasons),
+        "website": campus.website,
+        "source_url": campus.source_url,
+        "text": "\n".join(campus_lines(match)),
+        "buttons": [details_button(campus)],
+    }
+
+
+def details_button(campus: Campus) -> Dict[str, str]:
+    return {"title": f"Détails : {campus.name}", "payload": f'/campus_details{{"campus":"{campus.id}"}}'}
+
+
+def show_matches(dispatcher: CollectingDispatcher, tracker: Tracker, matches: List[Match]) -> None:
+    as_cards = tracker.get_latest_input_channel() in CARD_CHANNELS
+    for match in matches:
+        if as_cards:
+            dispatcher.utter_message(json_message=campus_card(match))
+        else:
+            dispatcher.utter_message(text="\n".join(campus_lines(match)),
+                                     buttons=[details_button(match.campus)])
+
+
+def next_step_buttons(has_more: bool) -> List[Dict[str, str]]:
+    buttons = [{"title": "Voir plus", "payload": "/show_more"}] if has_more else []
+    return buttons + [
+        {"title": "Changer de région", "payload": "/search_campus"},
+        {"title": "Parler à un conseiller", "payload": "/request_counsellor"},
+    ]
+
+
+def show_page(dispatcher, tracker, ids: List[str], start: int) -> List[Dict[Text, Any]]:
+    """Shows campuses ids[start:start+PAGE_SIZE] and stores how far the user has got."""
+    cat = catalogue()
+    query = build_query(tracker)
+    result = search(cat, query)
+    by_id = {m.campus.id: m for m in list(result.matches) + list(result.alternatives)}
+    page = [by_id[i] for i in ids[start:start + PAGE_SIZE] if i in by_id]
+    show_matches(dispatcher, tracker, page)
+    shown = start + len(page)
+    remaining = len(ids) - shown
+    text = f"Encore {remaining} campus : dites « voir plus »." if remaining else "C'est tout pour cette recherche."
+    dispatcher.utter_message(text=text, buttons=next_step_buttons(remaining > 0))
+    return [SlotSet("search_shown", float(shown))]
+
+
+class ActionSearchCampus(Action):
+    def name(self) -> Text:
+        return "action_search_campus"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        query = build_query(tracker)
+        result = search(catalogue(), query)
+        criteria = describe_query(query)
+        if result.matches:
+            found = result.matches
+            count = len(found)
+            dispatcher.utter_message(
+                text=f"J'ai trouvé {count} campus {criteria}." if count > 1
+                else f"J'ai trouvé 1 campus {criteria}."
+            )
+        else:
+            found = result.alternatives
+            dispatcher.utter_message(
+                text=f"Aucun campus {criteria}."
+                + (" Voici les plus proches de votre demande :" if found else "")
+            )
+            if not found:
+                dispatcher.utter_message(text="Essayez un autre secteur ou une autre région.",
+                                         buttons=next_step_buttons(False))
+                return [SlotSet("search_results", []), SlotSet("search_shown", 0.0)]
+        if result.note:
+            dispatcher.utter_message(text=result.note)
+        ids = [m.campus.id for m in found]
+        return [SlotSet("search_results", ids)] + show_page(dispatcher, tracker, ids, 0)
+
+
+class ActionShowMoreCampuses(Action):
+    def name(self) -> Text:
+        return "action_show_more_campuses"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        ids = tracker.get_slot("search_results") or []
+        shown = int(tracker.get_slot("search_shown") or 0)
+        if shown >= len(ids):
+            dispatcher.utter_message(
+                text="Il n'y a pas d'autre résultat. Voulez-vous lancer une nouvelle recherche ?",
+                buttons=[{"title": "Nouvelle recherche", "payload": "/search_campus"}],
+            )
+            return []
+        return show_page(dispatcher, tracker, ids, shown)
+
+
+def details_text(campus: Campus) -> str:
+    lines = [
+        campus.name + (" — campus d'excellence" if campus.excellence else ""),
+        f"Secteur : {sector_label(campus.sector)}",
+        f"Région : {campus.region} (académie de {', '.join(campus.academie)})",
+        "Établissement support : "
+        + (f"{campus.lead_establishment}, {campus.town}" if campus.lead_establishment else campus.town),
+    ]
+    if campus.training_modes:
+        lines.append("Formations : " + ", ".join(TRAINING_MODE_LABELS.get(m, m) for m in campus.training_modes))
+    if campus.levels:
+        lines.append("Niveaux : " + ", ".join(LEVEL_LABELS.get(lv, lv) for lv in campus.levels))
+    if campus.mobility:
+        lines.append(f"Mobilité : {campus.mobility}")
+    if campus.former_names:
+        lines.append("Ancien nom : " + ", ".join(campus.former_names))
+    if campus.website:
+        lines.append(f"Site : {campus.website}")
+    lines.append(f"Source : {campus.source_url}")
+    return "\n".join(lines)
+
+
+TRAINING_MODE_LABELS = {
+    "initial_training": "voie scolaire",
+    "apprenticeship": "apprentissage",
+    "continuing_education": "formation continue",
+    "vae": "VAE",
+}
+LEVEL_LABELS = {
+    "cap": "CAP", "bac_pro": "bac pro", "bts": "BTS", "but": "BUT", "licence": "licence",
+    "licence_pro": "licence pro", "master": "master", "ingenieur": "diplôme d'ingénieur",
+    "doctorat": "doctorat",
+}
+
+
+def find_campus(name_or_id: Optional[str]) -> List[Campus]:
+    """The campus a user named: an exact id (buttons) or the closest names."""
+    if not name_or_id:
+        return []
+    cat = catalogue()
+    exact = cat.by_id(name_or_id)
+    if exact is not None:
+        return [exact]
+    return [campus for campus, _score in cat.find_by_name(name_or_id, limit=3)]
+
+
+class ActionCampusDetails(Action):
+    def name(self) -> Text:
+        return "action_campus_details"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        asked = next(iter(tracker.get_latest_entity_values("campus")), None) or tracker.get_slot("campus")
+        found = find_campus(asked)
+        if not found:
+            dispatcher.utter_message(
+                text="Je ne connais pas ce campus. Je peux chercher les campus par secteur ou par région.",
+                buttons=[{"title": "Chercher un campus", "payload": "/search_campus"}],
+            )
+            return [SlotSet("campus", None)]
+        if len(found) > 1 and found[0].name.lower() != str(asked).lower():
+            dispatcher.utter_message(
+                text="De quel campus parlez-vous ?",
+                buttons=[details_button(campus) for campus in found],
+            )
+            return [SlotSet("campus", None)]
+        campus = found[0]
+        dispatcher.utter_message(
+            text=details_text(campus),
+            buttons=[{"title": "Autres campus du secteur", "payload": f'/search_campus{{"sector":"{campus.sector}"}}'}],
+        )
+        return [SlotSet("campus", campus.id)]

@@ -1,0 +1,142 @@
+"""The campus search form: asks only for what is missing (sector, then where).
+
+"Peu importe" is accepted for both. The place typed by the user is resolved here
+(town, département, postcode, region...) so that the search action gets a clean place.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.places import Resolution, place_to_dict, resolve_place
+from actions.sectors import load_sectors
+from actions.settings import load_settings
+
+ANY_SECTOR = "any"
+ANYWHERE = "anywhere"
+
+
+def _first(value: Any) -> Optional[str]:
+    """Entities can fill a slot with a list when a user names two values."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _latest_entity(tracker: Tracker, entity: str) -> Optional[str]:
+    return _first(list(tracker.get_latest_entity_values(entity)))
+
+
+def place_buttons(candidates) -> List[Dict[str, str]]:
+    return [
+        {"title": place.label, "payload": f'/inform{{"location":"{place.insee_code or place.label}"}}'}
+        for place in candidates
+    ]
+
+
+def explain_unresolved(resolution: Resolution) -> Dict[str, Any]:
+    """The message shown when a place is ambiguous or unknown."""
+    if resolution.status == "ambiguous":
+        return {
+            "text": f"Plusieurs communes s'appellent « {resolution.query} ». Laquelle ?",
+            "buttons": place_buttons(resolution.candidates),
+        }
+    text = (
+        f"Je ne trouve pas le lieu « {resolution.query} ». "
+        "Essayez une ville, un numéro de département (par ex. 35) ou une région."
+    )
+    buttons = [
+        {"title": name, "payload": f'/inform{{"location":"{name}"}}'}
+        for name in resolution.suggestions
+    ]
+    return {"text": text, "buttons": buttons}
+
+
+class ValidateCampusSearchForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_campus_search_form"
+
+    def validate_sector(
+        self, slot_value: Any, dispatcher: CollectingDispatcher,
+        tracker: Tracker, domain: DomainDict,
+    ) -> Dict[Text, Any]:
+        sector = _first(slot_value)
+        if sector == ANY_SECTOR or sector in load_sectors():
+            return {"sector": sector}
+        dispatcher.utter_message(
+            text="Je n'ai pas reconnu ce secteur. Choisissez-en un dans la liste, ou dites « peu importe »."
+        )
+        return {"sector": None}
+
+    def validate_area(
+        self, slot_value: Any, dispatcher: CollectingDispatcher,
+        tracker: Tracker, domain: DomainDict,
+    ) -> Dict[Text, Any]:
+        area = _first(slot_value)
+        if area is None:
+            return {"area": None}
+        if area == ANYWHERE:
+            return {"area": ANYWHERE, "place": None, "region": None, "location": None}
+        current = tracker.get_slot("place") or {}
+        if area in (current.get("query"), current.get("label")):
+            return {"area": area}  # already resolved (form re-activated for a refinement)
+        resolution = resolve_place(area)
+        if resolution.status != "found":
+            dispatcher.utter_message(**explain_unresolved(resolution))
+            return {"area": None, "place": None}
+        place = place_to_dict(resolution.place)
+        place["query"] = area
+        # A new place replaces the previous one of the other kind ("à Brest" after "en Occitanie").
+        is_region = resolution.place.kind == "region"
+        return {
+            "area": area,
+            "place": place,
+            "region": resolution.place.name if is_region else None,
+            "location": None if is_region else area,
+        }
+
+
+class ActionAskSector(Action):
+    """Asks for the sector with the 12 sectors as buttons."""
+
+    def name(self) -> Text:
+        return "action_ask_sector"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        buttons = [
+            {"title": sector.label, "payload": f'/inform{{"sector":"{key}"}}'}
+            for key, sector in load_sectors().items()
+        ]
+        buttons.append({"title": "Peu importe", "payload": "/no_preference"})
+        dispatcher.utter_message(
+            text="Quel secteur vous intéresse ? Vous pouvez aussi l'écrire (ex. « informatique », « cuisine »).",
+            buttons=buttons,
+        )
+        return []
+
+
+class ActionAskArea(Action):
+    """Asks where to search, suggesting the school's region first."""
+
+    def name(self) -> Text:
+        return "action_ask_area"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        buttons = []
+        default_region = load_settings().default_region
+        if default_region:
+            buttons.append({"title": default_region, "payload": f'/inform{{"region":"{default_region}"}}'})
+        buttons.append({"title": "Partout en France", "payload": "/no_preference"})
+        dispatcher.utter_message(
+            text="Où cherchez-vous ? Une ville, un département (ex. 35) ou une région.",
+            buttons=buttons,
+        )
+        return []

@@ -1,0 +1,80 @@
+"""The school's settings (school.yml): name, default region, counsellor contact.
+
+Read once per process. SCHOOL_SETTINGS may point to another file (tests, other schools).
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import yaml
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SETTINGS_PATH = PROJECT_ROOT / "school.yml"
+
+ONISEP_SERVICE = {
+    "name": "Mon orientation en ligne (Onisep)",
+    "url": "https://www.monorientationenligne.fr",
+}
+
+
+@dataclass(frozen=True)
+class Counsellor:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    hours: str = ""
+    booking_url: str = ""
+
+    @property
+    def is_reachable(self) -> bool:
+        return bool(self.email or self.phone or self.booking_url)
+
+
+@dataclass(frozen=True)
+class SchoolSettings:
+    school_name: str = "votre établissement"
+    default_region: Optional[str] = None
+    counsellor: Counsellor = field(default_factory=Counsellor)
+    national_service: Dict[str, str] = field(default_factory=lambda: dict(ONISEP_SERVICE))
+    catalogue_source: Dict[str, Any] = field(default_factory=dict)
+    allowed_origins: tuple = ()
+    retention_days: int = 30
+
+
+def settings_path() -> Path:
+    return Path(os.environ.get("SCHOOL_SETTINGS", DEFAULT_SETTINGS_PATH))
+
+
+def parse_settings(raw: Dict[str, Any]) -> SchoolSettings:
+    school = raw.get("school") or {}
+    counsellor = raw.get("counsellor") or {}
+    national = raw.get("national_service") or {}
+    return SchoolSettings(
+        school_name=school.get("name") or SchoolSettings.school_name,
+        default_region=school.get("default_region") or None,
+        counsellor=Counsellor(**{k: str(v or "") for k, v in counsellor.items()
+                                 if k in Counsellor.__dataclass_fields__}),
+        national_service={**ONISEP_SERVICE, **{k: v for k, v in national.items() if v}},
+        catalogue_source=raw.get("catalogue_source") or {},
+        allowed_origins=tuple((raw.get("web") or {}).get("allowed_origins") or ()),
+        retention_days=int((raw.get("privacy") or {}).get("retention_days") or 30),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def load_settings() -> SchoolSettings:
+    """Settings from school.yml; a missing or broken file falls back to safe defaults."""
+    path = settings_path()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        logger.warning("School settings unreadable (%s): using defaults.", error)
+        raw = {}
+    return parse_settings(raw)

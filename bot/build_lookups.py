@@ -1,0 +1,210 @@
+"""Build the NLU lookup tables (regions, départements, towns, campuses) from the project's data.
+
+Run from the repository root:  python -m bot.build_lookups
+The output is deterministic (sorted, no timestamps), so a re-run only changes files when the
+data changed. The tables feed the RegexFeaturizer: they help the entity extractor spot places
+and campus names it never saw in the training examples.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from pathlib import Path
+from typing import Iterable, List, Set
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "actions" / "data"
+GEO_DIR = DATA_DIR / "geo"
+LOOKUP_DIR = ROOT / "data" / "nlu" / "lookups"
+SYNONYMS_FILE = ROOT / "data" / "nlu" / "synonyms.yml"
+
+# Towns of at least this many inhabitants: about 1,000 communes, enough to cover where people
+# live while keeping the regular expression small enough for fast featurising.
+MIN_TOWN_POPULATION = 10_000
+# Above this size a town also gets its hyphen-free and "St" spellings ("st etienne"); doing it
+# for every town would push the table past ~1,500 entries.
+MIN_POPULATION_FOR_ALL_SPELLINGS = 20_000
+
+# The INSEE commune names drop the leading article ("Mans" for "Le Mans"). People write the
+# article, so the tables use the usual name. Only towns above MIN_TOWN_POPULATION are listed.
+TOWN_ARTICLES = {
+    "Abymes": "Les Abymes", "Avirons": "Les Avirons", "Baule-Escoublac": "La Baule-Escoublac",
+    "Blanc-Mesnil": "Le Blanc-Mesnil", "Bourget": "Le Bourget", "Bouscat": "Le Bouscat",
+    "Cannet": "Le Cannet", "Celle-Saint-Cloud": "La Celle-Saint-Cloud",
+    "Chambon-Feugerolles": "Le Chambon-Feugerolles", "Chapelle-Saint-Luc": "La Chapelle-Saint-Luc",
+    "Chapelle-Saint-Mesmin": "La Chapelle-Saint-Mesmin", "Chapelle-sur-Erdre": "La Chapelle-sur-Erdre",
+    "Chesnay-Rocquencourt": "Le Chesnay-Rocquencourt", "Ciotat": "La Ciotat",
+    "Clayes-sous-Bois": "Les Clayes-sous-Bois", "Courneuve": "La Courneuve", "Crau": "La Crau",
+    "Creusot": "Le Creusot", "Flèche": "La Flèche", "François": "Le François", "Garde": "La Garde",
+    "Garenne-Colombes": "La Garenne-Colombes", "Gosier": "Le Gosier",
+    "Grand-Quevilly": "Le Grand-Quevilly", "Hague": "La Hague", "Haillan": "Le Haillan",
+    "Havre": "Le Havre", "Haÿ-les-Roses": "L'Haÿ-les-Roses", "Herbiers": "Les Herbiers",
+    "Isle-Adam": "L'Isle-Adam", "Isle-d'Abeau": "L'Isle-d'Abeau",
+    "Isle-sur-la-Sorgue": "L'Isle-sur-la-Sorgue", "Kremlin-Bicêtre": "Le Kremlin-Bicêtre",
+    "Lamentin": "Le Lamentin", "Lilas": "Les Lilas", "Londe-les-Maures": "La Londe-les-Maures",
+    "Luc": "Le Luc", "Madeleine": "La Madeleine", "Mans": "Le Mans", "Mée-sur-Seine": "Le Mée-sur-Seine",
+    "Motte-Servolex": "La Motte-Servolex", "Moule": "Le Moule", "Mureaux": "Les Mureaux",
+    "Pavillons-sous-Bois": "Les Pavillons-sous-Bois", "Pecq": "Le Pecq",
+    "Pennes-Mirabeau": "Les Pennes-Mirabeau", "Perreux-sur-Marne": "Le Perreux-sur-Marne",
+    "Petit-Quevilly": "Le Petit-Quevilly", "Plessis-Robinson": "Le Plessis-Robinson",
+    "Plessis-Trévise": "Le Plessis-Trévise", "Pont-de-Claix": "Le Pont-de-Claix",
+    "Pontet": "Le Pontet", "Ponts-de-Cé": "Les Ponts-de-Cé", "Port": "Le Port",
+    "Possession": "La Possession", "Pradet": "Le Pradet", "Pré-Saint-Gervais": "Le Pré-Saint-Gervais",
+    "Puy-en-Velay": "Le Puy-en-Velay", "Queue-en-Brie": "La Queue-en-Brie", "Raincy": "Le Raincy",
+    "Relecq-Kerhuon": "Le Relecq-Kerhuon", "Riche": "La Riche", "Robert": "Le Robert",
+    "Roche-sur-Foron": "La Roche-sur-Foron", "Roche-sur-Yon": "La Roche-sur-Yon",
+    "Rochelle": "La Rochelle", "Sables-d'Olonne": "Les Sables-d'Olonne",
+    "Seyne-sur-Mer": "La Seyne-sur-Mer", "Taillan-Médoc": "Le Taillan-Médoc", "Tampon": "Le Tampon",
+    "Teste-de-Buch": "La Teste-de-Buch", "Trinité": "La Trinité", "Ulis": "Les Ulis",
+    "Union": "L'Union", "Valette-du-Var": "La Valette-du-Var", "Vésinet": "Le Vésinet",
+    "Étang-Salé": "L'Étang-Salé",
+}
+
+# Short names, abbreviations and pre-2016 regions people still use ("en Alsace", "en PACA").
+REGION_ALIASES = [
+    "PACA", "Provence", "Côte d'Azur", "Sud", "AURA", "ARA", "Rhône-Alpes", "Auvergne",
+    "IDF", "Ile de France", "région parisienne", "BFC", "Bourgogne", "Franche-Comté",
+    "HDF", "Nord-Pas-de-Calais", "Picardie", "Centre", "Alsace", "Lorraine", "Champagne-Ardenne",
+    "Champagne", "Aquitaine", "Limousin", "Poitou-Charentes", "Midi-Pyrénées",
+    "Languedoc-Roussillon", "Languedoc", "Basse-Normandie", "Haute-Normandie", "Pays de Loire",
+    "Réunion", "la Réunion", "Guyane française",
+]
+
+# Campus acronyms that are also common French words ("ici", "mes"): never campus names alone.
+CAMPUS_ALIAS_STOPWORDS = {"ici", "mes"}
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def spelling_variants(name: str) -> List[str]:
+    """The name as written officially, without accents, and with spaces for hyphens."""
+    folded = strip_accents(name).replace("œ", "oe").replace("Œ", "Oe")
+    variants = [name, folded, folded.replace("-", " ")]
+    if folded.startswith(("Saint-", "Sainte-")):
+        variants.append(re.sub(r"^Saint(e?)-", r"St\1 ", folded))
+    return variants
+
+
+def unique_sorted(names: Iterable[str]) -> List[str]:
+    """Sorted, without duplicates that differ only in letter case (the featurizer ignores it)."""
+    by_key = {}
+    for name in names:
+        name = name.strip()
+        if name:
+            by_key.setdefault(name.lower(), name)
+    return sorted(by_key.values(), key=lambda name: (strip_accents(name).lower(), name))
+
+
+def read_csv(path: Path) -> List[dict]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def region_names() -> List[str]:
+    official = {row["region"] for row in read_csv(GEO_DIR / "departements.csv")}
+    names = [variant for region in official for variant in spelling_variants(region)]
+    names += [variant for alias in REGION_ALIASES for variant in spelling_variants(alias)]
+    return unique_sorted(names)
+
+
+def departement_names() -> List[str]:
+    names = [row["name"] for row in read_csv(GEO_DIR / "departements.csv")]
+    return unique_sorted(variant for name in names for variant in spelling_variants(name))
+
+
+def town_names() -> List[str]:
+    names = []
+    for row in read_csv(GEO_DIR / "communes.csv"):
+        population = int(row["population"] or 0)
+        # The source has no population for Mayotte's 17 communes; most are above the threshold.
+        if population < MIN_TOWN_POPULATION and row["region"] != "Mayotte":
+            continue
+        variants = spelling_variants(TOWN_ARTICLES.get(row["name"], row["name"]))
+        names += variants if population >= MIN_POPULATION_FOR_ALL_SPELLINGS else variants[:2]
+    return unique_sorted(names)
+
+
+def campus_catalogue_path() -> Path:
+    """The cleaned catalogue when it exists, else the raw reference list."""
+    cleaned = DATA_DIR / "campuses.csv"
+    return cleaned if cleaned.exists() else DATA_DIR / "campuses_reference.csv"
+
+
+def is_acronym(text: str) -> bool:
+    """'CMQ 3E', 'PatMAT', 'IED': short, with several capitals."""
+    return len(text) <= 12 and sum(char.isupper() for char in text) >= 2
+
+
+def campus_aliases(raw_name: str) -> List[str]:
+    """'Mer (CMQ2M)' -> ['Mer', 'CMQ2M']: the name and a bracketed acronym or campus name."""
+    main = re.sub(r"\s*\(.*?\)", "", raw_name).split(" — ")[0].strip()
+    aliases = [main]
+    for bracketed in re.findall(r"\(([^)]*)\)", raw_name):
+        bracketed = bracketed.strip()
+        if "campus" in bracketed.lower() or is_acronym(bracketed):
+            aliases.append(bracketed)
+    return aliases
+
+
+def everyday_words() -> Set[str]:
+    """Sector words and region names: a campus called 'Informatique' or 'Mer' must not make
+    every mention of informatique look like a campus name."""
+    synonyms = yaml.safe_load(SYNONYMS_FILE.read_text(encoding="utf-8")) if SYNONYMS_FILE.exists() else {}
+    words = {"mer"} | CAMPUS_ALIAS_STOPWORDS
+    for item in (synonyms or {}).get("nlu", []):
+        words.update(line.lstrip("- ").strip() for line in item.get("examples", "").splitlines())
+    words.update(region_names())
+    return {strip_accents(word).lower() for word in words}
+
+
+def campus_names() -> List[str]:
+    rows = read_csv(campus_catalogue_path())
+    generic = everyday_words()
+    names = [
+        alias
+        for row in rows
+        for alias in campus_aliases(row["name"])
+        if strip_accents(alias).lower() not in generic
+    ]
+    return unique_sorted(variant for name in names for variant in spelling_variants(name)[:2])
+
+
+def render_lookup(name: str, values: List[str], origin: str) -> str:
+    lines = [
+        "# Generated by `python -m bot.build_lookups` from " + origin + ". Do not edit by hand.",
+        'version: "3.1"',
+        "nlu:",
+        f"  - lookup: {name}",
+        "    examples: |",
+    ]
+    lines += [f"      - {value}" for value in values]
+    return "\n".join(lines) + "\n"
+
+
+def build() -> dict:
+    """Write every lookup file; return how many names each holds."""
+    catalogue = campus_catalogue_path().relative_to(ROOT)
+    tables = {
+        "regions.yml": ("region", region_names(), "actions/data/geo/departements.csv and aliases"),
+        "departements.yml": ("departement", departement_names(), "actions/data/geo/departements.csv"),
+        "towns.yml": ("town", town_names(), "actions/data/geo/communes.csv"),
+        "campuses.yml": ("campus", campus_names(), str(catalogue)),
+    }
+    LOOKUP_DIR.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for file_name, (lookup, values, origin) in tables.items():
+        (LOOKUP_DIR / file_name).write_text(render_lookup(lookup, values, origin), encoding="utf-8")
+        counts[file_name] = len(values)
+    return counts
+
+
+if __name__ == "__main__":
+    for file_name, count in build().items():
+        print(f"data/nlu/lookups/{file_name}: {count} names")

@@ -1,0 +1,153 @@
+"""Start the action server and Rasa server as child processes and wait until they answer.
+
+Used by the end-to-end tests, the benchmark and `bot ask`. `make run` uses honcho with the
+Procfile instead, which does the same for an interactive session.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Sequence
+
+import requests
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+MODEL_PATH = PROJECT_ROOT / "models" / "assistant.tar.gz"
+START_TIMEOUT_SECONDS = 240
+
+
+class StartupError(RuntimeError):
+    """A server did not come up; the message says which one and where its log is."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def is_up(url: str, timeout: float = 1.0) -> bool:
+    try:
+        return requests.get(url, timeout=timeout).status_code < 500
+    except requests.RequestException:
+        return False
+
+
+@dataclass
+class Service:
+    name: str
+    command: List[str]
+    health_url: str
+    log_path: Path
+    env: Dict[str, str] = field(default_factory=dict)
+    process: Optional[subprocess.Popen] = None
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            self.command, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, **self.env}, start_new_session=True,
+        )
+
+    def wait_until_up(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise StartupError(f"{self.name} exited with code {self.process.returncode}; see {self.log_path}")
+            if is_up(self.health_url):
+                return
+            time.sleep(0.5)
+        raise StartupError(f"{self.name} did not answer within {timeout:.0f} s; see {self.log_path}")
+
+    def stop(self, timeout: float = 20) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def action_server(port: int, log_dir: Path) -> Service:
+    return Service(
+        name=f"action server :{port}",
+        command=[str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        health_url=f"http://127.0.0.1:{port}/health",
+        log_path=log_dir / f"actions-{port}.log",
+    )
+
+
+def write_endpoints(path: Path, action_port: int, tracker_store: Optional[dict] = None,
+                    lock_store: Optional[dict] = None) -> Path:
+    config = {
+        "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+        "tracker_store": tracker_store or {"type": "SQL", "dialect": "sqlite",
+                                           "db": str(path.parent / "conversations.db")},
+    }
+    if lock_store:
+        config["lock_store"] = lock_store
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def rasa_server(port: int, endpoints: Path, log_dir: Path, model: Path = MODEL_PATH,
+                cors: Sequence[str] = ("*",), extra_args: Sequence[str] = ()) -> Service:
+    return Service(
+        name=f"Rasa server :{port}",
+        command=[str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
+                 "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+                 "--endpoints", str(endpoints), "--cors", *cors, *extra_args],
+        health_url=f"http://127.0.0.1:{port}/webhooks/rest/",
+        log_path=log_dir / f"rasa-{port}.log",
+    )
+
+
+@dataclass
+class Assistant:
+    rasa_url: str
+    action_url: str
+    services: List[Service]
+    workdir: Path
+
+    def say(self, sender: str, text: str, timeout: float = 30) -> list:
+        """Sends one message over the REST channel and returns the bot's replies."""
+        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
+                                 json={"sender": sender, "message": text}, timeout=timeout)
+        response.raise_for_status()
+        return response.json()
+
+
+@contextlib.contextmanager
+def running_assistant(workdir: Path, *, rasa_port: Optional[int] = None,
+                      action_port: Optional[int] = None, model: Path = MODEL_PATH,
+                      tracker_store: Optional[dict] = None) -> Iterator[Assistant]:
+    """Starts both servers on free ports (unless given) and stops them on exit."""
+    rasa_port = rasa_port or free_port()
+    action_port = action_port or free_port()
+    log_dir = workdir / "logs"
+    endpoints = write_endpoints(workdir / "endpoints.yml", action_port, tracker_store)
+    actions = action_server(action_port, log_dir)
+    rasa = rasa_server(rasa_port, endpoints, log_dir, model=model)
+    services = [actions, rasa]
+    try:
+        for service in services:
+            service.start()
+        for service in services:
+            service.wait_until_up()
+        yield Assistant(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
+                        services, workdir)
+    finally:
+        for service in reversed(services):
+            service.stop()
