@@ -60,14 +60,64 @@ browser-deps:
 
 test: validate test-stories test-nlu test-python
 
-bench: train
-	$(BIN)/python -m bot bench
-
 bench-search: install
 	$(BIN)/python -m bot bench-search
 
-purge: install
-	$(BIN)/python -m bot purge
-
 clean:
 	rm -rf models results var .pytest_cache
+
+# --- Website widget ------------------------------------------------------------------------------
+# The widget's browser libraries come from npm, pinned in bot/web/package-lock.json, and are copied
+# into the folder the web server serves: the page loads nothing from the internet.
+WEB_DIR := bot/web
+WEB_VENDOR := $(WEB_DIR)/widget/vendor
+
+.PHONY: web-deps web test-browser
+
+$(WEB_VENDOR)/.installed: $(WEB_DIR)/package.json $(WEB_DIR)/package-lock.json
+	cd $(WEB_DIR) && npm ci --ignore-scripts --no-audit --no-fund
+	mkdir -p $(WEB_VENDOR)
+	cp $(WEB_DIR)/node_modules/socket.io-client/dist/socket.io.min.js $(WEB_VENDOR)/
+	cp $(WEB_DIR)/node_modules/socket.io-client/LICENSE $(WEB_VENDOR)/socket.io-client.LICENSE
+	cp $(WEB_DIR)/node_modules/axe-core/axe.min.js $(WEB_VENDOR)/
+	cp $(WEB_DIR)/node_modules/axe-core/LICENSE $(WEB_VENDOR)/axe-core.LICENSE
+	touch $@
+
+web-deps: $(WEB_VENDOR)/.installed
+
+# The school page alone (the assistant itself runs with `make run`).
+web: install web-deps
+	$(BIN)/python -m bot.web_server --port 8080
+
+test-browser: install train web-deps browser-deps
+	$(BIN)/python -m pytest tests/browser
+
+# --- Production profile: benchmark, scale-out, retention ------------------------------------------
+# Secrets of the scale-out services come from the environment (deploy/endpoints.yml reads them);
+# these defaults fit the local PostgreSQL (trust) and Redis. Export real values in production.
+TRACKER_DB_USER ?= postgres
+TRACKER_DB_PASSWORD ?=
+REDIS_PASSWORD ?=
+export TRACKER_DB_USER TRACKER_DB_PASSWORD REDIS_PASSWORD
+# Which profile `make purge` cleans: endpoints.yml (SQLite) or deploy/endpoints.yml (PostgreSQL).
+ENDPOINTS ?= endpoints.yml
+
+.PHONY: balancer-deps run-scale
+
+# Latency and throughput of the REST channel, beside a reference Rasa bot; one vs two processes.
+bench: train
+	$(BIN)/python -m bot bench
+
+# Deletes conversations older than privacy.retention_days (school.yml).
+purge: install
+	$(BIN)/python -m bot purge --endpoints $(ENDPOINTS)
+
+# Debian's nginx, the load balancer of the scale-out profile.
+balancer-deps:
+	@command -v nginx >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+
+# Two Rasa processes and the action server behind nginx on port 5005 (deploy/Procfile).
+run-scale: install train balancer-deps web-deps
+	$(BIN)/python -m bot.preflight --endpoints deploy/endpoints.yml
+	@echo "Scale-out profile: chat at http://localhost:8080 (REST: http://localhost:5005/webhooks/rest/webhook)"
+	$(BIN)/honcho start -f deploy/Procfile

@@ -20,12 +20,19 @@ from actions.sectors import sector_label
 from actions.settings import load_settings
 
 PAGE_SIZE = 3
+# A name match this far ahead of the next one is taken without asking which campus.
+CLEAR_LEAD = 8
 CARD_CHANNELS = {"socketio"}
 FEATURE_FILTERS = {"excellence": "excellence", "mobility": "mobility"}
 
 
 def catalogue():
     return load_catalogue(load_settings().catalogue_source)
+
+
+# Load the catalogue (and any remote source) when the action server starts, not on the
+# first user's message.
+catalogue()
 
 
 def build_query(tracker: Tracker) -> SearchQuery:
@@ -61,7 +68,8 @@ def describe_query(query: SearchQuery) -> str:
 def campus_lines(match: Match) -> List[str]:
     campus = match.campus
     title = campus.name + (" (campus d'excellence)" if campus.excellence else "")
-    lines = [title, f"{sector_label(campus.sector)} · {campus.town}, {campus.region}"]
+    where = f"{campus.town}, {campus.region}" if campus.town else campus.region
+    lines = [title, f"{sector_label(campus.sector)} · {where}"]
     if match.reasons:
         lines.append("Pourquoi : " + " ; ".join(match.reasons))
     lines.append(f"Site : {campus.website or campus.source_url}")
@@ -178,9 +186,10 @@ def details_text(campus: Campus) -> str:
         campus.name + (" — campus d'excellence" if campus.excellence else ""),
         f"Secteur : {sector_label(campus.sector)}",
         f"Région : {campus.region} (académie de {', '.join(campus.academie)})",
-        "Établissement support : "
-        + (f"{campus.lead_establishment}, {campus.town}" if campus.lead_establishment else campus.town),
     ]
+    lead = ", ".join(part for part in (campus.lead_establishment, campus.town) if part)
+    if lead:
+        lines.append(f"Établissement support : {lead}")
     if campus.training_modes:
         lines.append("Formations : " + ", ".join(TRAINING_MODE_LABELS.get(m, m) for m in campus.training_modes))
     if campus.levels:
@@ -209,14 +218,17 @@ LEVEL_LABELS = {
 
 
 def find_campus(name_or_id: Optional[str]) -> List[Campus]:
-    """The campus a user named: an exact id (buttons) or the closest names."""
+    """The campus a user named: an exact id (buttons), one clear best name, or a short list."""
     if not name_or_id:
         return []
     cat = catalogue()
     exact = cat.by_id(name_or_id)
     if exact is not None:
         return [exact]
-    return [campus for campus, _score in cat.find_by_name(name_or_id, limit=3)]
+    scored = cat.find_by_name(name_or_id, limit=3)
+    if len(scored) > 1 and scored[0][1] - scored[1][1] >= CLEAR_LEAD:
+        return [scored[0][0]]
+    return [campus for campus, _score in scored]
 
 
 class ActionCampusDetails(Action):
@@ -233,7 +245,7 @@ class ActionCampusDetails(Action):
                 buttons=[{"title": "Chercher un campus", "payload": "/search_campus"}],
             )
             return [SlotSet("campus", None)]
-        if len(found) > 1 and found[0].name.lower() != str(asked).lower():
+        if len(found) > 1:
             dispatcher.utter_message(
                 text="De quel campus parlez-vous ?",
                 buttons=[details_button(campus) for campus in found],

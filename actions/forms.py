@@ -12,6 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.places import Resolution, place_to_dict, resolve_place
+
+# Build the place index when the action server starts, not on the first user's message.
+resolve_place("Paris")
 from actions.sectors import load_sectors
 from actions.settings import load_settings
 
@@ -44,7 +47,7 @@ def explain_unresolved(resolution: Resolution) -> Dict[str, Any]:
     """The message shown when a place is ambiguous or unknown."""
     if resolution.status == "ambiguous":
         return {
-            "text": f"Plusieurs communes s'appellent « {resolution.query} ». Laquelle ?",
+            "text": f"« {resolution.query} » peut désigner plusieurs lieux. Lequel voulez-vous dire ?",
             "buttons": place_buttons(resolution.candidates),
         }
     text = (

@@ -365,6 +365,14 @@ class PlaceResolver:
             )
         return self._region_centres[region]
 
+    def find_commune(self, name: str, region: str) -> Optional[Place]:
+        """The commune with that name in that region, when there is exactly one."""
+        area = self.regions.get(region)
+        if not name or area is None:
+            return None
+        resolution = self._in_area(name, normalise(name), area)
+        return resolution.place if resolution is not None and resolution.status == "found" else None
+
     def academie_of_departement(self, code: str) -> Optional[str]:
         return self.departement_academie.get(code)
 
@@ -626,6 +634,12 @@ class PlaceResolver:
                 if key not in scored or weighted > scored[key][1]:
                     scored[key] = (score, weighted)
         ranked = sorted(scored.items(), key=lambda item: -item[1][1])
+        leading = self._leading_name(variants[-1][0])
+        if leading is not None and (not ranked or ranked[0][1][0] < FUZZY_FOUND_SCORE):
+            # "Brest-Ville-Basse": the first words name a town; ask rather than guess.
+            others = [self._main_place(key) for key, (score, _) in ranked if score >= FUZZY_CANDIDATE_SCORE]
+            candidates = tuple(dict.fromkeys([self._main_place(leading)] + others))[:MAX_CANDIDATES]
+            return Resolution("ambiguous", query, candidates=candidates)
         if not ranked or ranked[0][1][0] < FUZZY_CANDIDATE_SCORE:
             return Resolution("unknown", query, suggestions=self._suggestions(ranked))
         (best_key, (best_score, best_weighted)) = ranked[0]
@@ -636,6 +650,15 @@ class PlaceResolver:
         close = [best_key] + rivals
         candidates = [self._main_place(key) for key in close]
         return Resolution("ambiguous", query, candidates=tuple(dict.fromkeys(candidates))[:MAX_CANDIDATES])
+
+    def _leading_name(self, text: str) -> Optional[str]:
+        """The longest run of first words that is a place name of at least 4 letters."""
+        words = text.split()
+        for size in range(len(words) - 1, 0, -1):
+            key = " ".join(words[:size])
+            if len(key) >= 4 and key in self._by_key:
+                return key
+        return None
 
     def _main_place(self, key: str) -> Place:
         places = self._by_key[key]

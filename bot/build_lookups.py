@@ -66,7 +66,7 @@ TOWN_ARTICLES = {
 
 # Short names, abbreviations and pre-2016 regions people still use ("en Alsace", "en PACA").
 REGION_ALIASES = [
-    "PACA", "Provence", "Côte d'Azur", "Sud", "AURA", "ARA", "Rhône-Alpes", "Auvergne",
+    "PACA", "Provence", "Côte d'Azur", "Région Sud", "AURA", "ARA", "Rhône-Alpes", "Auvergne",
     "IDF", "Ile de France", "région parisienne", "BFC", "Bourgogne", "Franche-Comté",
     "HDF", "Nord-Pas-de-Calais", "Picardie", "Centre", "Alsace", "Lorraine", "Champagne-Ardenne",
     "Champagne", "Aquitaine", "Limousin", "Poitou-Charentes", "Midi-Pyrénées",
@@ -143,9 +143,13 @@ def is_acronym(text: str) -> bool:
 
 
 def campus_aliases(raw_name: str) -> List[str]:
-    """'Mer (CMQ2M)' -> ['Mer', 'CMQ2M']: the name and a bracketed acronym or campus name."""
-    main = re.sub(r"\s*\(.*?\)", "", raw_name).split(" — ")[0].strip()
+    """'Mer (CMQ2M)' -> ['Mer', 'CMQ2M']; 'Green City – énergie et ...' -> ['Green City – ...',
+    'Green City']: the name, its short form before a dash, a bracketed acronym or campus name."""
+    main = re.sub(r"\s*\(.*?\)", "", raw_name).strip()
     aliases = [main]
+    short_form = re.split(r"\s[–—]\s", main)[0].strip()
+    if short_form != main:
+        aliases.append(short_form)
     for bracketed in re.findall(r"\(([^)]*)\)", raw_name):
         bracketed = bracketed.strip()
         if "campus" in bracketed.lower() or is_acronym(bracketed):
@@ -167,10 +171,14 @@ def everyday_words() -> Set[str]:
 def campus_names() -> List[str]:
     rows = read_csv(campus_catalogue_path())
     generic = everyday_words()
+    raw_names = [row["name"] for row in rows]
+    # Former names ("Textile, mode, cuir et design Rhône-Alpes" for Text'In) are still in use.
+    raw_names += [former for row in rows for former in (row.get("former_names") or "").split(";")]
     names = [
         alias
-        for row in rows
-        for alias in campus_aliases(row["name"])
+        for raw_name in raw_names
+        if raw_name.strip()
+        for alias in campus_aliases(raw_name)
         if strip_accents(alias).lower() not in generic
     ]
     return unique_sorted(variant for name in names for variant in spelling_variants(name)[:2])

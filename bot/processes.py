@@ -21,6 +21,11 @@ import yaml
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 MODEL_PATH = PROJECT_ROOT / "models" / "assistant.tar.gz"
+CREDENTIALS_PATH = PROJECT_ROOT / "credentials.yml"
+# One thread per Rasa process: with several processes on a small machine, TensorFlow's own thread
+# pools would make them fight over the same cores.
+SINGLE_THREAD_ENV = {"TF_INTER_OP_PARALLELISM_THREADS": "1", "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+                     "OMP_NUM_THREADS": "1"}
 START_TIMEOUT_SECONDS = 240
 
 
@@ -103,14 +108,16 @@ def write_endpoints(path: Path, action_port: int, tracker_store: Optional[dict] 
 
 
 def rasa_server(port: int, endpoints: Path, log_dir: Path, model: Path = MODEL_PATH,
-                cors: Sequence[str] = ("*",), extra_args: Sequence[str] = ()) -> Service:
+                cors: Sequence[str] = ("*",), extra_args: Sequence[str] = (),
+                credentials: Path = CREDENTIALS_PATH, env: Optional[Dict[str, str]] = None) -> Service:
     return Service(
         name=f"Rasa server :{port}",
         command=[str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
-                 "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+                 "--credentials", str(credentials),
                  "--endpoints", str(endpoints), "--cors", *cors, *extra_args],
         health_url=f"http://127.0.0.1:{port}/webhooks/rest/",
         log_path=log_dir / f"rasa-{port}.log",
+        env=dict(env or {}),
     )
 
 
@@ -120,10 +127,19 @@ class Assistant:
     action_url: str
     services: List[Service]
     workdir: Path
+    rasa_urls: List[str] = field(default_factory=list)
 
-    def say(self, sender: str, text: str, timeout: float = 30) -> list:
+    @property
+    def action_service(self) -> Service:
+        return self.services[0]
+
+    @property
+    def rasa_services(self) -> List[Service]:
+        return self.services[1:]
+
+    def say(self, sender: str, text: str, timeout: float = 30, rasa_url: Optional[str] = None) -> list:
         """Sends one message over the REST channel and returns the bot's replies."""
-        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
+        response = requests.post(f"{rasa_url or self.rasa_url}/webhooks/rest/webhook",
                                  json={"sender": sender, "message": text}, timeout=timeout)
         response.raise_for_status()
         return response.json()
@@ -132,22 +148,27 @@ class Assistant:
 @contextlib.contextmanager
 def running_assistant(workdir: Path, *, rasa_port: Optional[int] = None,
                       action_port: Optional[int] = None, model: Path = MODEL_PATH,
-                      tracker_store: Optional[dict] = None) -> Iterator[Assistant]:
-    """Starts both servers on free ports (unless given) and stops them on exit."""
-    rasa_port = rasa_port or free_port()
+                      tracker_store: Optional[dict] = None, lock_store: Optional[dict] = None,
+                      rasa_processes: int = 1, credentials: Path = CREDENTIALS_PATH,
+                      rasa_env: Optional[Dict[str, str]] = None) -> Iterator[Assistant]:
+    """Starts the action server and `rasa_processes` Rasa servers on free ports (unless given),
+    all sharing one endpoints file, and stops them on exit. Several Rasa processes need a shared
+    tracker store and a Redis lock store."""
+    rasa_ports = [rasa_port or free_port()] + [free_port() for _ in range(rasa_processes - 1)]
     action_port = action_port or free_port()
     log_dir = workdir / "logs"
-    endpoints = write_endpoints(workdir / "endpoints.yml", action_port, tracker_store)
+    endpoints = write_endpoints(workdir / "endpoints.yml", action_port, tracker_store, lock_store)
     actions = action_server(action_port, log_dir)
-    rasa = rasa_server(rasa_port, endpoints, log_dir, model=model)
-    services = [actions, rasa]
+    rasas = [rasa_server(port, endpoints, log_dir, model=model, credentials=credentials, env=rasa_env)
+             for port in rasa_ports]
+    services = [actions, *rasas]
     try:
         for service in services:
             service.start()
         for service in services:
             service.wait_until_up()
-        yield Assistant(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
-                        services, workdir)
+        urls = [f"http://127.0.0.1:{port}" for port in rasa_ports]
+        yield Assistant(urls[0], f"http://127.0.0.1:{action_port}", services, workdir, urls)
     finally:
         for service in reversed(services):
             service.stop()

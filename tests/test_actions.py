@@ -78,7 +78,7 @@ def test_a_region_replaces_a_previous_town():
 def test_an_ambiguous_town_is_asked_back_with_buttons():
     result, messages = validate_area("Saint-Denis")
     assert result["area"] is None
-    assert "Laquelle" in messages[0]["text"]
+    assert "plusieurs lieux" in messages[0]["text"]
     titles = [b["title"] for b in messages[0]["buttons"]]
     assert any("93" in t for t in titles) and any("974" in t for t in titles)
 

@@ -1,0 +1,523 @@
+"""`python -m bot bench`: load benchmark of the REST channel, beside a reference Rasa bot.
+
+What it runs, in one go (about 6 minutes with the defaults, plus a few minutes the first time to
+train the reference bot, which is then kept under var/reference-bot/):
+1. our assistant (action server + Rasa), fed realistic conversations: greeting, a campus search
+   with a town, a FAQ question, a refinement ("et en Occitanie ?"), thanks;
+   - fixed arrival rate (default 10 msg/s): latency p50/p95/p99 under a steady load;
+   - N users sending with no pause (default 20): the maximum throughput;
+2. the same with a second Rasa process sharing the store (PostgreSQL + Redis lock store): one
+   vs two processes;
+3. a profile (pyinstrument) of a few messages through the same code path, in this process;
+4. the reference bot (`rasa init --no-prompt`, Rasa's own example) under the same load.
+Peak memory (RSS) of every server process is sampled during the load. Results are printed and
+written to var/bench/report-<time>.json; the full profile to var/bench/profile-<time>.html.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Deque, Dict, Iterator, List, Optional, Sequence
+
+from bot.processes import (
+    MODEL_PATH, PROJECT_ROOT, SINGLE_THREAD_ENV, VENV_BIN, Assistant, Service, running_assistant,
+)
+
+REFERENCE_DIR = PROJECT_ROOT / "var" / "reference-bot"
+OUTPUT_DIR = PROJECT_ROOT / "var" / "bench"
+REQUEST_TIMEOUT_SECONDS = 30
+BENCH_DATABASE = "cmq_bench"
+
+# Realistic conversations: the order a visitor follows, with the spellings people use.
+CONVERSATIONS: List[List[str]] = [
+    ["Bonjour", "Je cherche un campus dans le numérique près de Rennes", "C'est quoi la VAE ?",
+     "et en Occitanie ?", "Merci beaucoup"],
+    ["salut", "un campus pour la cuisine vers Lyon", "comment partir avec Erasmus+ ?",
+     "et en Bretagne ?", "merci"],
+    ["bonsoir", "je veux travailler dans l'aéronautique, je suis à Toulouse",
+     "l'apprentissage c'est à partir de quel âge ?", "et en Île-de-France ?", "merci, au revoir"],
+    ["Bonjour !", "des formations dans le bâtiment à Nantes", "qui peut faire une VAE ?",
+     "et en Occitanie ?", "super merci"],
+]
+
+
+# --- load generation -------------------------------------------------------------------------
+
+@dataclass
+class Sample:
+    started: float
+    latency: float
+    error: Optional[str] = None
+
+
+@dataclass
+class LoadResult:
+    mode: str
+    processes: int
+    duration: float
+    samples: List[Sample] = field(default_factory=list)
+
+    @property
+    def ok(self) -> List[Sample]:
+        return [s for s in self.samples if s.error is None]
+
+    def summary(self) -> Dict[str, float]:
+        latencies = sorted(s.latency for s in self.ok)
+        return {
+            "messages": len(self.samples),
+            "errors": len(self.samples) - len(latencies),
+            "msg_per_s": len(latencies) / self.duration if self.duration else 0.0,
+            "p50_ms": percentile(latencies, 50) * 1000,
+            "p95_ms": percentile(latencies, 95) * 1000,
+            "p99_ms": percentile(latencies, 99) * 1000,
+        }
+
+
+def percentile(sorted_values: Sequence[float], rank: float) -> float:
+    """Nearest-rank percentile; 0 for no values."""
+    if not sorted_values:
+        return 0.0
+    index = max(0, min(len(sorted_values) - 1, round(rank / 100 * len(sorted_values) + 0.5) - 1))
+    return sorted_values[index]
+
+
+@dataclass
+class Conversation:
+    sender: str
+    script: List[str]
+    position: int = 0
+
+    @property
+    def finished(self) -> bool:
+        return self.position >= len(self.script)
+
+
+class Traffic:
+    """Hands out conversations and spreads messages over the Rasa processes in turn."""
+
+    def __init__(self, run_id: str, urls: Sequence[str]) -> None:
+        self.run_id = run_id
+        self.urls = itertools.cycle(urls)
+        self.scripts = itertools.cycle(CONVERSATIONS)
+        self.counter = itertools.count()
+
+    def new_conversation(self) -> Conversation:
+        return Conversation(f"bench-{self.run_id}-{next(self.counter)}", list(next(self.scripts)))
+
+    def next_url(self) -> str:
+        return next(self.urls)
+
+
+async def send(session, url: str, sender: str, text: str) -> Sample:
+    import aiohttp
+
+    started = time.perf_counter()
+    try:
+        async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                                timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)) as response:
+            replies = await response.json(content_type=None)
+            error = None if response.status == 200 else f"HTTP {response.status}"
+            if error is None and not replies:
+                error = "empty reply"
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as failure:
+        error = type(failure).__name__
+    return Sample(started, time.perf_counter() - started, error)
+
+
+async def say_next(session, traffic: Traffic, conversation: Conversation, samples: List[Sample]) -> None:
+    text = conversation.script[conversation.position]
+    conversation.position += 1
+    samples.append(await send(session, traffic.next_url(), conversation.sender, text))
+
+
+def client_session(connections: int):
+    import aiohttp
+
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections))
+
+
+async def fixed_rate(traffic: Traffic, rate: float, duration: float) -> LoadResult:
+    """Open loop: a message every 1/rate s whatever the answers' speed (no coordinated omission).
+    Each goes to a conversation whose previous message was answered, or to a new one."""
+    result = LoadResult("fixed_rate", 0, duration)
+    idle: Deque[Conversation] = deque()
+
+    async def one_message(conversation: Conversation) -> None:
+        await say_next(session, traffic, conversation, result.samples)
+        if not conversation.finished:
+            idle.append(conversation)
+
+    async with client_session(1000) as session:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        tasks = []
+        for index in itertools.count():
+            due = start + index / rate
+            if due >= start + duration:
+                break
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            conversation = idle.popleft() if idle else traffic.new_conversation()
+            tasks.append(asyncio.create_task(one_message(conversation)))
+        await asyncio.gather(*tasks)
+    return result
+
+
+async def closed_loop(traffic: Traffic, users: int, duration: float) -> LoadResult:
+    """N users, each sending its next message as soon as the previous one is answered."""
+    samples: List[Sample] = []
+
+    async with client_session(users + 4) as session:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        deadline = start + duration
+
+        async def user() -> None:
+            while loop.time() < deadline:
+                conversation = traffic.new_conversation()
+                while not conversation.finished and loop.time() < deadline:
+                    await say_next(session, traffic, conversation, samples)
+
+        await asyncio.gather(*(user() for _ in range(users)))
+        elapsed = loop.time() - start
+    return LoadResult("max_throughput", 0, elapsed, samples)
+
+
+async def warm_up(traffic: Traffic, urls: Sequence[str]) -> None:
+    """One full conversation per process: first messages load lazy parts of the model."""
+    async with client_session(4) as session:
+        for url in urls:
+            for script in CONVERSATIONS[:2]:
+                sender = f"bench-{traffic.run_id}-warmup-{uuid.uuid4().hex[:6]}"
+                for text in script:
+                    await send(session, url, sender, text)
+
+
+# --- memory ----------------------------------------------------------------------------------
+
+class PeakMemory:
+    """Samples the RSS (process and its children) of each service every half second."""
+
+    def __init__(self, services: Sequence[Service]) -> None:
+        self.services = list(services)
+        self.peak_mb: Dict[str, float] = {service.name: 0.0 for service in services}
+        self._task: Optional[asyncio.Task] = None
+
+    @staticmethod
+    def rss_mb(pid: int) -> float:
+        import psutil
+
+        try:
+            process = psutil.Process(pid)
+            processes = [process, *process.children(recursive=True)]
+            return sum(p.memory_info().rss for p in processes) / 2**20
+        except psutil.Error:
+            return 0.0
+
+    def sample(self) -> None:
+        for service in self.services:
+            if service.process is not None:
+                rss = self.rss_mb(service.process.pid)
+                self.peak_mb[service.name] = max(self.peak_mb[service.name], rss)
+
+    async def _run(self) -> None:
+        while True:
+            self.sample()
+            await asyncio.sleep(0.5)
+
+    @contextlib.asynccontextmanager
+    async def watching(self):
+        self._task = asyncio.create_task(self._run())
+        try:
+            yield self
+        finally:
+            self._task.cancel()
+            self.sample()
+
+
+# --- the bots under test ---------------------------------------------------------------------
+
+def store_options(store: str) -> Dict[str, Optional[dict]]:
+    if store == "sqlite":
+        return {"tracker_store": None, "lock_store": None}
+    return {
+        "tracker_store": {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
+                          "username": os.environ.get("TRACKER_DB_USER", "postgres"),
+                          "password": os.environ.get("TRACKER_DB_PASSWORD", ""),
+                          "db": BENCH_DATABASE, "login_db": "test"},
+        "lock_store": {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 1,
+                       "key_prefix": "cmqbench"},
+    }
+
+
+def reference_model(log: Callable[[str], None]) -> Path:
+    """The model of `rasa init --no-prompt`, trained once and kept under var/reference-bot/."""
+    models = sorted((REFERENCE_DIR / "models").glob("*.tar.gz"))
+    if models:
+        return models[-1]
+    log("Training the reference bot (rasa init --no-prompt), once: a few minutes...")
+    REFERENCE_DIR.mkdir(parents=True, exist_ok=True)
+    subprocess.run([str(VENV_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(REFERENCE_DIR)],
+                   cwd=REFERENCE_DIR, check=True, stdout=subprocess.DEVNULL)
+    return sorted((REFERENCE_DIR / "models").glob("*.tar.gz"))[-1]
+
+
+def reference_credentials(workdir: Path) -> Path:
+    """Rasa's own REST channel, as the reference bot ships it."""
+    path = workdir / "reference-credentials.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("rest:\n", encoding="utf-8")
+    return path
+
+
+# --- profile ---------------------------------------------------------------------------------
+
+# Which frames are "stages" a message goes through, by class-name ending and method.
+PROFILE_STAGES = [
+    (("Classifier", "Featurizer", "Tokenizer", "Extractor", "Selector", "Mapper", "NLP"), ("process",)),
+    (("Policy", "Ensemble"), ("predict_action_probabilities", "combine_predictions_from_kwargs")),
+    (("Action",), ("run",)),
+    (("TrackerStore",), ("save", "retrieve", "retrieve_full_tracker")),
+    (("LockStore",), ("lock", "issue_ticket", "save_lock", "get_lock", "delete_lock")),
+    (("RestChannel",), ("answer",)),
+]
+
+
+def stage_of(frame) -> Optional[str]:
+    class_name = frame.class_name or ""
+    for endings, functions in PROFILE_STAGES:
+        if frame.function in functions and class_name.endswith(endings):
+            return f"{class_name}.{frame.function}"
+    return None
+
+
+def stage_times(root) -> Dict[str, float]:
+    """Inclusive time per stage, outermost stage only (no double counting of nested stages)."""
+    totals: Dict[str, float] = {}
+
+    def visit(frame, inside: Optional[str]) -> None:
+        stage = stage_of(frame)
+        if stage and inside in (None, "RestChannel.answer"):
+            totals[stage] = totals.get(stage, 0.0) + frame.time
+            if stage != "RestChannel.answer":
+                return
+            inside = stage
+        for child in frame.children:
+            visit(child, inside)
+
+    visit(root, None)
+    return totals
+
+
+async def profile_messages(endpoints: Path, messages: int, html_path: Path) -> Dict[str, object]:
+    """Runs `messages` messages through our REST channel code and the agent, in this process."""
+    from pyinstrument import Profiler
+    from rasa.core.agent import load_agent
+    from rasa.core.utils import AvailableEndpoints
+
+    from bot.channels import IncomingMessage, RestChannel
+
+    agent = await load_agent(model_path=str(MODEL_PATH), endpoints=AvailableEndpoints.read_endpoints(str(endpoints)))
+    channel = RestChannel()
+    traffic = Traffic(f"profile{uuid.uuid4().hex[:6]}", [""])
+    warm = traffic.new_conversation()
+    for text in warm.script:
+        await channel.answer(agent.handle_message, IncomingMessage(warm.sender, text))
+    profiler = Profiler(interval=0.001, async_mode="enabled")
+    done = 0
+    started = time.perf_counter()
+    profiler.start()
+    while done < messages:
+        conversation = traffic.new_conversation()
+        for text in conversation.script[: messages - done]:
+            await channel.answer(agent.handle_message, IncomingMessage(conversation.sender, text))
+            done += 1
+    profiler.stop()
+    wall = time.perf_counter() - started
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(profiler.output_html(), encoding="utf-8")
+    root = profiler.last_session.root_frame()
+    stages = stage_times(root) if root else {}
+    total = sum(t for name, t in stages.items() if name == "RestChannel.answer") or wall
+    shares = {name: t / total for name, t in stages.items() if name != "RestChannel.answer"}
+    top = sorted(shares.items(), key=lambda item: -item[1])[:10]
+    return {"messages": messages, "ms_per_message": wall / messages * 1000,
+            "stages": [{"stage": name, "share": share, "ms_per_message": share * total / messages * 1000}
+                       for name, share in top],
+            "html": str(html_path)}
+
+
+# --- phases ----------------------------------------------------------------------------------
+
+def run_load(coroutine) -> LoadResult:
+    return asyncio.run(coroutine)
+
+
+async def measure(assistant_services: Sequence[Service], traffic_for: Callable[[Sequence[str]], Traffic],
+                  urls: Sequence[str], args: argparse.Namespace, log: Callable[[str], None],
+                  scale: bool) -> Dict[str, object]:
+    memory = PeakMemory(assistant_services)
+    one = [urls[0]]
+    await warm_up(traffic_for(one), urls if scale else one)
+    async with memory.watching():
+        log(f"  fixed rate {args.rate:g} msg/s for {args.latency_seconds:g} s...")
+        latency = await fixed_rate(traffic_for(one), args.rate, args.latency_seconds)
+        latency.processes = 1
+        log(f"  {args.users} users without pause for {args.throughput_seconds:g} s...")
+        throughput = await closed_loop(traffic_for(one), args.users, args.throughput_seconds)
+        throughput.processes = 1
+        results = {"fixed_rate": latency.summary(), "max_throughput": throughput.summary()}
+        if scale:
+            log(f"  same with 2 Rasa processes for {args.throughput_seconds:g} s...")
+            two = await closed_loop(traffic_for(urls), args.users, args.throughput_seconds)
+            two.processes = 2
+            results["max_throughput_2_processes"] = two.summary()
+    results["peak_rss_mb"] = memory.peak_mb
+    return results
+
+
+def measure_ours(args: argparse.Namespace, run_id: str, workdir: Path, log: Callable[[str], None]) -> Dict[str, object]:
+    scale = args.store == "postgresql" and not args.no_scale
+    with running_assistant(workdir / "ours", **store_options(args.store), rasa_processes=2 if scale else 1,
+                           rasa_env=SINGLE_THREAD_ENV) as assistant:
+        log(f"Our assistant ({len(assistant.rasa_urls)} Rasa process(es) up)")
+        results = asyncio.run(measure(assistant.services, lambda urls: Traffic(run_id, urls),
+                                      assistant.rasa_urls, args, log, scale))
+        if not args.no_profile:
+            log(f"  profiling {args.profile_messages} messages in-process...")
+            html = OUTPUT_DIR / f"profile-{run_id}.html"
+            results["profile"] = asyncio.run(profile_messages(assistant.workdir / "endpoints.yml",
+                                                              args.profile_messages, html))
+    return results
+
+
+def measure_reference(args: argparse.Namespace, run_id: str, workdir: Path, log: Callable[[str], None]) -> Dict[str, object]:
+    model = reference_model(log)
+    credentials = reference_credentials(workdir)
+    with running_assistant(workdir / "reference", model=model, credentials=credentials,
+                           rasa_env=SINGLE_THREAD_ENV, **store_options(args.store)) as assistant:
+        log(f"Reference bot ({model.name})")
+        rasa_only = assistant.rasa_services
+        return asyncio.run(measure(rasa_only, lambda urls: Traffic(f"{run_id}ref", urls),
+                                   assistant.rasa_urls, args, log, scale=False))
+
+
+def delete_bench_conversations(args: argparse.Namespace, run_id: str) -> None:
+    if args.store != "postgresql":
+        return
+    import sqlalchemy as sa
+
+    options = store_options(args.store)["tracker_store"]
+    url = sa.engine.URL.create("postgresql", options["username"], options["password"] or None,
+                               options["url"], options["port"], BENCH_DATABASE)
+    engine = sa.create_engine(url)
+    with contextlib.suppress(sa.exc.SQLAlchemyError), engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM events WHERE sender_id LIKE :prefix"),
+                           {"prefix": f"bench-{run_id}%"})
+    engine.dispose()
+
+
+# --- report ----------------------------------------------------------------------------------
+
+def ratio(ours: float, reference: float) -> str:
+    return f"{ours / reference:.2f}x" if reference else "-"
+
+
+def format_report(report: Dict[str, object]) -> str:
+    from tabulate import tabulate
+
+    ours, reference = report["ours"], report.get("reference")
+    settings = report["settings"]
+    lines = [f"REST channel benchmark, {report['date']} ({os.cpu_count()} cores, store: {settings['store']})",
+             f"fixed rate: {settings['rate']:g} msg/s for {settings['latency_seconds']:g} s; "
+             f"max throughput: {settings['users']} users without pause for {settings['throughput_seconds']:g} s", ""]
+    rows = []
+    for mode, label in (("fixed_rate", "fixed rate"), ("max_throughput", "max throughput")):
+        for key, name in (("p50_ms", "p50 (ms)"), ("p95_ms", "p95 (ms)"), ("p99_ms", "p99 (ms)"),
+                          ("msg_per_s", "msg/s"), ("errors", "errors"), ("messages", "messages")):
+            value = ours[mode][key]
+            ref = reference[mode][key] if reference else None
+            rows.append([f"{label}: {name}", f"{value:.1f}" if isinstance(value, float) else value,
+                         "" if ref is None else (f"{ref:.1f}" if isinstance(ref, float) else ref),
+                         ratio(value, ref) if ref is not None and key not in ("errors", "messages") else ""])
+    ours_rasa = [v for k, v in ours["peak_rss_mb"].items() if k.startswith("Rasa")]
+    ref_rasa = [v for k, v in reference["peak_rss_mb"].items()] if reference else []
+    rows.append(["peak RSS, one Rasa process (MB)", f"{ours_rasa[0]:.0f}",
+                 f"{ref_rasa[0]:.0f}" if ref_rasa else "", ratio(ours_rasa[0], ref_rasa[0]) if ref_rasa else ""])
+    for name, value in ours["peak_rss_mb"].items():
+        if not name.startswith("Rasa"):
+            rows.append([f"peak RSS, {name} (MB)", f"{value:.0f}", "", ""])
+    lines.append(tabulate(rows, headers=["", "ours", "reference (rasa init)", "ours / reference"]))
+    two = ours.get("max_throughput_2_processes")
+    if two:
+        one = ours["max_throughput"]["msg_per_s"]
+        lines += ["", "Scale-out (PostgreSQL tracker store, Redis lock store, messages spread over the processes):",
+                  f"  1 Rasa process: {one:.1f} msg/s   2 Rasa processes: {two['msg_per_s']:.1f} msg/s "
+                  f"(p95 {two['p95_ms']:.0f} ms, {two['errors']} errors)   ratio {ratio(two['msg_per_s'], one)} "
+                  f"(target >= 1.6x)"]
+    profile = ours.get("profile")
+    if profile:
+        lines += ["", f"Profile of {profile['messages']} messages through the channel and the agent "
+                      f"({profile['ms_per_message']:.0f} ms per message in one process):"]
+        lines.append(tabulate([[s["stage"], f"{s['share'] * 100:.0f} %", f"{s['ms_per_message']:.1f}"]
+                               for s in profile["stages"]], headers=["stage", "share", "ms/message"]))
+        lines.append(f"Full profile: {profile['html']}")
+    return "\n".join(lines)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--rate", type=float, default=10.0, help="messages per second in the latency test")
+    parser.add_argument("--latency-seconds", type=float, default=30.0)
+    parser.add_argument("--users", type=int, default=20, help="users without pause in the throughput test")
+    parser.add_argument("--throughput-seconds", type=float, default=30.0)
+    parser.add_argument("--store", choices=["postgresql", "sqlite"], default="postgresql",
+                        help="conversation store of every bot (the scale-out test needs postgresql)")
+    parser.add_argument("--no-reference", action="store_true", help="skip the reference bot")
+    parser.add_argument("--no-scale", action="store_true", help="skip the two-process test")
+    parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--profile-messages", type=int, default=20)
+    args = parser.parse_args(argv)
+
+    if not MODEL_PATH.exists():
+        print(f"Pas de modèle entraîné ({MODEL_PATH}) : lancez d'abord `make train`.", file=sys.stderr)
+        return 2
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    run_id = datetime.now().strftime("%Y%m%d%H%M%S")
+    workdir = OUTPUT_DIR / f"run-{run_id}"
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    started = time.monotonic()
+    report: Dict[str, object] = {"date": datetime.now().isoformat(timespec="minutes"), "settings": vars(args)}
+    try:
+        if not args.no_reference:
+            reference_model(log)  # trains before any measurement, never during one
+        report["ours"] = measure_ours(args, run_id, workdir, log)
+        if not args.no_reference:
+            report["reference"] = measure_reference(args, run_id, workdir, log)
+    finally:
+        delete_bench_conversations(args, run_id)
+    report["duration_s"] = time.monotonic() - started
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    (OUTPUT_DIR / f"report-{run_id}.json").write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    print(format_report(report))
+    print(f"\nBench took {report['duration_s']:.0f} s; report: {OUTPUT_DIR / f'report-{run_id}.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,385 @@
+"""Chat channels of the assistant: REST (integrations, tests) and socket.io (website widget).
+
+Same URLs and message formats as Rasa's own `rest` and `socketio` channels (registered under the
+same names in credentials.yml), plus what a public endpoint needs:
+- malformed requests (not JSON, not UTF-8, wrong content type, body too large, no sender) get a
+  4xx with a short JSON explanation; empty or over-long messages get a polite reply without
+  reaching NLU or the conversation store;
+- control characters and HTML tags are dropped, and e-mail addresses and phone numbers are masked
+  (bot.privacy) before NLU sees the text and before it is stored;
+- a turn that fails or takes too long (action server down or stuck) ends with an apology and a
+  useful link: never silence, never a hang. Request metadata is not stored.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import logging
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from actions.settings import load_settings
+from bot.privacy import mask_personal_data
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 1000
+MAX_SENDER_CHARS = 128
+# Room for a maximal message even when every character is JSON-escaped (emoji: 12 bytes each).
+MAX_BODY_BYTES = 256 * 1024
+MAX_SOCKETIO_PACKET_BYTES = 64 * 1024
+# Our actions answer in well under a second; past this the user gets an apology instead of waiting
+# for Rasa's 5-minute action-server timeout.
+DEFAULT_REPLY_TIMEOUT_SECONDS = 15.0
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+# --- text checks (pure) ----------------------------------------------------------------------
+
+HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^<>]*>")
+WHITESPACE = re.compile(r"\s+")
+
+
+def clean_text(raw: str) -> str:
+    """The message as NLU should see it: no markup, no invisible or control characters."""
+    text = unicodedata.normalize("NFC", raw)
+    # Control characters (NUL breaks PostgreSQL) become spaces; format characters (zero-width,
+    # bidi overrides) and lone surrogates (unencodable) are dropped.
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cc":
+            kept.append(" ")
+        elif category not in ("Cf", "Cs"):
+            kept.append(char)
+    # Tags have no use in a question, and must not be stored or echoed to a page.
+    text = HTML_TAG.sub(" ", "".join(kept))
+    return WHITESPACE.sub(" ", text).strip()
+
+
+class InvalidRequest(Exception):
+    """A request the channel refuses: the HTTP status and a short explanation in French."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    sender: str
+    text: str
+
+
+def valid_sender(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequest(400, "Le champ « sender » (identifiant de conversation) est obligatoire.")
+    if len(value) > MAX_SENDER_CHARS or not value.isprintable():
+        raise InvalidRequest(400, f"Le champ « sender » doit être un texte imprimable de {MAX_SENDER_CHARS} caractères au plus.")
+    return value
+
+
+def parse_rest_request(content_type: Optional[str], body: bytes) -> IncomingMessage:
+    """The sender and raw text of a REST request, or InvalidRequest saying what is wrong."""
+    if len(body) > MAX_BODY_BYTES:
+        raise InvalidRequest(413, "Requête trop volumineuse.")
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise InvalidRequest(415, "Envoyez un objet JSON avec l'en-tête Content-Type: application/json.")
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InvalidRequest(400, "Le corps de la requête n'est pas encodé en UTF-8.")
+    except (ValueError, RecursionError):
+        raise InvalidRequest(400, "Le corps de la requête n'est pas du JSON valide.")
+    if not isinstance(payload, dict):
+        raise InvalidRequest(400, 'Objet JSON attendu : {"sender": "...", "message": "..."}.')
+    sender = valid_sender(payload.get("sender"))
+    message = payload.get("message")
+    if not isinstance(message, str):
+        raise InvalidRequest(400, "Le champ « message » doit être un texte.")
+    return IncomingMessage(sender, message)
+
+
+# --- what the user reads when the assistant itself cannot answer -----------------------------
+
+EMPTY_MESSAGE_REPLY = (
+    "Je n'ai reçu aucun texte. Posez-moi votre question, par exemple : "
+    "« Quels campus pour le numérique en Bretagne ? »"
+)
+TOO_LONG_REPLY = (
+    f"Votre message est trop long pour moi (plus de {MAX_MESSAGE_CHARS} caractères). "
+    "Pouvez-vous poser votre question en une ou deux phrases ?"
+)
+NO_ANSWER_REPLY = "Je n'ai pas su quoi répondre à ce message. Pouvez-vous le formuler autrement ?"
+HELP_BUTTON = {"title": "Ce que je sais faire", "payload": "/help"}
+
+
+def technical_problem_reply() -> str:
+    """Apology with somewhere else to get an answer: the national service and the school's contact."""
+    settings = load_settings()
+    service = settings.national_service
+    lines = [
+        "Désolé, un problème technique m'empêche de vous répondre pour le moment. "
+        "Réessayez dans quelques minutes.",
+        f"En attendant, vous pouvez poser votre question à {service['name']} : {service['url']}",
+    ]
+    counsellor = settings.counsellor
+    contact = counsellor.email or counsellor.phone or counsellor.booking_url
+    if contact:
+        lines.append(f"Ou contactez {counsellor.name or 'votre établissement'} : {contact}")
+    return "\n".join(lines)
+
+
+def input_problem_reply(text: str) -> Optional[str]:
+    """A polite reply for a message NLU should not see (empty, too long), else None."""
+    if not text:
+        return EMPTY_MESSAGE_REPLY
+    if len(text) > MAX_MESSAGE_CHARS:
+        return TOO_LONG_REPLY
+    return None
+
+
+# --- running one turn with a bounded time ----------------------------------------------------
+
+@dataclass
+class TurnReport:
+    failed: bool = False
+
+
+_current_turn: contextvars.ContextVar[Optional[TurnReport]] = contextvars.ContextVar(
+    "current_turn", default=None
+)
+
+
+class ActionFailureLog(logging.Handler):
+    """Notes on the current turn that Rasa logged an error while running it.
+
+    When a custom action fails (action server down, bad answer), Rasa logs the exception, drops the
+    action's events and carries on; the channel would otherwise send partial or empty answers.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        report = _current_turn.get()
+        if report is not None and record.levelno >= logging.ERROR:
+            report.failed = True
+
+
+def watch_action_failures() -> None:
+    processor_logger = logging.getLogger("rasa.core.processor")
+    if not any(isinstance(h, ActionFailureLog) for h in processor_logger.handlers):
+        processor_logger.addHandler(ActionFailureLog(level=logging.ERROR))
+
+
+async def run_turn(on_new_message: OnNewMessage, message: UserMessage, timeout: float) -> TurnReport:
+    """Hands the message to Rasa; the report says whether the turn failed or timed out."""
+    report = TurnReport()
+    token = _current_turn.set(report)
+    try:
+        # wait_for runs the turn in a task that inherits this context, report included.
+        await asyncio.wait_for(on_new_message(message), timeout)
+    except asyncio.TimeoutError:
+        logger.error("No answer within %.0f s for conversation %s.", timeout, message.sender_id)
+        report.failed = True
+    except Exception:  # noqa: BLE001 - whatever broke, the user still gets an answer
+        logger.exception("Message of conversation %s could not be handled.", message.sender_id)
+        report.failed = True
+    finally:
+        _current_turn.reset(token)
+    return report
+
+
+def closing_reply(report: TurnReport, answered: bool) -> Optional[str]:
+    """What to add after the assistant's own replies, if anything."""
+    if report.failed:
+        return technical_problem_reply()
+    if not answered:
+        return NO_ANSWER_REPLY
+    return None
+
+
+def reply_timeout_from(credentials: Optional[Dict[Text, Any]]) -> float:
+    return float((credentials or {}).get("reply_timeout_seconds") or DEFAULT_REPLY_TIMEOUT_SECONDS)
+
+
+def limit_request_size(blueprint: Blueprint) -> None:
+    @blueprint.listener("before_server_start")
+    async def set_request_max_size(app: Any, _loop: Any) -> None:
+        # Sanic's default is 100 MB; a chat message never needs more than this.
+        app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+
+
+# --- REST ------------------------------------------------------------------------------------
+
+def rest_message(sender: str, text: str, buttons: Optional[List[dict]] = None) -> Dict[str, Any]:
+    message: Dict[str, Any] = {"recipient_id": sender, "text": text}
+    if buttons:
+        message["buttons"] = buttons
+    return message
+
+
+class RestChannel(RestInput):
+    """POST /webhooks/rest/webhook {"sender": "...", "message": "..."} -> list of bot messages."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        return cls(reply_timeout_from(credentials))
+
+    def __init__(self, reply_timeout: float = DEFAULT_REPLY_TIMEOUT_SECONDS) -> None:
+        self.reply_timeout = reply_timeout
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        webhook = Blueprint("rest_channel", __name__)
+        limit_request_size(webhook)
+        watch_action_failures()
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                incoming = parse_rest_request(request.content_type, request.body)
+            except InvalidRequest as error:
+                return response.json({"error": error.reason}, status=error.status)
+            return response.json(await self.answer(on_new_message, incoming))
+
+        return webhook
+
+    async def answer(self, on_new_message: OnNewMessage, incoming: IncomingMessage) -> List[dict]:
+        text = clean_text(incoming.text)
+        problem = input_problem_reply(text)
+        if problem:
+            return [rest_message(incoming.sender, problem, [HELP_BUTTON])]
+        collector = CollectingOutputChannel()
+        message = UserMessage(mask_personal_data(text), collector, incoming.sender,
+                              input_channel=self.name())
+        report = await run_turn(on_new_message, message, self.reply_timeout)
+        closing = closing_reply(report, answered=bool(collector.messages))
+        if closing:
+            collector.messages.append(rest_message(incoming.sender, closing))
+        return collector.messages
+
+
+# --- socket.io -------------------------------------------------------------------------------
+
+class CountingSocketIOOutput(SocketIOOutput):
+    """Socket.io output that remembers whether anything was sent during the turn."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: Text) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.sent = False
+
+    async def _send_message(self, socket_id: Text, message: Any) -> None:
+        self.sent = True
+        await super()._send_message(socket_id, message)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        self.sent = True
+        await super().send_custom_json(recipient_id, json_message, **kwargs)
+
+
+def origin_allowed(origin: Optional[str], allowed: tuple) -> bool:
+    """Browsers send Origin; clients that do not (tests, servers) are not subject to CORS."""
+    return not origin or "*" in allowed or origin in allowed
+
+
+class SocketIOChannel(SocketIOInput):
+    """Rasa's socket.io protocol (session_request / user_uttered / bot_uttered), hardened."""
+
+    reply_timeout: float = DEFAULT_REPLY_TIMEOUT_SECONDS
+
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        channel = super().from_credentials(credentials)
+        channel.reply_timeout = reply_timeout_from(credentials)
+        return channel
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        allowed_origins = load_settings().allowed_origins
+        # Origins are checked on connect (below): passing them here too would make engine.io add
+        # CORS headers that Sanic-CORS already adds.
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[],
+                          max_http_buffer_size=MAX_SOCKETIO_PACKET_BYTES)
+        webhook = SocketBlueprint(sio, self.socketio_path, "socketio_channel", __name__)
+        self.sio = sio
+        limit_request_size(webhook)
+        watch_action_failures()
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            origin = environ.get("HTTP_ORIGIN")
+            if not origin_allowed(origin, allowed_origins):
+                logger.warning("Socket.io connection refused from origin %s.", origin)
+                return False
+            return True
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Any) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            session_id = requested if self._valid_session_id(requested) else uuid.uuid4().hex
+            if self.session_persistence:
+                sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Any) -> None:
+            if not isinstance(data, dict):
+                logger.warning("Socket.io message ignored: not an object.")
+                return
+            if self.session_persistence:
+                sender = data.get("session_id")
+                if not self._valid_session_id(sender):
+                    logger.warning("Socket.io message ignored: no valid session_id.")
+                    return
+            else:
+                sender = sid
+            raw = data.get("message")
+            await self.answer(on_new_message, sio, sender, raw if isinstance(raw, str) else "")
+
+        return webhook
+
+    @staticmethod
+    def _valid_session_id(value: Any) -> bool:
+        return isinstance(value, str) and 0 < len(value) <= MAX_SENDER_CHARS and value.isprintable()
+
+    async def answer(self, on_new_message: OnNewMessage, sio: AsyncServer, sender: str, raw: str) -> None:
+        output = CountingSocketIOOutput(sio, self.bot_message_evt)
+        text = clean_text(raw)
+        problem = input_problem_reply(text)
+        if problem:
+            await output.send_text_with_buttons(sender, problem, [HELP_BUTTON])
+            return
+        message = UserMessage(mask_personal_data(text), output, sender, input_channel=self.name())
+        report = await run_turn(on_new_message, message, self.reply_timeout)
+        closing = closing_reply(report, answered=output.sent)
+        if closing:
+            await output.send_text_message(sender, closing)

@@ -1,0 +1,179 @@
+"""Checks that the services named in an endpoints file answer, before Rasa starts.
+
+Without it, Rasa waits forever for an unreachable PostgreSQL (it retries every 5 s) and only finds
+out that Redis is down at the first message. With it, the process stops at once with a message
+that says what is missing and where it is configured.
+
+    python -m bot.preflight --endpoints deploy/endpoints.yml                # check only
+    python -m bot.preflight --endpoints deploy/endpoints.yml --run --port 5006
+
+`--run` then replaces itself with `rasa run`: the school's allowed origins (school.yml,
+web.allowed_origins) become its CORS list, and Rasa's HTTP API stays off (no --enable-api).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+CHECK_TIMEOUT_SECONDS = 3
+
+
+class ConfigurationError(RuntimeError):
+    """The endpoints file cannot be read as it is (missing file, unset variable...)."""
+
+
+def read_section(endpoints: Path, section: str):
+    """One section of an endpoints file as Rasa reads it (${VARIABLES} expanded), or None."""
+    from rasa.utils.endpoints import read_endpoint_config
+
+    if not endpoints.exists():
+        raise ConfigurationError(f"fichier introuvable : {endpoints}")
+    try:
+        return read_endpoint_config(str(endpoints), section)
+    except Exception as error:  # noqa: BLE001 - Rasa raises several types for an unset variable
+        raise ConfigurationError(f"{endpoints} illisible ({section}) : {error}") from error
+
+
+def sql_url(tracker_store, working_db: bool = True):
+    """SQLAlchemy URL of an SQL tracker store, built the way Rasa builds it.
+
+    A relative SQLite path is taken from the project root, where `rasa run` is started.
+    `working_db=False` gives the `login_db` Rasa first connects to, when one is set.
+    """
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    options = dict(tracker_store.kwargs)
+    dialect = options.get("dialect", "sqlite")
+    db = options.get("db", "rasa.db")
+    if dialect == "sqlite" and db and not Path(db).is_absolute():
+        db = str(PROJECT_ROOT / db)
+    login_db = None if working_db else options.get("login_db")
+    return SQLTrackerStore.get_db_url(dialect, tracker_store.url, options.get("port"), db,
+                                      options.get("username"), options.get("password"),
+                                      login_db, options.get("query"))
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0].rstrip(".")
+
+
+def quiet_library_warnings() -> None:
+    """Rasa's dependencies print deprecation warnings on import: they would bury our message.
+    (Rasa adds its own warning filters on import, so filters alone are not enough.)"""
+    warnings.showwarning = lambda *args, **kwargs: None
+    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+
+
+def check_tracker_store(tracker_store, endpoints: Path) -> Optional[str]:
+    """None when the conversation store is usable, else what is wrong."""
+    if tracker_store is None or (tracker_store.type or "").lower() != "sql":
+        return None
+    import sqlalchemy
+
+    url = sqlalchemy.engine.make_url(sql_url(tracker_store, working_db=False))
+    if url.get_backend_name() == "sqlite":
+        folder = Path(url.database or ".").parent
+        if not os.access(folder, os.W_OK):
+            return f"SQLite : le dossier {folder} n'existe pas ou n'est pas accessible en écriture."
+        return None
+    connect_args = {"connect_timeout": CHECK_TIMEOUT_SECONDS} if url.get_backend_name() == "postgresql" else {}
+    engine = sqlalchemy.create_engine(url, connect_args=connect_args)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sqlalchemy.text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - driver errors differ by database
+        name = "PostgreSQL" if url.get_backend_name() == "postgresql" else url.get_backend_name()
+        return (f"{name} injoignable ({url.host}:{url.port or 'port par défaut'}, base « {url.database} ») : "
+                f"{_first_line(error)}. Démarrez-le ou corrigez tracker_store dans {endpoints}.")
+    finally:
+        engine.dispose()
+    return None
+
+
+def check_lock_store(lock_store, endpoints: Path) -> Optional[str]:
+    """None when the lock store is usable (or in memory), else what is wrong."""
+    if lock_store is None or (lock_store.type or "").lower() != "redis":
+        return None
+    import redis
+
+    options = lock_store.kwargs
+    host, port, db = lock_store.url or "localhost", int(options.get("port") or 6379), int(options.get("db") or 1)
+    client = redis.Redis(host=host, port=port, db=db, password=options.get("password") or None,
+                         ssl=bool(options.get("use_ssl")),
+                         socket_connect_timeout=CHECK_TIMEOUT_SECONDS, socket_timeout=CHECK_TIMEOUT_SECONDS)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        return (f"Redis injoignable ({host}:{port}, base {db}) : {_first_line(error)}. "
+                f"Démarrez Redis ou corrigez lock_store dans {endpoints}.")
+    finally:
+        client.close()
+    return None
+
+
+def problems(endpoints: Path) -> List[str]:
+    """Everything that would stop Rasa from keeping conversations safely, in French."""
+    try:
+        tracker_store = read_section(endpoints, "tracker_store")
+        lock_store = read_section(endpoints, "lock_store")
+    except ConfigurationError as error:
+        return [str(error)]
+    found = [check_tracker_store(tracker_store, endpoints), check_lock_store(lock_store, endpoints)]
+    return [problem for problem in found if problem]
+
+
+def rasa_command(endpoints: Path, port: int, model: Path, credentials: Path,
+                 origins: Sequence[str]) -> List[str]:
+    command = [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
+               "--credentials", str(credentials), "--endpoints", str(endpoints)]
+    if origins:
+        command += ["--cors", *origins]
+    return command
+
+
+def single_thread_env() -> Dict[str, str]:
+    from bot.processes import SINGLE_THREAD_ENV
+
+    return {name: os.environ.get(name, value) for name, value in SINGLE_THREAD_ENV.items()}
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.preflight", description=__doc__.split("\n")[0])
+    parser.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
+    parser.add_argument("--run", action="store_true", help="puis lance `rasa run`")
+    parser.add_argument("--port", type=int, default=5005)
+    parser.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "assistant.tar.gz")
+    parser.add_argument("--credentials", type=Path, default=PROJECT_ROOT / "credentials.yml")
+    parser.add_argument("--single-thread", action="store_true",
+                        help="un seul fil de calcul TensorFlow (plusieurs processus Rasa par machine)")
+    args = parser.parse_args(argv)
+    quiet_library_warnings()
+
+    found = problems(args.endpoints)
+    if args.run and not args.model.exists():
+        found.append(f"pas de modèle entraîné ({args.model}) : lancez `make train`.")
+    if found:
+        for problem in found:
+            print(f"Démarrage impossible : {problem}", file=sys.stderr)
+        return 1
+    print(f"Services prêts ({args.endpoints}).", flush=True)
+    if not args.run:
+        return 0
+
+    from actions.settings import load_settings
+
+    command = rasa_command(args.endpoints, args.port, args.model, args.credentials,
+                           load_settings().allowed_origins)
+    environment = {**os.environ, **(single_thread_env() if args.single_thread else {})}
+    os.execve(command[0], command, environment)
+    return 0  # not reached
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""FAQ answers as users read them: every question the assistant learns has an answer, every
+answer ends with an official link and names its sources, and the NLU test sets stay unseen."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Dict, List, Set
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TOPICS = sorted(p.stem[len("faq_"):] for p in (ROOT / "domain").glob("faq_*.yml"))
+ANNOTATION = re.compile(r"\[([^\]]+)\]\{[^}]*\}|\[([^\]]+)\]\([^)]*\)")
+OFFICIAL_LINK = re.compile(r"^En savoir plus : https://\S+$")
+
+
+def nlu_examples(path: Path) -> Dict[str, List[str]]:
+    """Sub-intent -> plain example texts (entity annotations removed)."""
+    if not path.exists():
+        return {}
+    examples: Dict[str, List[str]] = {}
+    for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+        if "/" not in block.get("intent", ""):
+            continue
+        sub_intent = block["intent"].split("/", 1)[1]
+        for line in block["examples"].splitlines():
+            text = line.strip()[2:] if line.strip().startswith("- ") else ""
+            if text:
+                plain = ANNOTATION.sub(lambda m: m.group(1) or m.group(2), text)
+                examples.setdefault(sub_intent, []).append(plain)
+    return examples
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.lower().replace("’", "'").split()).strip(" ?!.")
+
+
+def responses(topic: str) -> Dict[str, dict]:
+    domain = yaml.safe_load((ROOT / "domain" / f"faq_{topic}.yml").read_text(encoding="utf-8"))
+    prefix = f"utter_faq_{topic}/"
+    return {name[len(prefix):]: variants[0] for name, variants in domain["responses"].items()
+            if name.startswith(prefix)}
+
+
+def training_stem(topic: str) -> Path:
+    return ROOT / "data" / "nlu" / f"{topic}.yml"
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_every_learnt_question_has_an_answer_and_every_answer_is_reachable(topic: str) -> None:
+    learnt: Set[str] = set(nlu_examples(training_stem(topic)))
+    answered: Set[str] = set(responses(topic))
+    assert learnt, f"no training data for faq_{topic}"
+    assert learnt == answered, f"without answer: {learnt - answered}; never asked: {answered - learnt}"
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_every_answer_ends_with_an_official_link(topic: str) -> None:
+    for sub_intent, response in responses(topic).items():
+        last_line = response["text"].strip().splitlines()[-1]
+        assert OFFICIAL_LINK.match(last_line), f"faq_{topic}/{sub_intent}: {last_line!r}"
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_every_answer_names_its_source(topic: str) -> None:
+    text = (ROOT / "domain" / f"faq_{topic}.yml").read_text(encoding="utf-8")
+    for sub_intent in responses(topic):
+        before = text.split(f"  utter_faq_{topic}/{sub_intent}:")[0].rstrip().splitlines()
+        assert before[-1].strip().startswith("# source: http"), f"faq_{topic}/{sub_intent}"
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_nlu_test_set_covers_every_sub_intent_with_unseen_phrasings(topic: str) -> None:
+    test_set = nlu_examples(ROOT / "tests" / "nlu" / f"faq_{topic}.yml")
+    training = {normalise(t) for texts in nlu_examples(training_stem(topic)).values() for t in texts}
+    assert set(test_set) == set(responses(topic)), "every sub-intent needs test phrasings"
+    seen = [t for texts in test_set.values() for t in texts if normalise(t) in training]
+    assert not seen, f"test phrasings also used for training: {seen}"
