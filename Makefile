@@ -38,7 +38,7 @@ $(MODEL): $(VENV)/.installed $(TRAINING_FILES)
 
 train: $(MODEL)
 
-run: install train
+run: install train web-deps
 	@echo "Starting the assistant: chat at http://localhost:8080 (REST: http://localhost:5005/webhooks/rest/webhook)"
 	$(BIN)/python -m bot run
 
@@ -51,7 +51,7 @@ test-stories: train
 test-nlu: train
 	$(BIN)/python -m bot evaluate
 
-test-python: train browser-deps
+test-python: train browser-deps web-deps
 	$(BIN)/python -m pytest tests
 
 # Debian's Chromium for the browser tests (nothing downloads a browser).

@@ -72,7 +72,7 @@ def campus_lines(match: Match) -> List[str]:
     lines = [title, f"{sector_label(campus.sector)} · {where}"]
     if match.reasons:
         lines.append("Pourquoi : " + " ; ".join(match.reasons))
-    lines.append(f"Site : {campus.website or campus.source_url}")
+    lines.append(f"Site : {campus.website}" if campus.website else f"Source : {campus.source_url}")
     return lines
 
 
@@ -112,7 +112,7 @@ def show_matches(dispatcher: CollectingDispatcher, tracker: Tracker, matches: Li
 def next_step_buttons(has_more: bool) -> List[Dict[str, str]]:
     buttons = [{"title": "Voir plus", "payload": "/show_more"}] if has_more else []
     return buttons + [
-        {"title": "Changer de région", "payload": "/search_campus"},
+        {"title": "Nouvelle recherche", "payload": "/search_campus"},
         {"title": "Parler à un conseiller", "payload": "/request_counsellor"},
     ]
 

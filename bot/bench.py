@@ -1,13 +1,14 @@
 """`python -m bot bench`: load benchmark of the REST channel, beside a reference Rasa bot.
 
-What it runs, in one go (about 6 minutes with the defaults, plus a few minutes the first time to
+What it runs, in one go (about 7 minutes with the defaults, plus a few minutes the first time to
 train the reference bot, which is then kept under var/reference-bot/):
 1. our assistant (action server + Rasa), fed realistic conversations: greeting, a campus search
    with a town, a FAQ question, a refinement ("et en Occitanie ?"), thanks;
+   - one user alone: the latency of each step without queueing;
    - fixed arrival rate (default 10 msg/s): latency p50/p95/p99 under a steady load;
    - N users sending with no pause (default 20): the maximum throughput;
-2. the same with a second Rasa process sharing the store (PostgreSQL + Redis lock store): one
-   vs two processes;
+2. the throughput test again with messages spread over two Rasa processes sharing the store
+   (PostgreSQL + Redis lock store): one vs two processes;
 3. a profile (pyinstrument) of a few messages through the same code path, in this process;
 4. the reference bot (`rasa init --no-prompt`, Rasa's own example) under the same load.
 Peak memory (RSS) of every server process is sampled during the load. Results are printed and
@@ -20,20 +21,21 @@ import asyncio
 import contextlib
 import itertools
 import json
+import logging
+import math
 import os
-import statistics
 import subprocess
 import sys
 import time
 import uuid
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Deque, Dict, Iterator, List, Optional, Sequence
+from typing import Callable, Deque, Dict, List, Optional, Sequence
 
 from bot.processes import (
-    MODEL_PATH, PROJECT_ROOT, SINGLE_THREAD_ENV, VENV_BIN, Assistant, Service, running_assistant,
+    MODEL_PATH, PROJECT_ROOT, SINGLE_THREAD_ENV, VENV_BIN, Service, running_assistant,
 )
 
 REFERENCE_DIR = PROJECT_ROOT / "var" / "reference-bot"
@@ -42,6 +44,7 @@ REQUEST_TIMEOUT_SECONDS = 30
 BENCH_DATABASE = "cmq_bench"
 
 # Realistic conversations: the order a visitor follows, with the spellings people use.
+STEPS = ["greeting", "campus search", "FAQ", "refinement", "thanks"]
 CONVERSATIONS: List[List[str]] = [
     ["Bonjour", "Je cherche un campus dans le numérique près de Rennes", "C'est quoi la VAE ?",
      "et en Occitanie ?", "Merci beaucoup"],
@@ -58,15 +61,15 @@ CONVERSATIONS: List[List[str]] = [
 
 @dataclass
 class Sample:
-    started: float
     latency: float
-    error: Optional[str] = None
+    error: Optional[str] = None  # HTTP error or no answer in time
+    empty: bool = False  # answered, but with no message at all
+    step: int = 0  # position in the conversation (STEPS)
 
 
 @dataclass
 class LoadResult:
     mode: str
-    processes: int
     duration: float
     samples: List[Sample] = field(default_factory=list)
 
@@ -79,10 +82,13 @@ class LoadResult:
         return {
             "messages": len(self.samples),
             "errors": len(self.samples) - len(latencies),
+            "empty_replies": sum(1 for s in self.ok if s.empty),
             "msg_per_s": len(latencies) / self.duration if self.duration else 0.0,
             "p50_ms": percentile(latencies, 50) * 1000,
             "p95_ms": percentile(latencies, 95) * 1000,
             "p99_ms": percentile(latencies, 99) * 1000,
+            "p50_ms_by_step": {name: percentile(sorted(s.latency for s in self.ok if s.step == index), 50) * 1000
+                               for index, name in enumerate(STEPS)},
         }
 
 
@@ -90,7 +96,7 @@ def percentile(sorted_values: Sequence[float], rank: float) -> float:
     """Nearest-rank percentile; 0 for no values."""
     if not sorted_values:
         return 0.0
-    index = max(0, min(len(sorted_values) - 1, round(rank / 100 * len(sorted_values) + 0.5) - 1))
+    index = max(0, min(len(sorted_values) - 1, math.ceil(rank / 100 * len(sorted_values)) - 1))
     return sorted_values[index]
 
 
@@ -130,17 +136,18 @@ async def send(session, url: str, sender: str, text: str) -> Sample:
                                 timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)) as response:
             replies = await response.json(content_type=None)
             error = None if response.status == 200 else f"HTTP {response.status}"
-            if error is None and not replies:
-                error = "empty reply"
     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as failure:
-        error = type(failure).__name__
-    return Sample(started, time.perf_counter() - started, error)
+        error, replies = type(failure).__name__, None
+    return Sample(time.perf_counter() - started, error, empty=error is None and not replies)
 
 
 async def say_next(session, traffic: Traffic, conversation: Conversation, samples: List[Sample]) -> None:
-    text = conversation.script[conversation.position]
+    step = conversation.position
+    text = conversation.script[step]
     conversation.position += 1
-    samples.append(await send(session, traffic.next_url(), conversation.sender, text))
+    sample = await send(session, traffic.next_url(), conversation.sender, text)
+    sample.step = step
+    samples.append(sample)
 
 
 def client_session(connections: int):
@@ -152,7 +159,7 @@ def client_session(connections: int):
 async def fixed_rate(traffic: Traffic, rate: float, duration: float) -> LoadResult:
     """Open loop: a message every 1/rate s whatever the answers' speed (no coordinated omission).
     Each goes to a conversation whose previous message was answered, or to a new one."""
-    result = LoadResult("fixed_rate", 0, duration)
+    result = LoadResult("fixed_rate", duration)
     idle: Deque[Conversation] = deque()
 
     async def one_message(conversation: Conversation) -> None:
@@ -192,7 +199,7 @@ async def closed_loop(traffic: Traffic, users: int, duration: float) -> LoadResu
 
         await asyncio.gather(*(user() for _ in range(users)))
         elapsed = loop.time() - start
-    return LoadResult("max_throughput", 0, elapsed, samples)
+    return LoadResult("max_throughput", elapsed, samples)
 
 
 async def warm_up(traffic: Traffic, urls: Sequence[str]) -> None:
@@ -205,7 +212,56 @@ async def warm_up(traffic: Traffic, urls: Sequence[str]) -> None:
                     await send(session, url, sender, text)
 
 
-# --- memory ----------------------------------------------------------------------------------
+# --- memory and CPU --------------------------------------------------------------------------
+
+def _process_tree(pid: int) -> list:
+    import psutil
+
+    process = psutil.Process(pid)
+    return [process, *process.children(recursive=True)]
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time of these processes and their children."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            total += sum(sum(p.cpu_times()[:2]) for p in _process_tree(pid))
+        except psutil.Error:
+            pass
+    return total
+
+
+def own_cpu_seconds() -> float:
+    """This process only (the servers are its children)."""
+    import psutil
+
+    return sum(psutil.Process().cpu_times()[:2])
+
+
+def machine_busy_seconds() -> float:
+    import psutil
+
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+
+@contextlib.asynccontextmanager
+async def cpu_usage(services: Sequence[Service], into: Dict[str, float]):
+    """Cores used during the block: by the servers, by this load generator, by everything else
+    (PostgreSQL and Redis, and other jobs on a shared machine)."""
+    servers = [service.process.pid for service in services if service.process is not None]
+    started = (time.perf_counter(), cpu_seconds(servers), own_cpu_seconds(), machine_busy_seconds())
+    yield into
+    elapsed = time.perf_counter() - started[0]
+    used_servers = (cpu_seconds(servers) - started[1]) / elapsed
+    used_client = (own_cpu_seconds() - started[2]) / elapsed
+    used_machine = (machine_busy_seconds() - started[3]) / elapsed
+    into.update(cpu_cores_servers=used_servers, cpu_cores_load_generator=used_client,
+                cpu_cores_other=max(0.0, used_machine - used_servers - used_client))
+
 
 class PeakMemory:
     """Samples the RSS (process and its children) of each service every half second."""
@@ -220,9 +276,7 @@ class PeakMemory:
         import psutil
 
         try:
-            process = psutil.Process(pid)
-            processes = [process, *process.children(recursive=True)]
-            return sum(p.memory_info().rss for p in processes) / 2**20
+            return sum(p.memory_info().rss for p in _process_tree(pid)) / 2**20
         except psutil.Error:
             return 0.0
 
@@ -255,7 +309,8 @@ def store_options(store: str) -> Dict[str, Optional[dict]]:
     return {
         "tracker_store": {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
                           "username": os.environ.get("TRACKER_DB_USER", "postgres"),
-                          "password": os.environ.get("TRACKER_DB_PASSWORD", ""),
+                          # Rasa reads it from the environment: never written in the endpoints file.
+                          "password": "${TRACKER_DB_PASSWORD}" if os.environ.get("TRACKER_DB_PASSWORD") else None,
                           "db": BENCH_DATABASE, "login_db": "test"},
         "lock_store": {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 1,
                        "key_prefix": "cmqbench"},
@@ -291,7 +346,7 @@ PROFILE_STAGES = [
     (("Action",), ("run",)),
     (("TrackerStore",), ("save", "retrieve", "retrieve_full_tracker")),
     (("LockStore",), ("lock", "issue_ticket", "save_lock", "get_lock", "delete_lock")),
-    (("RestChannel",), ("answer",)),
+    (("",), ("mask_personal_data", "clean_text")),
 ]
 
 
@@ -299,26 +354,53 @@ def stage_of(frame) -> Optional[str]:
     class_name = frame.class_name or ""
     for endings, functions in PROFILE_STAGES:
         if frame.function in functions and class_name.endswith(endings):
-            return f"{class_name}.{frame.function}"
+            return f"{class_name}.{frame.function}".lstrip(".")
     return None
 
 
-def stage_times(root) -> Dict[str, float]:
-    """Inclusive time per stage, outermost stage only (no double counting of nested stages)."""
-    totals: Dict[str, float] = {}
+def stage_frames(root) -> Dict[str, list]:
+    """The frames of each stage, outermost only (no double counting of nested stages)."""
+    found: Dict[str, list] = {}
 
-    def visit(frame, inside: Optional[str]) -> None:
+    def visit(frame) -> None:
         stage = stage_of(frame)
-        if stage and inside in (None, "RestChannel.answer"):
-            totals[stage] = totals.get(stage, 0.0) + frame.time
-            if stage != "RestChannel.answer":
-                return
-            inside = stage
+        if stage:
+            found.setdefault(stage, []).append(frame)
+            return
         for child in frame.children:
-            visit(child, inside)
+            visit(child)
 
-    visit(root, None)
-    return totals
+    visit(root)
+    return found
+
+
+def hot_spots(frames: list, count: int = 3) -> List[str]:
+    """Where the time of a stage goes: the functions with the most self time under it."""
+    self_times: Dict[str, float] = {}
+
+    def visit(frame) -> None:
+        for child in frame.children:
+            if child.is_synthetic:  # pyinstrument's "[self]" (computing) and "[await]" (waiting)
+                waiting = " waiting" if child.function == "[await]" else ""
+                where = f"{frame.function} ({Path(frame.file_path or '?').name}){waiting}"
+                self_times[where] = self_times.get(where, 0.0) + child.time
+            else:
+                visit(child)
+
+    for frame in frames:
+        visit(frame)
+    total = sum(self_times.values()) or 1.0
+    top = sorted(self_times.items(), key=lambda item: -item[1])[:count]
+    return [f"{name} {seconds / total:.0%}" for name, seconds in top]
+
+
+def quiet_rasa_logs() -> None:
+    """Loading an agent in this process would otherwise print Rasa's debug log of every message."""
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
 
 
 async def profile_messages(endpoints: Path, messages: int, html_path: Path) -> Dict[str, object]:
@@ -329,6 +411,7 @@ async def profile_messages(endpoints: Path, messages: int, html_path: Path) -> D
 
     from bot.channels import IncomingMessage, RestChannel
 
+    quiet_rasa_logs()
     agent = await load_agent(model_path=str(MODEL_PATH), endpoints=AvailableEndpoints.read_endpoints(str(endpoints)))
     channel = RestChannel()
     traffic = Traffic(f"profile{uuid.uuid4().hex[:6]}", [""])
@@ -349,21 +432,19 @@ async def profile_messages(endpoints: Path, messages: int, html_path: Path) -> D
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(profiler.output_html(), encoding="utf-8")
     root = profiler.last_session.root_frame()
-    stages = stage_times(root) if root else {}
-    total = sum(t for name, t in stages.items() if name == "RestChannel.answer") or wall
-    shares = {name: t / total for name, t in stages.items() if name != "RestChannel.answer"}
-    top = sorted(shares.items(), key=lambda item: -item[1])[:10]
+    frames = stage_frames(root) if root else {}
+    seconds = {name: sum(frame.time for frame in found) for name, found in frames.items()}
+    top = sorted(seconds, key=lambda name: -seconds[name])[:12]
+    # One task does all the work, so the stages' shares are of the wall-clock time.
     return {"messages": messages, "ms_per_message": wall / messages * 1000,
-            "stages": [{"stage": name, "share": share, "ms_per_message": share * total / messages * 1000}
-                       for name, share in top],
+            "stages": [{"stage": name, "share": seconds[name] / wall,
+                        "ms_per_message": seconds[name] / messages * 1000,
+                        "hot_spots": hot_spots(frames[name]) if index < 3 else []}
+                       for index, name in enumerate(top)],
             "html": str(html_path)}
 
 
 # --- phases ----------------------------------------------------------------------------------
-
-def run_load(coroutine) -> LoadResult:
-    return asyncio.run(coroutine)
-
 
 async def measure(assistant_services: Sequence[Service], traffic_for: Callable[[Sequence[str]], Traffic],
                   urls: Sequence[str], args: argparse.Namespace, log: Callable[[str], None],
@@ -372,18 +453,22 @@ async def measure(assistant_services: Sequence[Service], traffic_for: Callable[[
     one = [urls[0]]
     await warm_up(traffic_for(one), urls if scale else one)
     async with memory.watching():
+        log(f"  one user alone for {args.alone_seconds:g} s (latency without queueing)...")
+        alone = await closed_loop(traffic_for(one), 1, args.alone_seconds)
         log(f"  fixed rate {args.rate:g} msg/s for {args.latency_seconds:g} s...")
         latency = await fixed_rate(traffic_for(one), args.rate, args.latency_seconds)
-        latency.processes = 1
         log(f"  {args.users} users without pause for {args.throughput_seconds:g} s...")
-        throughput = await closed_loop(traffic_for(one), args.users, args.throughput_seconds)
-        throughput.processes = 1
-        results = {"fixed_rate": latency.summary(), "max_throughput": throughput.summary()}
+        cpu_one: Dict[str, float] = {}
+        async with cpu_usage(assistant_services, cpu_one):
+            throughput = await closed_loop(traffic_for(one), args.users, args.throughput_seconds)
+        results = {"one_user": alone.summary(), "fixed_rate": latency.summary(),
+                   "max_throughput": {**throughput.summary(), **cpu_one}}
         if scale:
             log(f"  same with 2 Rasa processes for {args.throughput_seconds:g} s...")
-            two = await closed_loop(traffic_for(urls), args.users, args.throughput_seconds)
-            two.processes = 2
-            results["max_throughput_2_processes"] = two.summary()
+            cpu_two: Dict[str, float] = {}
+            async with cpu_usage(assistant_services, cpu_two):
+                two = await closed_loop(traffic_for(urls), args.users, args.throughput_seconds)
+            results["max_throughput_2_processes"] = {**two.summary(), **cpu_two}
     results["peak_rss_mb"] = memory.peak_mb
     return results
 
@@ -420,7 +505,7 @@ def delete_bench_conversations(args: argparse.Namespace, run_id: str) -> None:
     import sqlalchemy as sa
 
     options = store_options(args.store)["tracker_store"]
-    url = sa.engine.URL.create("postgresql", options["username"], options["password"] or None,
+    url = sa.engine.URL.create("postgresql", options["username"], os.environ.get("TRACKER_DB_PASSWORD") or None,
                                options["url"], options["port"], BENCH_DATABASE)
     engine = sa.create_engine(url)
     with contextlib.suppress(sa.exc.SQLAlchemyError), engine.begin() as connection:
@@ -444,14 +529,20 @@ def format_report(report: Dict[str, object]) -> str:
              f"fixed rate: {settings['rate']:g} msg/s for {settings['latency_seconds']:g} s; "
              f"max throughput: {settings['users']} users without pause for {settings['throughput_seconds']:g} s", ""]
     rows = []
+    for index, step in enumerate(STEPS):
+        value = ours["one_user"]["p50_ms_by_step"][step]
+        ref = reference["one_user"]["p50_ms_by_step"][step] if reference else None
+        rows.append([f"one user: p50 {step} (ms)", f"{value:.0f}", "" if ref is None else f"{ref:.0f}",
+                     ratio(value, ref) if ref is not None else ""])
     for mode, label in (("fixed_rate", "fixed rate"), ("max_throughput", "max throughput")):
         for key, name in (("p50_ms", "p50 (ms)"), ("p95_ms", "p95 (ms)"), ("p99_ms", "p99 (ms)"),
-                          ("msg_per_s", "msg/s"), ("errors", "errors"), ("messages", "messages")):
+                          ("msg_per_s", "msg/s"), ("errors", "errors"), ("empty_replies", "empty replies"),
+                          ("messages", "messages")):
             value = ours[mode][key]
             ref = reference[mode][key] if reference else None
             rows.append([f"{label}: {name}", f"{value:.1f}" if isinstance(value, float) else value,
                          "" if ref is None else (f"{ref:.1f}" if isinstance(ref, float) else ref),
-                         ratio(value, ref) if ref is not None and key not in ("errors", "messages") else ""])
+                         ratio(value, ref) if ref is not None and key not in ("errors", "empty_replies", "messages") else ""])
     ours_rasa = [v for k, v in ours["peak_rss_mb"].items() if k.startswith("Rasa")]
     ref_rasa = [v for k, v in reference["peak_rss_mb"].items()] if reference else []
     rows.append(["peak RSS, one Rasa process (MB)", f"{ours_rasa[0]:.0f}",
@@ -460,6 +551,9 @@ def format_report(report: Dict[str, object]) -> str:
         if not name.startswith("Rasa"):
             rows.append([f"peak RSS, {name} (MB)", f"{value:.0f}", "", ""])
     lines.append(tabulate(rows, headers=["", "ours", "reference (rasa init)", "ours / reference"]))
+    if ours["max_throughput"]["msg_per_s"] < settings["rate"]:
+        lines.append(f"Note: {settings['rate']:g} msg/s is above what one process of ours serves "
+                     f"({ours['max_throughput']['msg_per_s']:.1f} msg/s): the fixed-rate latencies include queueing.")
     two = ours.get("max_throughput_2_processes")
     if two:
         one = ours["max_throughput"]["msg_per_s"]
@@ -467,12 +561,17 @@ def format_report(report: Dict[str, object]) -> str:
                   f"  1 Rasa process: {one:.1f} msg/s   2 Rasa processes: {two['msg_per_s']:.1f} msg/s "
                   f"(p95 {two['p95_ms']:.0f} ms, {two['errors']} errors)   ratio {ratio(two['msg_per_s'], one)} "
                   f"(target >= 1.6x)"]
+        for label, figures in (("1 process", ours["max_throughput"]), ("2 processes", two)):
+            lines.append(f"  CPU during {label}: servers {figures['cpu_cores_servers']:.2f} cores, load generator "
+                         f"{figures['cpu_cores_load_generator']:.2f}, everything else (PostgreSQL, Redis, other jobs) "
+                         f"{figures['cpu_cores_other']:.2f}")
     profile = ours.get("profile")
     if profile:
         lines += ["", f"Profile of {profile['messages']} messages through the channel and the agent "
                       f"({profile['ms_per_message']:.0f} ms per message in one process):"]
-        lines.append(tabulate([[s["stage"], f"{s['share'] * 100:.0f} %", f"{s['ms_per_message']:.1f}"]
-                               for s in profile["stages"]], headers=["stage", "share", "ms/message"]))
+        lines.append(tabulate([[s["stage"], f"{s['share'] * 100:.0f} %", f"{s['ms_per_message']:.1f}",
+                                "; ".join(s["hot_spots"])] for s in profile["stages"]],
+                              headers=["stage", "share", "ms/message", "most self time inside"]))
         lines.append(f"Full profile: {profile['html']}")
     return "\n".join(lines)
 
@@ -481,6 +580,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot bench", description=__doc__.split("\n")[0])
     parser.add_argument("--rate", type=float, default=10.0, help="messages per second in the latency test")
     parser.add_argument("--latency-seconds", type=float, default=30.0)
+    parser.add_argument("--alone-seconds", type=float, default=10.0,
+                        help="one user alone first: latency of each step without queueing")
     parser.add_argument("--users", type=int, default=20, help="users without pause in the throughput test")
     parser.add_argument("--throughput-seconds", type=float, default=30.0)
     parser.add_argument("--store", choices=["postgresql", "sqlite"], default="postgresql",

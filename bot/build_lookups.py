@@ -132,9 +132,7 @@ def town_names() -> List[str]:
 
 
 def campus_catalogue_path() -> Path:
-    """The cleaned catalogue when it exists, else the raw reference list."""
-    cleaned = DATA_DIR / "campuses.csv"
-    return cleaned if cleaned.exists() else DATA_DIR / "campuses_reference.csv"
+    return DATA_DIR / "campuses.csv"
 
 
 def is_acronym(text: str) -> bool:

@@ -296,7 +296,9 @@ class CountingSocketIOOutput(SocketIOOutput):
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         self.sent = True
-        await super().send_custom_json(recipient_id, json_message, **kwargs)
+        # Rasa's own version passes the message as keyword arguments to emit(), which breaks on
+        # keys such as "type" or "id" (campus cards): send it as the event's data instead.
+        await self.sio.emit(self.bot_message_evt, json_message, room=recipient_id)
 
 
 def origin_allowed(origin: Optional[str], allowed: tuple) -> bool:

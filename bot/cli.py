@@ -14,13 +14,15 @@ from typing import List, Optional
 from bot.processes import MODEL_PATH, PROJECT_ROOT, VENV_BIN, action_server, is_up
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("LOG_LEVEL", "WARNING")  # counsellors read answers, not Rasa's debug log
 
 
 # --- ask ---------------------------------------------------------------------------------
 
 def understanding(parse: dict) -> dict:
     """What NLU understood: intent, confidence, entities, the FAQ answer chosen."""
-    selector = (parse.get("response_selector") or {}).get("default") or {}
+    selectors = parse.get("response_selector") or {}
+    selector = selectors.get(parse["intent"]["name"]) or selectors.get("default") or {}
     response = selector.get("response") or {}
     return {
         "intent": parse["intent"]["name"],
@@ -43,8 +45,13 @@ def reply_text(message: dict) -> str:
 
 
 async def ask_questions(questions: List[str], model: Path, action_url: str) -> List[dict]:
+    import logging
+
     from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.endpoints import EndpointConfig
+
+    configure_logging_and_warnings(logging.WARNING)
 
     agent = Agent.load(str(model), action_endpoint=EndpointConfig(url=f"{action_url}/webhook"))
     results = []

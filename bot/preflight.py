@@ -129,9 +129,9 @@ def problems(endpoints: Path) -> List[str]:
 
 
 def rasa_command(endpoints: Path, port: int, model: Path, credentials: Path,
-                 origins: Sequence[str]) -> List[str]:
-    command = [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
-               "--credentials", str(credentials), "--endpoints", str(endpoints)]
+                 origins: Sequence[str], interface: str = "127.0.0.1") -> List[str]:
+    command = [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--interface", interface,
+               "--port", str(port), "--credentials", str(credentials), "--endpoints", str(endpoints)]
     if origins:
         command += ["--cors", *origins]
     return command
@@ -148,6 +148,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
     parser.add_argument("--run", action="store_true", help="puis lance `rasa run`")
     parser.add_argument("--port", type=int, default=5005)
+    parser.add_argument("--interface", default="127.0.0.1",
+                        help="adresse d'écoute de Rasa (0.0.0.0 pour l'exposer sans répartiteur)")
     parser.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "assistant.tar.gz")
     parser.add_argument("--credentials", type=Path, default=PROJECT_ROOT / "credentials.yml")
     parser.add_argument("--single-thread", action="store_true",
@@ -169,7 +171,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from actions.settings import load_settings
 
     command = rasa_command(args.endpoints, args.port, args.model, args.credentials,
-                           load_settings().allowed_origins)
+                           load_settings().allowed_origins, args.interface)
     environment = {**os.environ, **(single_thread_env() if args.single_thread else {})}
     os.execve(command[0], command, environment)
     return 0  # not reached

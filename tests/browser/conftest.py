@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Iterator, List
 
 import pytest
+import yaml
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from actions.settings import settings_path
 from bot.processes import MODEL_PATH, VENV_BIN, Assistant, Service, free_port, running_assistant
 from bot.web_server import missing_vendor_files
 
@@ -49,6 +51,14 @@ class Site:
         return [json.loads(data) for (data,) in rows]
 
 
+def school_settings_for(origin: str, path: Path) -> Path:
+    """The school's settings, with the test page's origin allowed to use the widget."""
+    settings = yaml.safe_load(settings_path().read_text(encoding="utf-8")) or {}
+    settings.setdefault("web", {})["allowed_origins"] = [origin]
+    path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Iterator[Site]:
     if not MODEL_PATH.exists():
@@ -56,15 +66,20 @@ def site(tmp_path_factory) -> Iterator[Site]:
     if missing_vendor_files():
         pytest.fail("The widget's libraries are missing: run `make web-deps` first.")
     workdir = tmp_path_factory.mktemp("widget")
-    with running_assistant(workdir) as assistant:
-        port = free_port()
-        server = web_server(port, assistant.rasa_url, workdir / "logs")
-        try:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    settings = school_settings_for(url.rstrip("/"), workdir / "school.yml")
+    with contextlib.ExitStack() as running:
+        # Only the child processes (Rasa, actions, web server) read these settings: the variable
+        # is restored once they have started, so other tests keep the real school.yml.
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("SCHOOL_SETTINGS", str(settings))
+            assistant = running.enter_context(running_assistant(workdir))
+            server = web_server(port, assistant.rasa_url, workdir / "logs")
+            running.callback(server.stop)
             server.start()
             server.wait_until_up()
-            yield Site(url=f"http://127.0.0.1:{port}/", assistant=assistant)
-        finally:
-            server.stop()
+        yield Site(url=url, assistant=assistant)
 
 
 @pytest.fixture(scope="session")

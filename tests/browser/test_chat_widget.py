@@ -3,8 +3,10 @@ campus cards, history after a reload, escaped HTML, feedback, accessibility audi
 from __future__ import annotations
 
 import time
+
 from playwright.sync_api import Page, expect
 
+from actions.settings import load_settings
 from bot.processes import PROJECT_ROOT
 
 SCREENSHOT = PROJECT_ROOT / "docs" / "screenshot.png"
@@ -29,7 +31,7 @@ def run_axe(page: Page, site_url: str) -> list:
 
 
 def test_the_school_page_has_a_labelled_launcher(page, chat):
-    expect(page).to_have_title("Orientation – Lycée des métiers Jean Moulin")
+    expect(page).to_have_title(f"Orientation – {load_settings().school_name}")
     launcher = page.get_by_role("button", name="Ouvrir l'assistant orientation")
     expect(launcher).to_be_visible()
     expect(launcher).to_have_attribute("aria-expanded", "false")
@@ -102,7 +104,7 @@ def test_a_reload_in_the_same_tab_shows_the_history_and_keeps_the_conversation(p
     chat.open()
     chat.ask("c'est quoi la VAE ?")
     session = chat.session_id()
-    shown_before = chat.page.locator(".cmq-messages").inner_text()
+    shown_before = chat.page.locator(".cmq-messages").text_content()
 
     page.reload()
     expect(chat.panel).to_be_visible()
@@ -146,6 +148,22 @@ def test_thumbs_feedback_is_recorded_in_the_tracker_store(page, chat, site):
     assert {"entity": "feedback_value", "value": "up"}.items() <= entities[0].items()
 
 
+def test_a_thumbs_down_during_a_search_offers_a_counsellor_and_the_search_goes_on(page, chat):
+    chat.open()
+    chat.ask("je cherche un campus dans le numérique")
+    question = chat.last_bot_text()
+    assert "Où cherchez-vous" in question
+    before = chat.bot_messages.count()
+    page.locator(".cmq-feedback").last.get_by_role("button", name="Réponse pas utile").click()
+    chat.wait_for_reply(before)
+    replies = chat.bot_messages.all()[before:]
+    assert "Merci pour votre avis" in replies[0].inner_text()
+    expect(replies[0].get_by_role("button", name="Parler à un conseiller")).to_be_visible()
+    assert "Où cherchez-vous" in replies[-1].inner_text()
+    chat.ask("en Bretagne")
+    expect(chat.cards.first).to_contain_text("Bretagne")
+
+
 def test_the_widget_reconnects_after_the_connection_drops(page, chat):
     chat.open()
     page.evaluate("window.CmqChat.socket.io.engine.close()")
@@ -158,6 +176,11 @@ def test_a_conversation_with_results_has_no_accessibility_violation(page, chat, 
     chat.open()
     chat.ask("je cherche un campus numérique en Bretagne")
     expect(chat.cards.first).to_be_visible()
+    # The picture for the README: the question and the first result in view.
+    chat.user_messages.last.evaluate("""question => {
+        const log = question.closest('.cmq-log');
+        log.scrollTop += question.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
+    }""")
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
     assert run_axe(page, site.url) == []

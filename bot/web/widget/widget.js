@@ -41,7 +41,8 @@
     why: "Pourquoi ce campus :",
     distance: function (km) { return km < 1 ? "à moins de 1 km" : "à " + Math.round(km) + " km"; },
     website: "Site du campus",
-    source: "Source"
+    source: "Source",
+    newWindow: " (nouvelle fenêtre)"
   };
 
   var DEFAULTS = {
@@ -140,6 +141,8 @@
   // Keeps the fields the widget knows; anything else a message carries is ignored.
   function normaliseBotMessage(data) {
     if (!data || typeof data !== "object") return null;
+    // A custom payload an action wrapped as {"data": ...} for Rasa's socket.io output.
+    if (data.data && typeof data.data === "object" && data.data.type) data = data.data;
     if (data.type === "campus_card") return { card: cleanCard(data) };
     var message = {};
     if (typeof data.text === "string" && data.text.trim()) message.text = data.text;
@@ -152,7 +155,7 @@
     return message.text || message.buttons ? message : null;
   }
 
-  // --- DOM helpers (text only, never HTML) -----------------------------------------------------
+  // --- DOM building (text only, never HTML) -----------------------------------------------------
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -174,18 +177,19 @@
     }
   }
 
-  function link(href, label) {
+  function link(href, label, newWindowText) {
     var anchor = el("a", "cmq-link", label);
     anchor.href = href;
     if (!href.startsWith("mailto:")) {
       anchor.target = "_blank";
       anchor.rel = "noopener noreferrer";
+      if (newWindowText) anchor.appendChild(srOnly(newWindowText));
     }
     return anchor;
   }
 
   // Appends text to parent, turning URLs, [label](url) and e-mail addresses into links.
-  function appendRichText(parent, text) {
+  function appendRichText(parent, text, newWindowText) {
     var last = 0;
     text.replace(LINK_PATTERN, function (match, label, labelledUrl, bareUrl, email, offset) {
       var shown = match;
@@ -202,7 +206,7 @@
       }
       var href = safeHref(address);
       parent.appendChild(document.createTextNode(text.slice(last, offset)));
-      parent.appendChild(href ? link(href, shown) : document.createTextNode(match.slice(0, match.length - trailing.length)));
+      parent.appendChild(href ? link(href, shown, newWindowText) : document.createTextNode(match.slice(0, match.length - trailing.length)));
       if (trailing) parent.appendChild(document.createTextNode(trailing));
       last = offset + match.length;
       return match;
@@ -276,6 +280,7 @@
     var privacy = el("p", "cmq-privacy", s.privacy);
     var status = el("p", "cmq-status");
     status.setAttribute("role", "status");
+    status.hidden = true;
 
     var log = el("section", "cmq-log");
     log.setAttribute("aria-label", s.history);
@@ -491,7 +496,7 @@
     } else {
       if (entry.message.text) {
         var bubble = el("p", "cmq-bubble");
-        appendRichText(bubble, entry.message.text);
+        appendRichText(bubble, entry.message.text, this.strings.newWindow);
         item.appendChild(bubble);
       }
       if (entry.message.buttons) item.appendChild(this.renderButtons(entry.message.buttons));
@@ -539,8 +544,8 @@
     [[card.website, s.website], [card.sourceUrl, s.source]].forEach(function (pair) {
       var href = pair[0] && safeHref(pair[0]);
       if (!href) return;
-      var anchor = link(href, pair[1]);
-      anchor.appendChild(srOnly(" – " + card.name));
+      var anchor = link(href, pair[1], "");
+      anchor.appendChild(srOnly(" – " + card.name + s.newWindow));
       links.appendChild(anchor);
     });
     if (links.childNodes.length) article.appendChild(links);
