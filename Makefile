@@ -51,7 +51,7 @@ test-stories: train
 test-nlu: train
 	$(BIN)/python -m bot evaluate
 
-test-python: train browser-deps web-deps
+test-python: train browser-deps web-deps balancer-deps
 	$(BIN)/python -m pytest tests
 
 # Debian's Chromium for the browser tests (nothing downloads a browser).

@@ -140,7 +140,7 @@ def balancer(cluster, tmp_path):
     """deploy/nginx.conf in front of this cluster's processes, on a free port."""
     nginx = shutil.which("nginx")
     if not nginx:
-        pytest.skip("nginx is not installed (make balancer-deps)")
+        pytest.fail("nginx is not installed: run `make balancer-deps`")
     ports = [url.rsplit(":", 1)[1] for url in cluster.rasa_urls]
     listen = free_port()
     config = (PROJECT_ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
