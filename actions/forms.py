@@ -70,6 +70,8 @@ class ValidateCampusSearchForm(FormValidationAction):
         tracker: Tracker, domain: DomainDict,
     ) -> Dict[Text, Any]:
         sector = _first(slot_value)
+        if sector is None:  # cleared by a new search: the form will ask for it
+            return {"sector": None}
         if sector == ANY_SECTOR or sector in load_sectors():
             return {"sector": sector}
         dispatcher.utter_message(

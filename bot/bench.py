@@ -312,8 +312,8 @@ def store_options(store: str) -> Dict[str, Optional[dict]]:
                           # Rasa reads it from the environment: never written in the endpoints file.
                           "password": "${TRACKER_DB_PASSWORD}" if os.environ.get("TRACKER_DB_PASSWORD") else None,
                           "db": BENCH_DATABASE, "login_db": "test"},
-        "lock_store": {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 1,
-                       "key_prefix": "cmqbench"},
+        "lock_store": {"type": "deploy.lock_store.AtomicRedisLockStore", "url": "127.0.0.1", "port": 6379,
+                       "db": 1, "key_prefix": "cmqbench"},
     }
 
 

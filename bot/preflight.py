@@ -98,7 +98,8 @@ def check_tracker_store(tracker_store, endpoints: Path) -> Optional[str]:
 
 def check_lock_store(lock_store, endpoints: Path) -> Optional[str]:
     """None when the lock store is usable (or in memory), else what is wrong."""
-    if lock_store is None or (lock_store.type or "").lower() != "redis":
+    kind = (lock_store.type or "").lower() if lock_store else ""
+    if kind != "redis" and not kind.endswith("redislockstore"):
         return None
     import redis
 

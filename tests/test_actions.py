@@ -101,6 +101,13 @@ def test_an_unknown_sector_is_refused():
     assert dispatcher.messages
 
 
+def test_a_cleared_sector_is_asked_for_without_an_error_message():
+    dispatcher = CollectingDispatcher()
+    result = ValidateCampusSearchForm().validate_sector(None, dispatcher, make_tracker(), DOMAIN)
+    assert result == {"sector": None}
+    assert dispatcher.messages == []
+
+
 def test_the_form_offers_sectors_and_the_school_region_as_buttons():
     messages, _ = run(ActionAskSector(), make_tracker())
     assert len(messages[0]["buttons"]) == 13  # 12 sectors + "peu importe"

@@ -59,7 +59,9 @@ def school_settings_for(origin: str, path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it is
+# open, which would break the asyncio.run() of the test modules that come after.
+@pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[Site]:
     if not MODEL_PATH.exists():
         pytest.fail("No trained model: run `make train` first.")
@@ -82,7 +84,7 @@ def site(tmp_path_factory) -> Iterator[Site]:
         yield Site(url=url, assistant=assistant)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not shutil.which(CHROMIUM):
         pytest.fail("Chromium is missing: run `make browser-deps` first.")

@@ -46,9 +46,10 @@ def test_postgresql_down_stops_the_start_with_a_clear_message(tmp_path):
     assert elapsed < 30
 
 
-def test_redis_down_stops_the_start_with_a_clear_message(tmp_path):
+@pytest.mark.parametrize("lock_type", ["redis", "deploy.lock_store.AtomicRedisLockStore"])
+def test_redis_down_stops_the_start_with_a_clear_message(tmp_path, lock_type):
     port = closed_port()
-    result, elapsed = preflight(tmp_path, tracker_store=POSTGRES, lock_store={**REDIS, "port": port})
+    result, elapsed = preflight(tmp_path, tracker_store=POSTGRES, lock_store={**REDIS, "type": lock_type, "port": port})
     assert result.returncode == 1
     assert "Redis injoignable" in result.stderr
     assert f"127.0.0.1:{port}" in result.stderr

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
+import yaml
 
 from actions.settings import load_settings
 from bot.processes import (
@@ -21,6 +22,8 @@ from bot.processes import (
 DATABASE = "cmq_scale_test"
 POSTGRES = {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
             "username": "postgres", "db": DATABASE, "login_db": "test"}
+# The lock store of the scale-out profile.
+LOCK_STORE_TYPE = yaml.safe_load((PROJECT_ROOT / "deploy" / "endpoints.yml").read_text())["lock_store"]["type"]
 CONVERSATION = ["Bonjour", "je cherche un campus", "le numérique", "en Bretagne", "merci"]
 USERS = 10
 
@@ -43,7 +46,7 @@ def procfile_command(name: str, endpoints: Path, port: int) -> list:
 def cluster(tmp_path_factory, trained_model, run_id):
     """The scale-out profile as deploy/Procfile starts it (preflight, then rasa run), on free ports."""
     workdir = tmp_path_factory.mktemp("scale")
-    lock_store = {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 1, "key_prefix": f"scale{run_id}"}
+    lock_store = {"type": LOCK_STORE_TYPE, "url": "127.0.0.1", "port": 6379, "db": 1, "key_prefix": f"scale{run_id}"}
     action_port, rasa_ports = free_port(), [free_port(), free_port()]
     endpoints = write_endpoints(workdir / "endpoints.yml", action_port, POSTGRES, lock_store)
     services = [action_server(action_port, workdir / "logs")] + [
@@ -114,17 +117,19 @@ def test_interleaved_conversations_keep_every_event_in_order(cluster, run_id):
 
 
 def test_simultaneous_messages_of_one_user_are_handled_one_after_the_other(cluster, run_id):
-    """Both processes receive a message of the same conversation at the same time: the Redis lock
-    makes one wait, so each message's answers are stored right after it, never mixed."""
-    sender = f"scale-{run_id}-twice"
+    """Both processes receive a message of the same conversation at the same moment: the lock
+    makes one wait, so both messages are stored, each followed by its own answers."""
     texts = ["Bonjour", "c'est quoi la VAE ?"]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        outcomes = [pool.submit(cluster.say, sender, text, 60, url) for text, url in zip(texts, cluster.rasa_urls)]
-        assert all(outcome.result(timeout=120) for outcome in outcomes)
+    senders = [f"scale-{run_id}-twice{index}" for index in range(6)]
+    with ThreadPoolExecutor(max_workers=2 * len(senders)) as pool:
+        outcomes = [pool.submit(cluster.say, sender, text, 60, url)
+                    for sender in senders for text, url in zip(texts, cluster.rasa_urls)]
+        assert all(outcome.result(timeout=180) for outcome in outcomes)
 
-    stored = turns(stored_events(sender))
-    assert sorted(text for text, _ in stored) == sorted(texts)
-    assert all(answers > 0 for _, answers in stored)
+    for sender in senders:
+        stored = turns(stored_events(sender))
+        assert sorted(text for text, _ in stored) == sorted(texts), sender
+        assert all(answers > 0 for _, answers in stored), sender
 
 
 def test_cors_allows_only_the_school_origins(cluster):
