@@ -20,7 +20,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 help:
 	@echo "make run    chat with the assistant in a browser"
 	@echo "make test   run every test"
-	@echo "other targets: install train validate test-stories test-nlu test-python bench bench-search purge clean"
+	@echo "other targets: install train validate test-stories test-nlu test-python test-browser"
+	@echo "               bench bench-search run-scale purge web-deps clean"
 
 $(VENV)/.installed: requirements.lock
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -39,6 +40,7 @@ $(MODEL): $(VENV)/.installed $(TRAINING_FILES)
 train: $(MODEL)
 
 run: install train web-deps
+	@mkdir -p var
 	@echo "Starting the assistant: chat at http://localhost:8080 (REST: http://localhost:5005/webhooks/rest/webhook)"
 	$(BIN)/python -m bot run
 
