@@ -146,6 +146,20 @@ class Assistant:
 
 
 @contextlib.contextmanager
+def started(services: List[Service]) -> Iterator[List[Service]]:
+    """Starts every service, waits until all answer, and stops them (in reverse) on exit."""
+    try:
+        for service in services:
+            service.start()
+        for service in services:
+            service.wait_until_up()
+        yield services
+    finally:
+        for service in reversed(services):
+            service.stop()
+
+
+@contextlib.contextmanager
 def running_assistant(workdir: Path, *, rasa_port: Optional[int] = None,
                       action_port: Optional[int] = None, model: Path = MODEL_PATH,
                       tracker_store: Optional[dict] = None, lock_store: Optional[dict] = None,
@@ -162,13 +176,6 @@ def running_assistant(workdir: Path, *, rasa_port: Optional[int] = None,
     rasas = [rasa_server(port, endpoints, log_dir, model=model, credentials=credentials, env=rasa_env)
              for port in rasa_ports]
     services = [actions, *rasas]
-    try:
-        for service in services:
-            service.start()
-        for service in services:
-            service.wait_until_up()
+    with started(services):
         urls = [f"http://127.0.0.1:{port}" for port in rasa_ports]
         yield Assistant(urls[0], f"http://127.0.0.1:{action_port}", services, workdir, urls)
-    finally:
-        for service in reversed(services):
-            service.stop()

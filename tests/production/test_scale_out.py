@@ -16,7 +16,7 @@ import yaml
 
 from actions.settings import load_settings
 from bot.processes import (
-    PROJECT_ROOT, Assistant, Service, action_server, free_port, is_up, write_endpoints,
+    PROJECT_ROOT, Assistant, Service, action_server, free_port, is_up, started, write_endpoints,
 )
 
 DATABASE = "cmq_scale_test"
@@ -54,15 +54,10 @@ def cluster(tmp_path_factory, trained_model, run_id):
                 f"http://127.0.0.1:{port}/webhooks/rest/", workdir / "logs" / f"rasa-{port}.log")
         for name, port in zip(("rasa1", "rasa2"), rasa_ports)]
     try:
-        for service in services:
-            service.start()
-        for service in services:
-            service.wait_until_up()
-        urls = [f"http://127.0.0.1:{port}" for port in rasa_ports]
-        yield Assistant(urls[0], f"http://127.0.0.1:{action_port}", services, workdir, urls)
+        with started(services):
+            urls = [f"http://127.0.0.1:{port}" for port in rasa_ports]
+            yield Assistant(urls[0], f"http://127.0.0.1:{action_port}", services, workdir, urls)
     finally:
-        for service in reversed(services):
-            service.stop()
         engine = database()
         with engine.begin() as connection:
             connection.execute(sa.text("DELETE FROM events WHERE sender_id LIKE :run"), {"run": f"scale-{run_id}-%"})
