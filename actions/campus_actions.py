@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.catalogue import Campus, load_catalogue
 from actions.forms import ANY_SECTOR, ANYWHERE
-from actions.places import place_from_dict
+from actions.places import Place, of_place, place_from_dict, usual_town_name
 from actions.search import Match, SearchQuery, search
 from actions.sectors import sector_label
 from actions.settings import load_settings
@@ -52,12 +52,21 @@ def build_query(tracker: Tracker) -> SearchQuery:
     )
 
 
+def place_phrase(place: Place) -> str:
+    """ "en Bretagne", "près de Brest (29)", "près du Havre (76)", "dans l'académie de Rennes"."""
+    if place.kind == "region":
+        return "en " + place.label
+    if place.kind == "academie":
+        return "dans l'" + place.label[0].lower() + place.label[1:]
+    return "près " + of_place(place.label)
+
+
 def describe_query(query: SearchQuery) -> str:
     parts = []
     if query.sector:
         parts.append(f"dans le secteur « {sector_label(query.sector)} »")
     if query.place is not None:
-        parts.append(("en " if query.place.kind == "region" else "près de ") + query.place.label)
+        parts.append(place_phrase(query.place))
     if query.excellence:
         parts.append("labellisés excellence")
     if query.mobility:
@@ -68,7 +77,7 @@ def describe_query(query: SearchQuery) -> str:
 def campus_lines(match: Match) -> List[str]:
     campus = match.campus
     title = campus.name + (" (campus d'excellence)" if campus.excellence else "")
-    where = f"{campus.town}, {campus.region}" if campus.town else campus.region
+    where = f"{usual_town_name(campus.town)}, {campus.region}" if campus.town else campus.region
     lines = [title, f"{sector_label(campus.sector)} · {where}"]
     if match.reasons:
         lines.append("Pourquoi : " + " ; ".join(match.reasons))
@@ -83,7 +92,7 @@ def campus_card(match: Match) -> Dict[str, Any]:
         "id": campus.id,
         "name": campus.name,
         "sector": sector_label(campus.sector),
-        "town": campus.town,
+        "town": usual_town_name(campus.town),
         "region": campus.region,
         "excellence": campus.excellence,
         "distance_km": match.distance_km,
@@ -187,7 +196,7 @@ def details_text(campus: Campus) -> str:
         f"Secteur : {sector_label(campus.sector)}",
         f"Région : {campus.region} (académie de {', '.join(campus.academie)})",
     ]
-    lead = ", ".join(part for part in (campus.lead_establishment, campus.town) if part)
+    lead = ", ".join(part for part in (campus.lead_establishment, usual_town_name(campus.town)) if part)
     if lead:
         lines.append(f"Établissement support : {lead}")
     if campus.training_modes:

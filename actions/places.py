@@ -26,6 +26,9 @@ from rapidfuzz import fuzz, process
 GEO_DIR = Path(__file__).resolve().parent / "data" / "geo"
 COMMUNES_CSV = GEO_DIR / "communes.csv"
 DEPARTEMENTS_CSV = GEO_DIR / "departements.csv"
+# The commune table drops the leading article ("Havre", "Mans"); this lists the usual names
+# ("Le Havre", "Le Mans") of the towns of over 10,000 inhabitants and of the campus towns.
+USUAL_NAMES_CSV = GEO_DIR / "usual_names.csv"
 
 # Long inputs are cut: a place name is never this long, and fuzzy matching cost grows with length.
 MAX_QUERY_CHARS = 120
@@ -157,6 +160,17 @@ def normalise(text: str) -> str:
     return " ".join(_TOKEN_ABBREVIATIONS.get(token, token) for token in tokens)
 
 
+@functools.lru_cache(maxsize=1)
+def usual_names() -> Dict[str, str]:
+    with open(USUAL_NAMES_CSV, encoding="utf-8", newline="") as handle:
+        return {row["name"]: row["usual_name"] for row in csv.DictReader(handle)}
+
+
+def usual_town_name(name: str) -> str:
+    """The name as people write it: "Mans" (commune table) -> "Le Mans"."""
+    return usual_names().get(name, name)
+
+
 def of_place(name: str) -> str:
     """French "de" before a place name: "de Brest", "d'Angers", "du Mans"."""
     lowered = name.lower()
@@ -167,6 +181,16 @@ def of_place(name: str) -> str:
     if strip_accents(lowered)[:1] in tuple("aeiouy"):
         return "d'" + name
     return "de " + name
+
+
+def at_place(name: str) -> str:
+    """French "à" before a town name: "à Brest", "au Havre", "aux Abymes", "à La Rochelle"."""
+    lowered = name.lower()
+    if lowered.startswith("le "):
+        return "au " + name[3:]
+    if lowered.startswith("les "):
+        return "aux " + name[4:]
+    return "à " + name
 
 
 _REGION_PHRASES = {
@@ -269,7 +293,7 @@ class PlaceResolver:
         points_by_departement: Dict[str, List[Tuple[float, float, int]]] = defaultdict(list)
         for row in commune_rows:
             place = Place(
-                kind="commune", name=row["name"], label=f"{row['name']} ({row['departement_code']})",
+                kind="commune", name=row["name"], label=f"{usual_town_name(row['name'])} ({row['departement_code']})",
                 region=row["region"], departement_code=row["departement_code"],
                 insee_code=row["insee_code"], lat=_coordinate(row["lat"]), lon=_coordinate(row["lon"]),
                 regions=(row["region"],),

@@ -42,6 +42,9 @@ REFERENCE_DIR = PROJECT_ROOT / "var" / "reference-bot"
 OUTPUT_DIR = PROJECT_ROOT / "var" / "bench"
 REQUEST_TIMEOUT_SECONDS = 30
 BENCH_DATABASE = "cmq_bench"
+# The stores of the scale-out profile (deploy/endpoints.yml).
+SCALE_OUT_TRACKER_STORE = "deploy.tracker_store.ThreadedSQLTrackerStore"
+SCALE_OUT_LOCK_STORE = "deploy.lock_store.AtomicRedisLockStore"
 
 # Realistic conversations: the order a visitor follows, with the spellings people use.
 STEPS = ["greeting", "campus search", "FAQ", "refinement", "thanks"]
@@ -307,12 +310,12 @@ def store_options(store: str) -> Dict[str, Optional[dict]]:
     if store == "sqlite":
         return {"tracker_store": None, "lock_store": None}
     return {
-        "tracker_store": {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
+        "tracker_store": {"type": SCALE_OUT_TRACKER_STORE, "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
                           "username": os.environ.get("TRACKER_DB_USER", "postgres"),
                           # Rasa reads it from the environment: never written in the endpoints file.
                           "password": "${TRACKER_DB_PASSWORD}" if os.environ.get("TRACKER_DB_PASSWORD") else None,
                           "db": BENCH_DATABASE, "login_db": "test"},
-        "lock_store": {"type": "deploy.lock_store.AtomicRedisLockStore", "url": "127.0.0.1", "port": 6379,
+        "lock_store": {"type": SCALE_OUT_LOCK_STORE, "url": "127.0.0.1", "port": 6379,
                        "db": 1, "key_prefix": "cmqbench"},
     }
 
@@ -412,6 +415,8 @@ async def profile_messages(endpoints: Path, messages: int, html_path: Path) -> D
     from bot.channels import IncomingMessage, RestChannel
 
     quiet_rasa_logs()
+    # The servers' threading settings, so that the profile shows where their time goes.
+    os.environ.update(SINGLE_THREAD_ENV)
     agent = await load_agent(model_path=str(MODEL_PATH), endpoints=AvailableEndpoints.read_endpoints(str(endpoints)))
     channel = RestChannel()
     traffic = Traffic(f"profile{uuid.uuid4().hex[:6]}", [""])

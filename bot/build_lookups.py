@@ -16,6 +16,8 @@ from typing import Iterable, List, Set
 
 import yaml
 
+from actions.places import usual_town_name
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "actions" / "data"
 GEO_DIR = DATA_DIR / "geo"
@@ -28,41 +30,6 @@ MIN_TOWN_POPULATION = 10_000
 # Above this size a town also gets its hyphen-free and "St" spellings ("st etienne"); doing it
 # for every town would push the table past ~1,500 entries.
 MIN_POPULATION_FOR_ALL_SPELLINGS = 20_000
-
-# The INSEE commune names drop the leading article ("Mans" for "Le Mans"). People write the
-# article, so the tables use the usual name. Only towns above MIN_TOWN_POPULATION are listed.
-TOWN_ARTICLES = {
-    "Abymes": "Les Abymes", "Avirons": "Les Avirons", "Baule-Escoublac": "La Baule-Escoublac",
-    "Blanc-Mesnil": "Le Blanc-Mesnil", "Bourget": "Le Bourget", "Bouscat": "Le Bouscat",
-    "Cannet": "Le Cannet", "Celle-Saint-Cloud": "La Celle-Saint-Cloud",
-    "Chambon-Feugerolles": "Le Chambon-Feugerolles", "Chapelle-Saint-Luc": "La Chapelle-Saint-Luc",
-    "Chapelle-Saint-Mesmin": "La Chapelle-Saint-Mesmin", "Chapelle-sur-Erdre": "La Chapelle-sur-Erdre",
-    "Chesnay-Rocquencourt": "Le Chesnay-Rocquencourt", "Ciotat": "La Ciotat",
-    "Clayes-sous-Bois": "Les Clayes-sous-Bois", "Courneuve": "La Courneuve", "Crau": "La Crau",
-    "Creusot": "Le Creusot", "Flèche": "La Flèche", "François": "Le François", "Garde": "La Garde",
-    "Garenne-Colombes": "La Garenne-Colombes", "Gosier": "Le Gosier",
-    "Grand-Quevilly": "Le Grand-Quevilly", "Hague": "La Hague", "Haillan": "Le Haillan",
-    "Havre": "Le Havre", "Haÿ-les-Roses": "L'Haÿ-les-Roses", "Herbiers": "Les Herbiers",
-    "Isle-Adam": "L'Isle-Adam", "Isle-d'Abeau": "L'Isle-d'Abeau",
-    "Isle-sur-la-Sorgue": "L'Isle-sur-la-Sorgue", "Kremlin-Bicêtre": "Le Kremlin-Bicêtre",
-    "Lamentin": "Le Lamentin", "Lilas": "Les Lilas", "Londe-les-Maures": "La Londe-les-Maures",
-    "Luc": "Le Luc", "Madeleine": "La Madeleine", "Mans": "Le Mans", "Mée-sur-Seine": "Le Mée-sur-Seine",
-    "Motte-Servolex": "La Motte-Servolex", "Moule": "Le Moule", "Mureaux": "Les Mureaux",
-    "Pavillons-sous-Bois": "Les Pavillons-sous-Bois", "Pecq": "Le Pecq",
-    "Pennes-Mirabeau": "Les Pennes-Mirabeau", "Perreux-sur-Marne": "Le Perreux-sur-Marne",
-    "Petit-Quevilly": "Le Petit-Quevilly", "Plessis-Robinson": "Le Plessis-Robinson",
-    "Plessis-Trévise": "Le Plessis-Trévise", "Pont-de-Claix": "Le Pont-de-Claix",
-    "Pontet": "Le Pontet", "Ponts-de-Cé": "Les Ponts-de-Cé", "Port": "Le Port",
-    "Possession": "La Possession", "Pradet": "Le Pradet", "Pré-Saint-Gervais": "Le Pré-Saint-Gervais",
-    "Puy-en-Velay": "Le Puy-en-Velay", "Queue-en-Brie": "La Queue-en-Brie", "Raincy": "Le Raincy",
-    "Relecq-Kerhuon": "Le Relecq-Kerhuon", "Riche": "La Riche", "Robert": "Le Robert",
-    "Roche-sur-Foron": "La Roche-sur-Foron", "Roche-sur-Yon": "La Roche-sur-Yon",
-    "Rochelle": "La Rochelle", "Sables-d'Olonne": "Les Sables-d'Olonne",
-    "Seyne-sur-Mer": "La Seyne-sur-Mer", "Taillan-Médoc": "Le Taillan-Médoc", "Tampon": "Le Tampon",
-    "Teste-de-Buch": "La Teste-de-Buch", "Trinité": "La Trinité", "Ulis": "Les Ulis",
-    "Union": "L'Union", "Valette-du-Var": "La Valette-du-Var", "Vésinet": "Le Vésinet",
-    "Étang-Salé": "L'Étang-Salé",
-}
 
 # Short names, abbreviations and pre-2016 regions people still use ("en Alsace", "en PACA").
 REGION_ALIASES = [
@@ -126,7 +93,8 @@ def town_names() -> List[str]:
         # The source has no population for Mayotte's 17 communes; most are above the threshold.
         if population < MIN_TOWN_POPULATION and row["region"] != "Mayotte":
             continue
-        variants = spelling_variants(TOWN_ARTICLES.get(row["name"], row["name"]))
+        # People write the article the commune table drops ("Le Mans"): the usual name.
+        variants = spelling_variants(usual_town_name(row["name"]))
         names += variants if population >= MIN_POPULATION_FOR_ALL_SPELLINGS else variants[:2]
     return unique_sorted(names)
 

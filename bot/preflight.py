@@ -70,9 +70,15 @@ def quiet_library_warnings() -> None:
     os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 
+def is_sql_tracker_store(tracker_store) -> bool:
+    """Rasa's `SQL` store or a subclass named after it (deploy/tracker_store.py)."""
+    kind = (tracker_store.type or "").lower() if tracker_store else ""
+    return kind == "sql" or kind.endswith("sqltrackerstore")
+
+
 def check_tracker_store(tracker_store, endpoints: Path) -> Optional[str]:
     """None when the conversation store is usable, else what is wrong."""
-    if tracker_store is None or (tracker_store.type or "").lower() != "sql":
+    if not is_sql_tracker_store(tracker_store):
         return None
     import sqlalchemy
 

@@ -96,7 +96,7 @@ def action_server(port: int, log_dir: Path) -> Service:
 def write_endpoints(path: Path, action_port: int, tracker_store: Optional[dict] = None,
                     lock_store: Optional[dict] = None) -> Path:
     config = {
-        "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+        "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook", "enable_selective_domain": True},
         "tracker_store": tracker_store or {"type": "SQL", "dialect": "sqlite",
                                            "db": str(path.parent / "conversations.db")},
     }

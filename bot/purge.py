@@ -18,7 +18,8 @@ from typing import List, Optional
 
 import sqlalchemy as sa
 
-from bot.preflight import PROJECT_ROOT, ConfigurationError, quiet_library_warnings, read_section, sql_url
+from bot.preflight import (PROJECT_ROOT, ConfigurationError, is_sql_tracker_store, quiet_library_warnings,
+                           read_section, sql_url)
 
 SECONDS_PER_DAY = 86_400
 
@@ -56,7 +57,7 @@ def purge_older_than(engine: sa.engine.Engine, cutoff: float, dry_run: bool = Fa
 def tracker_store_engine(endpoints: Path) -> Optional[sa.engine.Engine]:
     """Engine of the SQL tracker store in `endpoints`; None when there is nothing stored yet."""
     tracker_store = read_section(endpoints, "tracker_store")
-    if tracker_store is None or (tracker_store.type or "").lower() != "sql":
+    if not is_sql_tracker_store(tracker_store):
         raise ConfigurationError(f"{endpoints} : la purge ne sait traiter qu'un tracker_store de type SQL.")
     url = sa.engine.make_url(sql_url(tracker_store))
     if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():

@@ -232,3 +232,9 @@ def test_a_new_search_forgets_old_criteria_but_keeps_what_was_just_said():
     cleared = slot_events(events)
     assert cleared["sector"] is None
     assert "area" not in cleared and "region" not in cleared
+
+
+
+def test_campus_details_name_the_town_as_people_write_it():
+    messages, _ = run(ActionCampusDetails(), make_tracker(entities=[{"entity": "campus", "value": "martinique-mer"}]))
+    assert "Lycée Raymond Néris, Le Marin" in messages[0]["text"]

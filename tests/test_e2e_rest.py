@@ -41,3 +41,15 @@ def test_a_short_conversation_over_rest(assistant):
 
     bye = assistant.say(user, "merci, au revoir")
     assert bye
+
+
+def test_an_faq_button_that_starts_a_search_keeps_its_payload(assistant):
+    """Rasa fills {placeholders} in responses: the JSON of this payload must reach the user intact."""
+    user = f"e2e-{uuid.uuid4().hex[:8]}"
+    replies = assistant.say(user, "Comment partir avec Erasmus+ ?")
+    payloads = [button["payload"] for reply in replies for button in reply.get("buttons") or []]
+    assert '/search_campus{"feature": "mobility"}' in payloads
+
+    # The search starts with mobility as a criterion and asks for what is missing.
+    asked = assistant.say(user, '/search_campus{"feature": "mobility"}')
+    assert "Quel secteur" in joined(asked)

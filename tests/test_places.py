@@ -51,10 +51,10 @@ FOUND = [
     ("Lyon 3e", "Lyon (69)"),
     ("Marseille 13ème arrondissement", "Marseille (13)"),
     # the table's names have no leading article
-    ("Le Havre", "Havre (76)"),
-    ("au Havre", "Havre (76)"),
-    ("Le Mans", "Mans (72)"),
-    ("Les Sables d'Olonne", "Sables-d'Olonne (85)"),
+    ("Le Havre", "Le Havre (76)"),
+    ("au Havre", "Le Havre (76)"),
+    ("Le Mans", "Le Mans (72)"),
+    ("Les Sables d'Olonne", "Les Sables-d'Olonne (85)"),
     # small typos
     ("Renes", "Rennes (35)"),
     ("brst", "Brest (29)"),

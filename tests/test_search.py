@@ -176,3 +176,13 @@ def test_every_match_says_why(catalogue):
         result = search(catalogue, query)
         for match in result.matches + result.alternatives:
             assert match.reasons, (query, match.campus.id)
+
+
+def test_towns_are_named_with_their_article(catalogue):
+    """The commune table says "Mans"; users read "au Mans", "du Mans", "Le Mans"."""
+    in_le_mans = search(catalogue, SearchQuery(place=place("Le Mans")))
+    first = in_le_mans.matches[0]
+    assert first.campus.id == "pdl-auto-mobilites"
+    assert "au Mans" in first.reasons
+    others = [m for m in in_le_mans.matches[1:] if m.distance_km is not None]
+    assert others and any(reason.endswith("km du Mans") for reason in others[0].reasons)

@@ -20,10 +20,11 @@ from bot.processes import (
 )
 
 DATABASE = "cmq_scale_test"
-POSTGRES = {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
+# The stores of the scale-out profile.
+SCALE_OUT = yaml.safe_load((PROJECT_ROOT / "deploy" / "endpoints.yml").read_text())
+POSTGRES = {"type": SCALE_OUT["tracker_store"]["type"], "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
             "username": "postgres", "db": DATABASE, "login_db": "test"}
-# The lock store of the scale-out profile.
-LOCK_STORE_TYPE = yaml.safe_load((PROJECT_ROOT / "deploy" / "endpoints.yml").read_text())["lock_store"]["type"]
+LOCK_STORE_TYPE = SCALE_OUT["lock_store"]["type"]
 CONVERSATION = ["Bonjour", "je cherche un campus", "le numérique", "en Bretagne", "merci"]
 USERS = 10
 

@@ -1,0 +1,75 @@
+"""The scale-out conversation store (deploy/tracker_store.py) on PostgreSQL: same data as Rasa's,
+every event kept once and in order, and other conversations served while the database works."""
+import asyncio
+import uuid
+
+import pytest
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from deploy.tracker_store import ThreadedSQLTrackerStore
+
+DOMAIN = Domain.from_dict({"slots": {"sector": {"type": "text", "mappings": [{"type": "custom"}]}}})
+OPTIONS = dict(dialect="postgresql", host="127.0.0.1", port=5432, username="postgres",
+               db="cmq_tracker_test", login_db="test")
+
+
+@pytest.fixture(scope="module")
+def stores():
+    threaded = ThreadedSQLTrackerStore(domain=DOMAIN, **OPTIONS)
+    plain = SQLTrackerStore(domain=DOMAIN, **OPTIONS)
+    yield threaded, plain
+    threaded.engine.dispose()
+    plain.engine.dispose()
+
+
+def turn(tracker, number):
+    tracker.update(UserUttered(f"message {number}"))
+    tracker.update(SlotSet("sector", f"secteur {number}"))
+    tracker.update(BotUttered(f"réponse {number}"))
+    tracker.update(ActionExecuted("action_listen"))
+
+
+def texts(tracker):
+    return [event.text for event in tracker.events if isinstance(event, (UserUttered, BotUttered))]
+
+
+def test_each_save_adds_only_the_new_events_and_rasa_reads_them_back(stores):
+    threaded, plain = stores
+    sender = f"store-{uuid.uuid4().hex[:8]}"
+    tracker = DialogueStateTracker(sender, DOMAIN.slots)
+    for number in range(3):
+        turn(tracker, number)
+        asyncio.run(threaded.save(tracker))
+    expected = ["message 0", "réponse 0", "message 1", "réponse 1", "message 2", "réponse 2"]
+    for store in (threaded, plain):  # what we write is what Rasa's own store reads
+        stored = asyncio.run(store.retrieve(sender))
+        assert texts(stored) == expected
+        assert stored.get_slot("sector") == "secteur 2"
+        assert len(stored.events) == len(tracker.events)
+
+
+def test_an_unknown_conversation_is_none(stores):
+    threaded, _ = stores
+    assert asyncio.run(threaded.retrieve(f"nobody-{uuid.uuid4().hex}")) is None
+
+
+def test_many_conversations_saved_at_once_keep_their_own_events(stores):
+    threaded, _ = stores
+    senders = [f"store-{uuid.uuid4().hex[:8]}" for _ in range(20)]
+
+    async def chat(sender):
+        tracker = DialogueStateTracker(sender, DOMAIN.slots)
+        for number in range(3):
+            turn(tracker, f"{sender} {number}")
+            await threaded.save(tracker)
+            tracker = await threaded.retrieve(sender)
+        return tracker
+
+    async def everyone():
+        return await asyncio.gather(*(chat(sender) for sender in senders))
+
+    for sender, tracker in zip(senders, asyncio.run(everyone())):
+        assert texts(tracker) == [text for n in range(3) for text in (f"message {sender} {n}", f"réponse {sender} {n}")]
