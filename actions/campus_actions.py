@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.catalogue import Campus, load_catalogue
 from actions.forms import ANY_SECTOR, ANYWHERE
-from actions.places import Place, of_place, place_from_dict, usual_town_name
+from actions.places import Place, of_place, place_from_dict
 from actions.search import Match, SearchQuery, search
 from actions.sectors import sector_label
 from actions.settings import load_settings
@@ -77,7 +77,7 @@ def describe_query(query: SearchQuery) -> str:
 def campus_lines(match: Match) -> List[str]:
     campus = match.campus
     title = campus.name + (" (campus d'excellence)" if campus.excellence else "")
-    where = f"{usual_town_name(campus.town)}, {campus.region}" if campus.town else campus.region
+    where = f"{campus.town_name}, {campus.region}" if campus.town else campus.region
     lines = [title, f"{sector_label(campus.sector)} · {where}"]
     if match.reasons:
         lines.append("Pourquoi : " + " ; ".join(match.reasons))
@@ -92,7 +92,7 @@ def campus_card(match: Match) -> Dict[str, Any]:
         "id": campus.id,
         "name": campus.name,
         "sector": sector_label(campus.sector),
-        "town": usual_town_name(campus.town),
+        "town": campus.town_name,
         "region": campus.region,
         "excellence": campus.excellence,
         "distance_km": match.distance_km,
@@ -196,7 +196,7 @@ def details_text(campus: Campus) -> str:
         f"Secteur : {sector_label(campus.sector)}",
         f"Région : {campus.region} (académie de {', '.join(campus.academie)})",
     ]
-    lead = ", ".join(part for part in (campus.lead_establishment, usual_town_name(campus.town)) if part)
+    lead = ", ".join(part for part in (campus.lead_establishment, campus.town_name) if part)
     if lead:
         lines.append(f"Établissement support : {lead}")
     if campus.training_modes:

@@ -17,7 +17,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from rapidfuzz import fuzz
 
-from actions.places import departement_of_insee, get_resolver, normalise
+from actions.places import departement_of_insee, get_resolver, normalise, usual_town_name
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +106,11 @@ class Campus:
     @property
     def sector_label(self) -> str:
         return SECTOR_LABELS.get(self.sector, self.sector)
+
+    @property
+    def town_name(self) -> str:
+        """The town as people write it ("Le Mans"; the `town` column says "Mans"), "" when unknown."""
+        return usual_town_name(self.town)
 
 
 # ---------------------------------------------------------------- rows

@@ -129,6 +129,11 @@ class Place:
     lon: Optional[float] = None    # of a département or académie; None for regions
     regions: Tuple[str, ...] = ()  # regions covered
 
+    @property
+    def usual_name(self) -> str:
+        """The name as people write it: "Le Havre" for the commune the table calls "Havre"."""
+        return usual_town_name(self.name) if self.kind == "commune" else self.name
+
 
 @dataclass(frozen=True)
 class Resolution:

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
 from actions.catalogue import SECTOR_LABELS, Campus, Catalogue
-from actions.places import (Place, at_place, distance_km, get_resolver, normalise, of_place, region_phrase,
-                            usual_town_name)
+from actions.places import Place, at_place, distance_km, get_resolver, normalise, of_place, region_phrase
 
 # Slot values that mean "no preference".
 NO_PREFERENCE = {"", "any", "anywhere", "none", "peu importe", "partout"}
@@ -124,8 +123,8 @@ def _where(campus: Campus, area: _Area, distance: Optional[float]) -> str:
     place = area.place
     if place is not None and place.kind == "commune" and distance is not None:
         if campus.insee_code and campus.insee_code == place.insee_code:
-            return at_place(usual_town_name(place.name))
-        return f"à {max(1, round(distance))} km {of_place(usual_town_name(place.name))}"
+            return at_place(place.usual_name)
+        return f"à {max(1, round(distance))} km {of_place(place.usual_name)}"
     if place is not None and place.kind == "departement" and distance is not None:
         if campus.departement_code == place.departement_code:
             return f"dans le département {place.label}"
@@ -229,7 +228,7 @@ def _elsewhere(campus: Campus, area: _Area, distance: Optional[float]) -> str:
     if distance is None or area.place is None:
         return where
     if area.place.kind == "commune":
-        return f"{where}, à {max(1, round(distance))} km {of_place(usual_town_name(area.place.name))}"
+        return f"{where}, à {max(1, round(distance))} km {of_place(area.place.usual_name)}"
     return f"{where}, à {max(1, round(distance))} km"
 
 

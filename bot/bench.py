@@ -35,16 +35,13 @@ from pathlib import Path
 from typing import Callable, Deque, Dict, List, Optional, Sequence
 
 from bot.processes import (
-    MODEL_PATH, PROJECT_ROOT, SINGLE_THREAD_ENV, VENV_BIN, Service, running_assistant,
+    MODEL_PATH, PROJECT_ROOT, SINGLE_THREAD_ENV, VENV_BIN, Service, running_assistant, scale_out_store_type,
 )
 
 REFERENCE_DIR = PROJECT_ROOT / "var" / "reference-bot"
 OUTPUT_DIR = PROJECT_ROOT / "var" / "bench"
 REQUEST_TIMEOUT_SECONDS = 30
 BENCH_DATABASE = "cmq_bench"
-# The stores of the scale-out profile (deploy/endpoints.yml).
-SCALE_OUT_TRACKER_STORE = "deploy.tracker_store.ThreadedSQLTrackerStore"
-SCALE_OUT_LOCK_STORE = "deploy.lock_store.AtomicRedisLockStore"
 
 # Realistic conversations: the order a visitor follows, with the spellings people use.
 STEPS = ["greeting", "campus search", "FAQ", "refinement", "thanks"]
@@ -310,12 +307,12 @@ def store_options(store: str) -> Dict[str, Optional[dict]]:
     if store == "sqlite":
         return {"tracker_store": None, "lock_store": None}
     return {
-        "tracker_store": {"type": SCALE_OUT_TRACKER_STORE, "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
+        "tracker_store": {"type": scale_out_store_type("tracker_store"), "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
                           "username": os.environ.get("TRACKER_DB_USER", "postgres"),
                           # Rasa reads it from the environment: never written in the endpoints file.
                           "password": "${TRACKER_DB_PASSWORD}" if os.environ.get("TRACKER_DB_PASSWORD") else None,
                           "db": BENCH_DATABASE, "login_db": "test"},
-        "lock_store": {"type": SCALE_OUT_LOCK_STORE, "url": "127.0.0.1", "port": 6379,
+        "lock_store": {"type": scale_out_store_type("lock_store"), "url": "127.0.0.1", "port": 6379,
                        "db": 1, "key_prefix": "cmqbench"},
     }
 

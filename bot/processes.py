@@ -22,6 +22,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 MODEL_PATH = PROJECT_ROOT / "models" / "assistant.tar.gz"
 CREDENTIALS_PATH = PROJECT_ROOT / "credentials.yml"
+SCALE_OUT_ENDPOINTS = PROJECT_ROOT / "deploy" / "endpoints.yml"
 # One thread per Rasa process: with several processes on a small machine, TensorFlow's own thread
 # pools would make them fight over the same cores.
 SINGLE_THREAD_ENV = {"TF_INTER_OP_PARALLELISM_THREADS": "1", "TF_INTRA_OP_PARALLELISM_THREADS": "1",
@@ -91,6 +92,11 @@ def action_server(port: int, log_dir: Path) -> Service:
         health_url=f"http://127.0.0.1:{port}/health",
         log_path=log_dir / f"actions-{port}.log",
     )
+
+
+def scale_out_store_type(section: str) -> str:
+    """The `type` of the tracker_store or lock_store of the scale-out profile (deploy/endpoints.yml)."""
+    return yaml.safe_load(SCALE_OUT_ENDPOINTS.read_text(encoding="utf-8"))[section]["type"]
 
 
 def write_endpoints(path: Path, action_port: int, tracker_store: Optional[dict] = None,

@@ -12,19 +12,17 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
-import yaml
 
 from actions.settings import load_settings
 from bot.processes import (
-    PROJECT_ROOT, Assistant, Service, action_server, free_port, is_up, started, write_endpoints,
+    PROJECT_ROOT, Assistant, Service, action_server, free_port, is_up, scale_out_store_type, started,
+    write_endpoints,
 )
 
 DATABASE = "cmq_scale_test"
-# The stores of the scale-out profile.
-SCALE_OUT = yaml.safe_load((PROJECT_ROOT / "deploy" / "endpoints.yml").read_text())
-POSTGRES = {"type": SCALE_OUT["tracker_store"]["type"], "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
+POSTGRES = {"type": scale_out_store_type("tracker_store"), "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
             "username": "postgres", "db": DATABASE, "login_db": "test"}
-LOCK_STORE_TYPE = SCALE_OUT["lock_store"]["type"]
+LOCK_STORE_TYPE = scale_out_store_type("lock_store")
 CONVERSATION = ["Bonjour", "je cherche un campus", "le numérique", "en Bretagne", "merci"]
 USERS = 10
 
