@@ -7,7 +7,8 @@ PYTHON310 ?= $(shell command -v python3.10 >/dev/null 2>&1 && python3.10 -c 'imp
 VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/assistant.tar.gz
-TRAINING_FILES := config.yml $(shell find domain data -name '*.yml' 2>/dev/null)
+# The model also depends on the custom NLU components that config.yml names.
+TRAINING_FILES := config.yml bot/nlu_components.py $(shell find domain data -name '*.yml' 2>/dev/null)
 
 # Quiet TensorFlow; reproducible training (seeds are in config.yml).
 export TF_CPP_MIN_LOG_LEVEL := 3
