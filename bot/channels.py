@@ -31,13 +31,14 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from actions.settings import load_settings
-from bot import action_calls
+from bot import action_calls, model_calls
 from bot.privacy import mask_personal_data
 
 logger = logging.getLogger(__name__)
 
-# Rasa loads this module at start: the place to make its action calls cheaper.
+# Rasa loads this module at start: the place to make its action and model calls cheaper.
 action_calls.install()
+model_calls.install()
 
 MAX_MESSAGE_CHARS = 1000
 MAX_SENDER_CHARS = 128

@@ -36,3 +36,57 @@ def test_the_check_stays_correct_when_repeated():
         assert validate(VALID_REPLY) is True
         with pytest.raises(ValidationError):
             validate({"events": [{"event": "no_such_event"}], "responses": []})
+
+
+def every_event_type():
+    """One real event of each kind Rasa knows, as the action server would send it."""
+    from rasa.shared.core import events
+
+    return [
+        events.UserUttered("bonjour", {"name": "greet", "confidence": 0.9}),
+        events.BotUttered("Bonjour !", {"buttons": [{"title": "Aide", "payload": "/help"}]}),
+        events.SlotSet("sector", "digital_telecommunications"),
+        events.SlotSet("search_results", ["bzh-numerique", "occ-aero"]),
+        events.ActionExecuted("action_search_campus", policy="TEDPolicy", confidence=0.8),
+        events.ActiveLoop("campus_search_form"),
+        events.ActiveLoop(None),
+        events.FollowupAction("action_listen"),
+        events.Restarted(), events.AllSlotsReset(), events.SessionStarted(),
+        events.UserUtteranceReverted(), events.ActionReverted(),
+        events.ConversationPaused(), events.ConversationResumed(),
+        events.ActionExecutionRejected("campus_search_form"),
+        events.LoopInterrupted(True),
+        events.ReminderScheduled("remind", __import__("datetime").datetime(2026, 1, 1)),
+        events.ReminderCancelled(name="remind"),
+        events.EntitiesAdded([{"entity": "location", "value": "Brest", "start": 0, "end": 5}]),
+        events.DefinePrevUserUtteredFeaturization(False),
+        events.AgentUttered("texte"),
+    ]
+
+
+def broken_variants(event):
+    """The same event made invalid in the ways a faulty action server could."""
+    yield {key: value for key, value in event.items() if key != "event"}
+    yield {**event, "event": "no_such_event"}
+    yield {**event, "event": 3}
+    yield {**event, "timestamp": "yesterday"}
+    if event["event"] == "slot":
+        yield {key: value for key, value in event.items() if key != "name"}
+        yield {**event, "name": 3}
+    if event["event"] == "user":
+        yield {**event, "text": 3}
+        yield {**event, "parse_data": "not an object"}
+
+
+@pytest.mark.parametrize("event", [event.as_dict() for event in every_event_type()],
+                         ids=lambda event: event["event"])
+def test_the_quick_check_agrees_with_rasas_complete_schema(event):
+    from bot.action_calls import action_response_validator, is_valid_reply
+
+    complete = action_response_validator()
+    replies = [{"events": [event], "responses": []}]
+    replies += [{"events": [event, broken], "responses": []} for broken in broken_variants(event)]
+    replies += [{"events": [event], "responses": [{"text": 3}]}, {"events": [event, "a string"]}]
+    for reply in replies:
+        assert is_valid_reply(reply) == complete.is_valid(reply), reply
+    assert is_valid_reply(replies[0])

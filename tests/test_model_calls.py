@@ -1,0 +1,55 @@
+"""The trained models called through their built graph (bot/model_calls.py) give exactly the
+answers Rasa's own call path gives: intents, entities, FAQ answers and the next actions."""
+import asyncio
+from collections import Counter
+
+import pytest
+from rasa.core.agent import Agent
+from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.tensorflow.models import RasaModel
+
+from bot import model_calls
+from bot.processes import MODEL_PATH
+
+CONVERSATION = ["bonjour", "je cherche un campus d'informatique près de Brest",
+                "c'est quoi la VAE ?", "et en Occitanie ?", "aéronautique", "merci, au revoir"]
+
+
+@pytest.fixture(scope="module")
+def agent():
+    if not MODEL_PATH.exists():
+        pytest.fail("No trained model: run `make train` first.")
+    return Agent.load(str(MODEL_PATH))
+
+
+def answers(agent):
+    """What the models say at each step of a conversation: the parse, then the next action."""
+    loop = asyncio.new_event_loop()
+    events = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+    said = []
+    for text in CONVERSATION:
+        parsed = loop.run_until_complete(agent.parse_message(text))
+        events.append(UserUttered(text, parsed["intent"], parsed["entities"], parsed))
+        tracker = DialogueStateTracker.from_events("model-calls", events, agent.domain.slots)
+        action, prediction = agent.processor.predict_next_with_tracker_if_should(tracker)
+        said.append((parsed, action.name(), prediction.policy_name, prediction.max_confidence))
+        events += [ActionExecuted(action.name()), ActionExecuted("action_listen")]
+    loop.close()
+    return said
+
+
+def test_the_built_graph_gives_the_same_answers_as_rasas_call(agent, monkeypatch):
+    monkeypatch.setattr(RasaModel, "_rasa_predict", model_calls.rasa_predict)
+    expected = answers(agent)
+    models = Counter()
+
+    def counted(model, batch_in):
+        outputs = model_calls.predict_with_built_graph(model, batch_in)
+        if "_concrete_predict_step" in vars(model):  # this call went through the built graph
+            models[type(model).__name__] += 1
+        return outputs
+
+    monkeypatch.setattr(RasaModel, "_rasa_predict", counted)
+    assert answers(agent) == expected
+    assert models["TED"] >= len(CONVERSATION) and models["DIET"] >= len(CONVERSATION)
