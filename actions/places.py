@@ -176,26 +176,25 @@ def usual_town_name(name: str) -> str:
     return usual_names().get(name, name)
 
 
-def of_place(name: str) -> str:
-    """French "de" before a place name: "de Brest", "d'Angers", "du Mans"."""
+def _contracted(name: str, with_le: str, with_les: str) -> Optional[str]:
+    """French contracts "de"/"à" with a town's article: "Le Mans" -> "du Mans", "Les Abymes" -> "aux Abymes"."""
     lowered = name.lower()
     if lowered.startswith("le "):
-        return "du " + name[3:]
+        return f"{with_le} {name[3:]}"
     if lowered.startswith("les "):
-        return "des " + name[4:]
-    if strip_accents(lowered)[:1] in tuple("aeiouy"):
-        return "d'" + name
-    return "de " + name
+        return f"{with_les} {name[4:]}"
+    return None
+
+
+def of_place(name: str) -> str:
+    """French "de" before a place name: "de Brest", "d'Angers", "du Mans"."""
+    elided = strip_accents(name.lower())[:1] in tuple("aeiouy")
+    return _contracted(name, "du", "des") or ("d'" if elided else "de ") + name
 
 
 def at_place(name: str) -> str:
     """French "à" before a town name: "à Brest", "au Havre", "aux Abymes", "à La Rochelle"."""
-    lowered = name.lower()
-    if lowered.startswith("le "):
-        return "au " + name[3:]
-    if lowered.startswith("les "):
-        return "aux " + name[4:]
-    return "à " + name
+    return _contracted(name, "au", "aux") or "à " + name
 
 
 _REGION_PHRASES = {

@@ -1,4 +1,6 @@
 """Replies of the action server are still checked, with the validator built once (bot.action_calls)."""
+from datetime import datetime
+
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
@@ -56,7 +58,7 @@ def every_event_type():
         events.ConversationPaused(), events.ConversationResumed(),
         events.ActionExecutionRejected("campus_search_form"),
         events.LoopInterrupted(True),
-        events.ReminderScheduled("remind", __import__("datetime").datetime(2026, 1, 1)),
+        events.ReminderScheduled("remind", datetime(2026, 1, 1)),
         events.ReminderCancelled(name="remind"),
         events.EntitiesAdded([{"entity": "location", "value": "Brest", "start": 0, "end": 5}]),
         events.DefinePrevUserUtteredFeaturization(False),
