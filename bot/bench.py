@@ -8,7 +8,8 @@ train the reference bot, which is then kept under var/reference-bot/):
    - fixed arrival rate (default 10 msg/s): latency p50/p95/p99 under a steady load;
    - N users sending with no pause (default 20): the maximum throughput;
 2. the throughput test again with messages spread over two Rasa processes sharing the store
-   (PostgreSQL + Redis lock store): one vs two processes;
+   (PostgreSQL + Redis lock store), each to the least busy one as the entry point does: one vs
+   two processes;
 3. a profile (pyinstrument) of a few messages through the same code path, in this process;
 4. the reference bot (`rasa init --no-prompt`, Rasa's own example) under the same load.
 Peak memory (RSS) of every server process is sampled during the load. Results are printed and
@@ -32,7 +33,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Deque, Dict, List, Optional, Sequence
+from typing import Callable, Deque, Dict, Iterator, List, Optional, Sequence
 
 from bot.processes import (
     MODEL_PATH, PROJECT_ROOT, SINGLE_THREAD_ENV, VENV_BIN, Service, running_assistant, scale_out_store_type,
@@ -112,19 +113,30 @@ class Conversation:
 
 
 class Traffic:
-    """Hands out conversations and spreads messages over the Rasa processes in turn."""
+    """Hands out conversations and sends each message to the Rasa process with the fewest
+    unanswered messages (turns break ties), as the scale-out entry point does (nginx least_conn):
+    a process slowed down for a moment gets less work instead of holding users up."""
 
     def __init__(self, run_id: str, urls: Sequence[str]) -> None:
         self.run_id = run_id
-        self.urls = itertools.cycle(urls)
+        self.in_flight = {url: 0 for url in urls}
+        self.turns = itertools.count()
         self.scripts = itertools.cycle(CONVERSATIONS)
         self.counter = itertools.count()
 
     def new_conversation(self) -> Conversation:
         return Conversation(f"bench-{self.run_id}-{next(self.counter)}", list(next(self.scripts)))
 
-    def next_url(self) -> str:
-        return next(self.urls)
+    @contextlib.contextmanager
+    def next_url(self) -> Iterator[str]:
+        urls = list(self.in_flight)
+        turn = next(self.turns)
+        url = min(urls, key=lambda u: (self.in_flight[u], (urls.index(u) - turn) % len(urls)))
+        self.in_flight[url] += 1
+        try:
+            yield url
+        finally:
+            self.in_flight[url] -= 1
 
 
 async def send(session, url: str, sender: str, text: str) -> Sample:
@@ -145,7 +157,8 @@ async def say_next(session, traffic: Traffic, conversation: Conversation, sample
     step = conversation.position
     text = conversation.script[step]
     conversation.position += 1
-    sample = await send(session, traffic.next_url(), conversation.sender, text)
+    with traffic.next_url() as url:
+        sample = await send(session, url, conversation.sender, text)
     sample.step = step
     samples.append(sample)
 
@@ -250,16 +263,19 @@ def machine_busy_seconds() -> float:
 
 @contextlib.asynccontextmanager
 async def cpu_usage(services: Sequence[Service], into: Dict[str, float]):
-    """Cores used during the block: by the servers, by this load generator, by everything else
+    """Cores used during the block: by each server, by this load generator, by everything else
     (PostgreSQL and Redis, and other jobs on a shared machine)."""
-    servers = [service.process.pid for service in services if service.process is not None]
-    started = (time.perf_counter(), cpu_seconds(servers), own_cpu_seconds(), machine_busy_seconds())
+    servers = {service.name: service.process.pid for service in services if service.process is not None}
+    started = (time.perf_counter(), {name: cpu_seconds([pid]) for name, pid in servers.items()},
+               own_cpu_seconds(), machine_busy_seconds())
     yield into
     elapsed = time.perf_counter() - started[0]
-    used_servers = (cpu_seconds(servers) - started[1]) / elapsed
+    by_service = {name: (cpu_seconds([pid]) - started[1][name]) / elapsed for name, pid in servers.items()}
+    used_servers = sum(by_service.values())
     used_client = (own_cpu_seconds() - started[2]) / elapsed
     used_machine = (machine_busy_seconds() - started[3]) / elapsed
-    into.update(cpu_cores_servers=used_servers, cpu_cores_load_generator=used_client,
+    into.update(cpu_cores_servers=used_servers, cpu_cores_by_server=by_service,
+                cpu_cores_load_generator=used_client,
                 cpu_cores_other=max(0.0, used_machine - used_servers - used_client))
 
 
@@ -567,6 +583,8 @@ def format_report(report: Dict[str, object]) -> str:
             lines.append(f"  CPU during {label}: servers {figures['cpu_cores_servers']:.2f} cores, load generator "
                          f"{figures['cpu_cores_load_generator']:.2f}, everything else (PostgreSQL, Redis, other jobs) "
                          f"{figures['cpu_cores_other']:.2f}")
+            lines.append("    by server: " + ", ".join(f"{name} {cores:.2f}"
+                                                     for name, cores in figures["cpu_cores_by_server"].items()))
     profile = ours.get("profile")
     if profile:
         lines += ["", f"Profile of {profile['messages']} messages through the channel and the agent "

@@ -4,7 +4,9 @@ import asyncio
 from collections import Counter
 
 import pytest
+import rasa.core.processor
 from rasa.core.agent import Agent
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.tensorflow.models import RasaModel
@@ -20,7 +22,11 @@ CONVERSATION = ["bonjour", "je cherche un campus d'informatique près de Brest",
 def agent():
     if not MODEL_PATH.exists():
         pytest.fail("No trained model: run `make train` first.")
-    return Agent.load(str(MODEL_PATH))
+    # Rasa's own graph runner, which runs TED at every step (bot/policy_calls.py would skip it
+    # where rules decide, and bot.channels installs that when another test imports it).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rasa.core.processor, "DaskGraphRunner", DaskGraphRunner)
+        return Agent.load(str(MODEL_PATH))
 
 
 def answers(agent):

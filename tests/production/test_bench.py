@@ -17,27 +17,34 @@ def test_percentiles_use_the_nearest_rank():
     assert percentile([], 50) == 0.0
 
 
-async def with_stand_in(scenario):
-    """Runs `scenario(urls, received)` against two stand-in Rasa processes."""
+async def with_stand_in(scenario, answer_seconds=(0.01, 0.01)):
+    """Runs `scenario(urls, received)` against stand-in Rasa processes, one per answer time;
+    `received` maps each sender to its messages, and the key `port` to each process's count."""
     received = defaultdict(list)
+    runners = []
 
-    async def webhook(request):
-        payload = await request.json()
-        received[payload["sender"]].append(payload["message"])
-        await asyncio.sleep(0.01)
-        return web.json_response([{"recipient_id": payload["sender"], "text": "ok"}])
+    def webhook(port, seconds):
+        async def answer(request):
+            payload = await request.json()
+            received[payload["sender"]].append(payload["message"])
+            received["port"].append(port)
+            await asyncio.sleep(seconds)
+            return web.json_response([{"recipient_id": payload["sender"], "text": "ok"}])
+        return answer
 
-    app = web.Application()
-    app.router.add_post("/webhooks/rest/webhook", webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    ports = [free_port(), free_port()]
-    for port in ports:
-        await web.TCPSite(runner, "127.0.0.1", port).start()
+    ports = [free_port() for _ in answer_seconds]
     try:
+        for port, seconds in zip(ports, answer_seconds):
+            app = web.Application()
+            app.router.add_post("/webhooks/rest/webhook", webhook(port, seconds))
+            runner = web.AppRunner(app)
+            await runner.setup()
+            runners.append(runner)
+            await web.TCPSite(runner, "127.0.0.1", port).start()
         return await scenario([f"http://127.0.0.1:{port}" for port in ports], received)
     finally:
-        await runner.cleanup()
+        for runner in runners:
+            await runner.cleanup()
 
 
 def test_fixed_rate_sends_the_planned_number_of_messages_in_conversation_order():
@@ -47,7 +54,9 @@ def test_fixed_rate_sends_the_planned_number_of_messages_in_conversation_order()
     result, received = asyncio.run(asyncio.wait_for(with_stand_in(scenario), 60))
     assert len(result.samples) == 80
     assert result.summary()["errors"] == 0
-    for messages in received.values():
+    for sender, messages in received.items():
+        if sender == "port":
+            continue
         script = next(c for c in CONVERSATIONS if c[0] == messages[0])
         assert messages == script[:len(messages)]
 
@@ -61,4 +70,16 @@ def test_closed_loop_keeps_every_user_busy_until_the_end():
     assert summary["errors"] == 0 and summary["empty_replies"] == 0
     # 5 users, ~10 ms per answer: far more than one message per user and second.
     assert summary["msg_per_s"] > 20
-    assert sum(len(messages) for messages in received.values()) == summary["messages"]
+    assert len(received["port"]) == summary["messages"]
+
+
+def test_each_message_goes_to_the_least_busy_process():
+    async def scenario(urls, received):
+        result = await closed_loop(Traffic("t", urls), users=6, duration=1.5)
+        return result, received, [int(url.rsplit(":", 1)[1]) for url in urls]
+
+    # The first process answers in 10 ms, the second in 50 ms.
+    result, received, (fast, slow) = asyncio.run(asyncio.wait_for(with_stand_in(scenario, (0.01, 0.05)), 60))
+    assert result.summary()["errors"] == 0
+    # Round robin would give both the same count; the quick process takes most of the work.
+    assert received["port"].count(fast) > 2 * received["port"].count(slow) > 0
