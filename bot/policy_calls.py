@@ -41,11 +41,7 @@ class RulesFirstPlan:
     rule_node: Text
     skippable: Tuple[Text, ...]
     ensemble_needs: Dict[Text, Text]  # ensemble parameter -> node (or graph input) giving it
-
-    @property
-    def first_targets(self) -> List[Text]:
-        nodes = set(self.ensemble_needs.values()) - set(self.skippable) - {PLACEHOLDER_TRACKER}
-        return sorted(nodes | {DOMAIN_NODE})
+    first_targets: List[Text]  # the nodes to run before deciding whether the others are needed
 
 
 def _component(node: GraphNode) -> Any:
@@ -71,9 +67,9 @@ def rules_first_plan(runner: DaskGraphRunner) -> Optional[RulesFirstPlan]:
     ensemble = schema_nodes.get(CORE_TARGET)
     if ensemble is None or DOMAIN_NODE not in schema_nodes:
         return None
-    policies = {name: _component(runner._instantiated_nodes[name])
-                for name in ensemble.needs.values() if name in runner._instantiated_nodes}
-    policies = {name: policy for name, policy in policies.items() if isinstance(policy, Policy)}
+    components = {name: _component(runner._instantiated_nodes[name])
+                  for name in ensemble.needs.values() if name in runner._instantiated_nodes}
+    policies = {name: component for name, component in components.items() if isinstance(component, Policy)}
     rules = [name for name, policy in policies.items() if isinstance(policy, RulePolicy)]
     if len(rules) != 1:
         return None
@@ -82,7 +78,8 @@ def rules_first_plan(runner: DaskGraphRunner) -> Optional[RulesFirstPlan]:
                       if _never_beats_a_sure_rule(policy, rule_priority))
     if not skippable:
         return None
-    return RulesFirstPlan(rules[0], skippable, dict(ensemble.needs))
+    first = set(ensemble.needs.values()) - set(skippable) - {PLACEHOLDER_TRACKER}
+    return RulesFirstPlan(rules[0], skippable, dict(ensemble.needs), sorted(first | {DOMAIN_NODE}))
 
 
 def rules_decide(rule_prediction: PolicyPrediction, tracker: DialogueStateTracker) -> bool:
