@@ -1,15 +1,15 @@
 """`python -m bot bench`: load benchmark of the REST channel, beside a reference Rasa bot.
 
-What it runs, in one go (about 7 minutes with the defaults, plus a few minutes the first time to
+What it runs, in one go (about 9 minutes with the defaults, plus a few minutes the first time to
 train the reference bot, which is then kept under var/reference-bot/):
 1. our assistant (action server + Rasa), fed realistic conversations: greeting, a campus search
    with a town, a FAQ question, a refinement ("et en Occitanie ?"), thanks;
    - one user alone: the latency of each step without queueing;
    - fixed arrival rate (default 10 msg/s): latency p50/p95/p99 under a steady load;
    - N users sending with no pause (default 20): the maximum throughput;
-2. the throughput test again with messages spread over two Rasa processes sharing the store
-   (PostgreSQL + Redis lock store), each to the least busy one as the entry point does: one vs
-   two processes;
+2. the throughput test with messages spread over two Rasa processes sharing the store
+   (PostgreSQL + Redis lock store), each to the least busy one as the entry point does, right
+   after the same test on one process, three times over: one vs two processes, round by round;
 3. a profile (pyinstrument) of a few messages through the same code path, in this process;
 4. the reference bot (`rasa init --no-prompt`, Rasa's own example) under the same load.
 Peak memory (RSS) of every server process is sampled during the load. Results are printed and
@@ -25,6 +25,7 @@ import json
 import logging
 import math
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -119,13 +120,16 @@ class Traffic:
 
     def __init__(self, run_id: str, urls: Sequence[str]) -> None:
         self.run_id = run_id
+        # Each test starts new conversations: reusing a sender of an earlier test would make its
+        # conversation longer, and every message of it slower, test after test.
+        self.sender_prefix = f"bench-{run_id}-{uuid.uuid4().hex[:6]}"
         self.in_flight = {url: 0 for url in urls}
         self.turns = itertools.count()
         self.scripts = itertools.cycle(CONVERSATIONS)
         self.counter = itertools.count()
 
     def new_conversation(self) -> Conversation:
-        return Conversation(f"bench-{self.run_id}-{next(self.counter)}", list(next(self.scripts)))
+        return Conversation(f"{self.sender_prefix}-{next(self.counter)}", list(next(self.scripts)))
 
     @contextlib.contextmanager
     def next_url(self) -> Iterator[str]:
@@ -213,6 +217,26 @@ async def closed_loop(traffic: Traffic, users: int, duration: float) -> LoadResu
         await asyncio.gather(*(user() for _ in range(users)))
         elapsed = loop.time() - start
     return LoadResult("max_throughput", elapsed, samples)
+
+
+async def scale_out_rounds(traffic_for: Callable[[Sequence[str]], Traffic], urls: Sequence[str],
+                           services: Sequence[Service], users: int, seconds: float,
+                           rounds: int) -> Dict[str, object]:
+    """Throughput of one process then of all of them, `rounds` times in a row. The speed of a
+    shared machine drifts during a run by more than 10 %: the ratio of each round compares two
+    tests run back to back, and the median of the rounds is the figure to quote."""
+    measured = []
+    for _ in range(rounds):
+        this_round = {}
+        for label, targets in (("one", urls[:1]), ("all", urls)):
+            cpu: Dict[str, float] = {}
+            async with cpu_usage(services, cpu):
+                result = await closed_loop(traffic_for(targets), users, seconds)
+            this_round[label] = {**result.summary(), **cpu}
+        one, every = this_round["one"]["msg_per_s"], this_round["all"]["msg_per_s"]
+        measured.append({**this_round, "ratio": every / one if one else 0.0})
+    return {"processes": len(urls), "rounds": measured,
+            "median_ratio": statistics.median(r["ratio"] for r in measured)}
 
 
 async def warm_up(traffic: Traffic, urls: Sequence[str]) -> None:
@@ -482,11 +506,9 @@ async def measure(assistant_services: Sequence[Service], traffic_for: Callable[[
         results = {"one_user": alone.summary(), "fixed_rate": latency.summary(),
                    "max_throughput": {**throughput.summary(), **cpu_one}}
         if scale:
-            log(f"  same with 2 Rasa processes for {args.throughput_seconds:g} s...")
-            cpu_two: Dict[str, float] = {}
-            async with cpu_usage(assistant_services, cpu_two):
-                two = await closed_loop(traffic_for(urls), args.users, args.throughput_seconds)
-            results["max_throughput_2_processes"] = {**two.summary(), **cpu_two}
+            log(f"  1 then 2 Rasa processes, {args.scale_rounds} times {args.throughput_seconds:g} s each...")
+            results["scale_out"] = await scale_out_rounds(traffic_for, urls, assistant_services, args.users,
+                                                          args.throughput_seconds, args.scale_rounds)
     results["peak_rss_mb"] = memory.peak_mb
     return results
 
@@ -572,19 +594,21 @@ def format_report(report: Dict[str, object]) -> str:
     if ours["max_throughput"]["msg_per_s"] < settings["rate"]:
         lines.append(f"Note: {settings['rate']:g} msg/s is above what one process of ours serves "
                      f"({ours['max_throughput']['msg_per_s']:.1f} msg/s): the fixed-rate latencies include queueing.")
-    two = ours.get("max_throughput_2_processes")
-    if two:
-        one = ours["max_throughput"]["msg_per_s"]
-        lines += ["", "Scale-out (PostgreSQL tracker store, Redis lock store, messages spread over the processes):",
-                  f"  1 Rasa process: {one:.1f} msg/s   2 Rasa processes: {two['msg_per_s']:.1f} msg/s "
-                  f"(p95 {two['p95_ms']:.0f} ms, {two['errors']} errors)   ratio {ratio(two['msg_per_s'], one)} "
-                  f"(target >= 1.6x)"]
-        for label, figures in (("1 process", ours["max_throughput"]), ("2 processes", two)):
-            lines.append(f"  CPU during {label}: servers {figures['cpu_cores_servers']:.2f} cores, load generator "
-                         f"{figures['cpu_cores_load_generator']:.2f}, everything else (PostgreSQL, Redis, other jobs) "
-                         f"{figures['cpu_cores_other']:.2f}")
-            lines.append("    by server: " + ", ".join(f"{name} {cores:.2f}"
-                                                     for name, cores in figures["cpu_cores_by_server"].items()))
+    scale_out = ours.get("scale_out")
+    if scale_out:
+        lines += ["", f"Scale-out (PostgreSQL tracker store, Redis lock store, messages spread over the processes; "
+                      f"1 then {scale_out['processes']} Rasa processes, {len(scale_out['rounds'])} rounds):"]
+        for index, measured in enumerate(scale_out["rounds"], 1):
+            one, every = measured["one"], measured["all"]
+            lines.append(f"  round {index}: 1 process {one['msg_per_s']:.1f} msg/s, {scale_out['processes']} processes "
+                         f"{every['msg_per_s']:.1f} msg/s (p95 {every['p95_ms']:.0f} ms, {one['errors'] + every['errors']} "
+                         f"errors): {measured['ratio']:.2f}x")
+            for label, figures in (("1 process", one), (f"{scale_out['processes']} processes", every)):
+                lines.append(f"    CPU with {label}: servers {figures['cpu_cores_servers']:.2f} cores ("
+                             + ", ".join(f"{name} {cores:.2f}" for name, cores in figures["cpu_cores_by_server"].items())
+                             + f"), load generator {figures['cpu_cores_load_generator']:.2f}, everything else "
+                             f"(PostgreSQL, Redis, other jobs) {figures['cpu_cores_other']:.2f}")
+        lines.append(f"  median ratio {scale_out['median_ratio']:.2f}x (target >= 1.6x)")
     profile = ours.get("profile")
     if profile:
         lines += ["", f"Profile of {profile['messages']} messages through the channel and the agent "
@@ -608,6 +632,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="conversation store of every bot (the scale-out test needs postgresql)")
     parser.add_argument("--no-reference", action="store_true", help="skip the reference bot")
     parser.add_argument("--no-scale", action="store_true", help="skip the two-process test")
+    parser.add_argument("--scale-rounds", type=int, default=3,
+                        help="rounds of the two-process test (one process, then two, each round)")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--profile-messages", type=int, default=20)
     args = parser.parse_args(argv)

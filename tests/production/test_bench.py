@@ -1,10 +1,11 @@
 """The benchmark's load generator, against a stand-in server that records what it receives."""
 import asyncio
+import contextlib
 from collections import defaultdict
 
 from aiohttp import web
 
-from bot.bench import CONVERSATIONS, Traffic, closed_loop, fixed_rate, percentile
+from bot.bench import CONVERSATIONS, Traffic, closed_loop, fixed_rate, percentile, scale_out_rounds
 from bot.processes import free_port
 
 
@@ -17,19 +18,24 @@ def test_percentiles_use_the_nearest_rank():
     assert percentile([], 50) == 0.0
 
 
-async def with_stand_in(scenario, answer_seconds=(0.01, 0.01)):
+async def with_stand_in(scenario, answer_seconds=(0.01, 0.01), one_at_a_time=False):
     """Runs `scenario(urls, received)` against stand-in Rasa processes, one per answer time;
-    `received` maps each sender to its messages; `answered_by` lists the port of each answer."""
+    `received` maps each sender to its messages; `answered_by` lists the port of each answer.
+    With `one_at_a_time`, each stand-in answers one message after the other, as a busy Rasa
+    process does."""
     received = defaultdict(list)
     answered_by = []
     runners = []
 
     def webhook(port, seconds):
+        turn = asyncio.Lock() if one_at_a_time else contextlib.nullcontext()
+
         async def answer(request):
             payload = await request.json()
-            received[payload["sender"]].append(payload["message"])
-            answered_by.append(port)
-            await asyncio.sleep(seconds)
+            async with turn:
+                received[payload["sender"]].append(payload["message"])
+                answered_by.append(port)
+                await asyncio.sleep(seconds)
             return web.json_response([{"recipient_id": payload["sender"], "text": "ok"}])
         return answer
 
@@ -83,3 +89,25 @@ def test_each_message_goes_to_the_least_busy_process():
     assert result.summary()["errors"] == 0
     # Round robin would give both the same count; the quick process takes most of the work.
     assert answered_by.count(fast) > 2 * answered_by.count(slow) > 0
+
+
+def test_scale_out_rounds_compare_one_process_with_all_of_them_round_by_round():
+    async def scenario(urls, received):
+        return await scale_out_rounds(lambda targets: Traffic("t", targets), urls, services=[], users=6,
+                                      seconds=1.0, rounds=2)
+
+    # Two stand-ins answering one message at a time in 20 ms: two serve about twice as many as one.
+    report, _ = asyncio.run(asyncio.wait_for(with_stand_in(scenario, (0.02, 0.02), one_at_a_time=True), 60))
+    assert report["processes"] == 2 and len(report["rounds"]) == 2
+    for measured in report["rounds"]:
+        assert measured["one"]["errors"] == measured["all"]["errors"] == 0
+        assert 30 < measured["one"]["msg_per_s"] <= 50
+        assert 1.6 < measured["ratio"] < 2.2
+    assert min(r["ratio"] for r in report["rounds"]) <= report["median_ratio"] <= max(r["ratio"] for r in report["rounds"])
+
+
+def test_every_test_of_a_run_starts_new_conversations():
+    first, second = Traffic("run", ["u"]), Traffic("run", ["u"])
+    senders = [first.new_conversation().sender for _ in range(3)] + [second.new_conversation().sender for _ in range(3)]
+    assert len(set(senders)) == 6
+    assert all(sender.startswith("bench-run-") for sender in senders)  # what the clean-up deletes

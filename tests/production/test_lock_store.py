@@ -3,6 +3,7 @@ import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+from rasa.core.lock_store import RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from deploy.lock_store import AtomicRedisLockStore
@@ -42,3 +43,18 @@ def test_only_one_holder_at_a_time_and_the_lock_is_gone_afterwards():
     assert most_at_once[0] == 1
     assert sorted(order) == list(range(30))
     assert stores[0].get_lock(conversation) is None
+
+
+def test_rasa_reads_the_lock_and_a_ticket_left_by_a_dead_process_expires():
+    prefix, conversation = f"locktest{uuid.uuid4().hex[:8]}", "conversation"
+    store = lock_store(prefix)
+    rasa_store = RedisLockStore(host="127.0.0.1", port=6379, db=1, key_prefix=prefix)
+    store.issue_ticket(conversation, lock_lifetime=0.2)  # its process dies without releasing it
+
+    async def take() -> list:
+        async with store.lock(conversation, wait_time_in_seconds=0.05) as lock:
+            return [ticket.number for ticket in rasa_store.get_lock(conversation).tickets] + [lock.now_serving]
+
+    assert asyncio.run(asyncio.wait_for(take(), 10)) == [1, 1]
+    assert rasa_store.get_lock(conversation) is None
+
