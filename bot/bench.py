@@ -9,7 +9,8 @@ train the reference bot, which is then kept under var/reference-bot/):
    - N users sending with no pause (default 20): the maximum throughput;
 2. the throughput test with messages spread over two Rasa processes sharing the store
    (PostgreSQL + Redis lock store), each to the least busy one as the entry point does, right
-   after the same test on one process, three times over: one vs two processes, round by round;
+   next to the same test on one process, five times over (the order alternating): one vs two
+   processes, round by round;
 3. a profile (pyinstrument) of a few messages through the same code path, in this process;
 4. the reference bot (`rasa init --no-prompt`, Rasa's own example) under the same load.
 Peak memory (RSS) of every server process is sampled during the load. Results are printed and
@@ -222,19 +223,21 @@ async def closed_loop(traffic: Traffic, users: int, duration: float) -> LoadResu
 async def scale_out_rounds(traffic_for: Callable[[Sequence[str]], Traffic], urls: Sequence[str],
                            services: Sequence[Service], users: int, seconds: float,
                            rounds: int) -> Dict[str, object]:
-    """Throughput of one process then of all of them, `rounds` times in a row. The speed of a
+    """Throughput of one process and of all of them, `rounds` times in a row. The speed of a
     shared machine drifts during a run by more than 10 %: the ratio of each round compares two
-    tests run back to back, and the median of the rounds is the figure to quote."""
+    tests run back to back, which of the two goes first alternates from round to round (a steady
+    drift then favours neither), and the median of the rounds is the figure to quote."""
     measured = []
-    for _ in range(rounds):
+    for index in range(rounds):
         this_round = {}
-        for label, targets in (("one", urls[:1]), ("all", urls)):
+        tests = [("one", urls[:1]), ("all", urls)]
+        for label, targets in (tests if index % 2 == 0 else tests[::-1]):
             cpu: Dict[str, float] = {}
             async with cpu_usage(services, cpu):
                 result = await closed_loop(traffic_for(targets), users, seconds)
             this_round[label] = {**result.summary(), **cpu}
         one, every = this_round["one"]["msg_per_s"], this_round["all"]["msg_per_s"]
-        measured.append({**this_round, "ratio": every / one if one else 0.0})
+        measured.append({**this_round, "first": tests[index % 2][0], "ratio": every / one if one else 0.0})
     return {"processes": len(urls), "rounds": measured,
             "median_ratio": statistics.median(r["ratio"] for r in measured)}
 
@@ -506,7 +509,7 @@ async def measure(assistant_services: Sequence[Service], traffic_for: Callable[[
         results = {"one_user": alone.summary(), "fixed_rate": latency.summary(),
                    "max_throughput": {**throughput.summary(), **cpu_one}}
         if scale:
-            log(f"  1 then 2 Rasa processes, {args.scale_rounds} times {args.throughput_seconds:g} s each...")
+            log(f"  1 and 2 Rasa processes, {args.scale_rounds} times {args.throughput_seconds:g} s each...")
             results["scale_out"] = await scale_out_rounds(traffic_for, urls, assistant_services, args.users,
                                                           args.throughput_seconds, args.scale_rounds)
     results["peak_rss_mb"] = memory.peak_mb
@@ -597,7 +600,8 @@ def format_report(report: Dict[str, object]) -> str:
     scale_out = ours.get("scale_out")
     if scale_out:
         lines += ["", f"Scale-out (PostgreSQL tracker store, Redis lock store, messages spread over the processes; "
-                      f"1 then {scale_out['processes']} Rasa processes, {len(scale_out['rounds'])} rounds):"]
+                      f"1 and {scale_out['processes']} Rasa processes, {len(scale_out['rounds'])} rounds, "
+                      f"which goes first alternating):"]
         for index, measured in enumerate(scale_out["rounds"], 1):
             one, every = measured["one"], measured["all"]
             lines.append(f"  round {index}: 1 process {one['msg_per_s']:.1f} msg/s, {scale_out['processes']} processes "
@@ -632,8 +636,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="conversation store of every bot (the scale-out test needs postgresql)")
     parser.add_argument("--no-reference", action="store_true", help="skip the reference bot")
     parser.add_argument("--no-scale", action="store_true", help="skip the two-process test")
-    parser.add_argument("--scale-rounds", type=int, default=3,
-                        help="rounds of the two-process test (one process, then two, each round)")
+    parser.add_argument("--scale-rounds", type=int, default=5,
+                        help="rounds of the two-process test (one process and two, in turn first)")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--profile-messages", type=int, default=20)
     args = parser.parse_args(argv)

@@ -5,10 +5,11 @@ out that Redis is down at the first message. With it, the process stops at once 
 that says what is missing and where it is configured.
 
     python -m bot.preflight --endpoints deploy/endpoints.yml                # check only
-    python -m bot.preflight --endpoints deploy/endpoints.yml --run --port 5006
+    python -m bot.preflight --endpoints deploy/endpoints.yml --run --port 5006 --cpu 0
 
 `--run` then replaces itself with `rasa run`: the school's allowed origins (school.yml,
 web.allowed_origins) become its CORS list, and Rasa's HTTP API stays off (no --enable-api).
+`--cpu N` keeps the N-th Rasa process of the scale-out profile on a core of its own.
 """
 from __future__ import annotations
 
@@ -150,6 +151,16 @@ def single_thread_env() -> Dict[str, str]:
     return {name: os.environ.get(name, value) for name, value in SINGLE_THREAD_ENV.items()}
 
 
+def pin_to_own_core(index: int) -> None:
+    """Rasa (after exec) and every thread it starts stay on this process's core."""
+    from bot.processes import rasa_cpu
+
+    core = rasa_cpu(index)
+    if core is not None:
+        os.sched_setaffinity(0, {core})
+        print(f"Processus Rasa n° {index} sur le cœur {core}.", flush=True)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.preflight", description=__doc__.split("\n")[0])
     parser.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
@@ -161,6 +172,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--credentials", type=Path, default=PROJECT_ROOT / "credentials.yml")
     parser.add_argument("--single-thread", action="store_true",
                         help="un seul fil de calcul TensorFlow (plusieurs processus Rasa par machine)")
+    parser.add_argument("--cpu", type=int, metavar="N",
+                        help="rang du processus Rasa : il tourne sur un cœur à lui (profil à plusieurs processus)")
     args = parser.parse_args(argv)
     quiet_library_warnings()
 
@@ -180,6 +193,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     command = rasa_command(args.endpoints, args.port, args.model, args.credentials,
                            load_settings().allowed_origins, args.interface)
     environment = {**os.environ, **(single_thread_env() if args.single_thread else {})}
+    if args.cpu is not None:
+        pin_to_own_core(args.cpu)
     os.execve(command[0], command, environment)
     return 0  # not reached
 

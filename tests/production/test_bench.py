@@ -1,12 +1,15 @@
 """The benchmark's load generator, against a stand-in server that records what it receives."""
 import asyncio
 import contextlib
+import os
+import sys
 from collections import defaultdict
 
+import pytest
 from aiohttp import web
 
 from bot.bench import CONVERSATIONS, Traffic, closed_loop, fixed_rate, percentile, scale_out_rounds
-from bot.processes import free_port
+from bot.processes import Service, free_port, rasa_cpu
 
 
 def test_percentiles_use_the_nearest_rank():
@@ -94,11 +97,12 @@ def test_each_message_goes_to_the_least_busy_process():
 def test_scale_out_rounds_compare_one_process_with_all_of_them_round_by_round():
     async def scenario(urls, received):
         return await scale_out_rounds(lambda targets: Traffic("t", targets), urls, services=[], users=6,
-                                      seconds=1.0, rounds=2)
+                                      seconds=1.0, rounds=3)
 
     # Two stand-ins answering one message at a time in 20 ms: two serve about twice as many as one.
     report, _ = asyncio.run(asyncio.wait_for(with_stand_in(scenario, (0.02, 0.02), one_at_a_time=True), 60))
-    assert report["processes"] == 2 and len(report["rounds"]) == 2
+    assert report["processes"] == 2 and len(report["rounds"]) == 3
+    assert [measured["first"] for measured in report["rounds"]] == ["one", "all", "one"]
     for measured in report["rounds"]:
         assert measured["one"]["errors"] == measured["all"]["errors"] == 0
         assert 30 < measured["one"]["msg_per_s"] <= 50
@@ -111,3 +115,18 @@ def test_every_test_of_a_run_starts_new_conversations():
     senders = [first.new_conversation().sender for _ in range(3)] + [second.new_conversation().sender for _ in range(3)]
     assert len(set(senders)) == 6
     assert all(sender.startswith("bench-run-") for sender in senders)  # what the clean-up deletes
+
+
+def test_a_process_given_a_core_runs_there_with_every_thread_it_starts(tmp_path):
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: nothing to share out")
+    script = ("import os, threading; cores = []; "
+              "thread = threading.Thread(target=lambda: cores.append(os.sched_getaffinity(0))); "
+              "thread.start(); thread.join(); print(sorted(os.sched_getaffinity(0)), sorted(cores[0]))")
+    second_core = rasa_cpu(1)
+    service = Service("probe", [sys.executable, "-c", script], "http://127.0.0.1:9/", tmp_path / "probe.log",
+                      cpu=second_core)
+    service.start()
+    assert service.process.wait(30) == 0
+    assert service.log_path.read_text().split() == [f"[{second_core}]", f"[{second_core}]"]
+    assert rasa_cpu(0) != second_core

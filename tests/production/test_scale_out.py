@@ -1,5 +1,6 @@
 """Several Rasa processes share conversations safely: PostgreSQL tracker store, Redis lock store."""
 import json
+import os
 import re
 import shlex
 import shutil
@@ -132,6 +133,20 @@ def test_cors_allows_only_the_school_origins(cluster):
         response = requests.post(f"{cluster.rasa_urls[0]}/webhooks/rest/webhook", json={"sender": "cors", "message": "Bonjour"},
                                  headers={"Origin": origin}, timeout=60)
         assert response.headers.get("Access-Control-Allow-Origin") == expected
+
+
+def thread_cores(pid: int) -> list:
+    """The cores each thread of a process may run on."""
+    return [os.sched_getaffinity(int(thread)) for thread in os.listdir(f"/proc/{pid}/task")]
+
+
+def test_each_rasa_process_and_all_its_threads_stay_on_a_core_of_its_own(cluster):
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: nothing to share out")
+    cores = [thread_cores(service.process.pid) for service in cluster.services[1:]]
+    assert all(len(threads) > 1 for threads in cores)  # TensorFlow and the event loop, at least
+    first, second = ({core for allowed in threads for core in allowed} for threads in cores)
+    assert len(first) == len(second) == 1 and first != second
 
 
 @pytest.fixture
