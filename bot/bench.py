@@ -1,6 +1,6 @@
 """`python -m bot bench`: load benchmark of the REST channel, beside a reference Rasa bot.
 
-What it runs, in one go (about 9 minutes with the defaults, plus a few minutes the first time to
+What it runs, in one go (about 12 minutes with the defaults, plus a few minutes the first time to
 train the reference bot, which is then kept under var/reference-bot/):
 1. our assistant (action server + Rasa), fed realistic conversations: greeting, a campus search
    with a town, a FAQ question, a refinement ("et en Occitanie ?"), thanks;
