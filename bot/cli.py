@@ -1,4 +1,4 @@
-"""Command line: `python -m bot ask|run|evaluate|bench|bench-search|purge`."""
+"""Command line: `python -m bot ask|run|evaluate|bench|bench-search|purge|content-check`."""
 from __future__ import annotations
 
 import argparse
@@ -133,6 +133,7 @@ DELEGATED = {
     "bench": "bot.bench",
     "bench-search": "bot.bench_search",
     "purge": "bot.purge",
+    "content-check": "bot.content",
 }
 
 
