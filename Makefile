@@ -7,8 +7,9 @@ PYTHON310 ?= $(shell command -v python3.10 >/dev/null 2>&1 && python3.10 -c 'imp
 VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/assistant.tar.gz
-# The model also depends on the custom NLU components that config.yml names.
-TRAINING_FILES := config.yml bot/nlu_components.py $(shell find domain data -name '*.yml' 2>/dev/null)
+# Rasa's defaults: domain.yml, config.yml, data/. The model also depends on the custom NLU
+# components that config.yml names.
+TRAINING_FILES := config.yml domain.yml bot/nlu_components.py $(shell find data -name '*.yml' 2>/dev/null)
 
 # Quiet TensorFlow; reproducible training (seeds are in config.yml).
 export TF_CPP_MIN_LOG_LEVEL := 3
@@ -36,7 +37,8 @@ $(VENV)/.installed: requirements.lock
 install: $(VENV)/.installed
 
 $(MODEL): $(VENV)/.installed $(TRAINING_FILES)
-	$(BIN)/rasa train --domain domain --data data --config config.yml --fixed-model-name assistant --out models
+	$(BIN)/rasa train --fixed-model-name assistant --out models
+	@touch $@  # rasa keeps the file as it was when nothing changed
 
 train: $(MODEL)
 
@@ -46,7 +48,7 @@ run: install train web-deps
 	$(BIN)/python -m bot run
 
 validate: install
-	$(BIN)/rasa data validate --domain domain --data data --fail-on-warnings
+	$(BIN)/rasa data validate --fail-on-warnings
 
 # Every FAQ answer sourced, re-read within 12 months, still valid, at most 90 words; lists those due.
 content-check: install

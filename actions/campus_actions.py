@@ -24,6 +24,26 @@ PAGE_SIZE = 3
 CLEAR_LEAD = 8
 CARD_CHANNELS = {"socketio"}
 FEATURE_FILTERS = {"excellence": "excellence", "mobility": "mobility"}
+# One line on the training mode and the diploma a message asks about, before the campuses.
+MODE_SUMMARIES = {
+    "apprenticeship": ("En apprentissage, vous êtes salarié d'un employeur et vous alternez CFA et "
+                       "entreprise : dès 15 ans après la 3e, payé, sans frais de formation.",
+                       "C'est quoi l'apprentissage ?"),
+    "initial_training": ("En voie scolaire, vous êtes élève ou étudiant dans un lycée ou un établissement "
+                         "du supérieur, avec des stages en entreprise.", None),
+    "continuing_education": ("En formation continue, les adultes se forment après leurs études ; le CPF, "
+                             "l'employeur ou France Travail peuvent payer la formation.",
+                             "comment financer ma formation ?"),
+    "vae": ("La VAE permet d'obtenir un diplôme grâce à son expérience, sans refaire toute la formation.",
+            "quelles sont les étapes de la VAE ?"),
+}
+LEVEL_SUMMARIES = {
+    "cap": "Le CAP se prépare en 2 ans après la 3e, en lycée professionnel ou en apprentissage.",
+    "bac_pro": "Le bac pro se prépare en 3 ans après la 3e, en lycée professionnel ou en apprentissage.",
+    "bts": "Le BTS se prépare en 2 ans après le bac, sur Parcoursup, en lycée ou en apprentissage.",
+    "but": "Le BUT se prépare en 3 ans dans un IUT après le bac, sur Parcoursup, aussi en alternance.",
+}
+SECTOR_FILTERS = 6
 
 
 def catalogue():
@@ -144,6 +164,28 @@ def show_page(dispatcher, tracker, ids: List[str], start: int) -> List[Dict[Text
     return [SlotSet("search_shown", float(shown))]
 
 
+def summarise_path(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """One line on the training mode and diploma this message asked about ("un CAP en apprentissage")."""
+    mode = next(iter(tracker.get_latest_entity_values("training_mode")), None)
+    level = next(iter(tracker.get_latest_entity_values("level")), None)
+    if mode in MODE_SUMMARIES:
+        text, question = MODE_SUMMARIES[mode]
+        buttons = [{"title": "En savoir plus", "payload": question}] if question else []
+        dispatcher.utter_message(text=text, buttons=buttons)
+    if level in LEVEL_SUMMARIES:
+        dispatcher.utter_message(text=LEVEL_SUMMARIES[level])
+
+
+def sector_filter_buttons(matches: List[Match]) -> List[Dict[str, str]]:
+    """The sectors of the campuses found, most frequent first, to narrow a search by place alone."""
+    counts: Dict[str, int] = {}
+    for match in matches:
+        counts[match.campus.sector] = counts.get(match.campus.sector, 0) + 1
+    ranked = sorted(counts, key=lambda key: (-counts[key], sector_label(key)))[:SECTOR_FILTERS]
+    return [{"title": f"{sector_label(key)} ({counts[key]})", "payload": f'/inform{{"sector":"{key}"}}'}
+            for key in ranked]
+
+
 class ActionSearchCampus(Action):
     def name(self) -> Text:
         return "action_search_campus"
@@ -153,6 +195,7 @@ class ActionSearchCampus(Action):
         query = build_query(tracker)
         result = search(catalogue(), query)
         criteria = describe_query(query)
+        summarise_path(dispatcher, tracker)
         if result.matches:
             found = result.matches
             count = len(found)
@@ -173,7 +216,11 @@ class ActionSearchCampus(Action):
         if result.note:
             dispatcher.utter_message(text=result.note)
         ids = [m.campus.id for m in found]
-        return [SlotSet("search_results", ids)] + show_page(dispatcher, tracker, ids, 0)
+        events = [SlotSet("search_results", ids)] + show_page(dispatcher, tracker, ids, 0)
+        if query.sector is None and query.place is not None and len({m.campus.sector for m in found}) > 1:
+            dispatcher.utter_message(text="Vous pouvez aussi choisir un secteur parmi ceux de ces campus :",
+                                     buttons=sector_filter_buttons(found))
+        return events
 
 
 class ActionShowMoreCampuses(Action):

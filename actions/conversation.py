@@ -8,6 +8,8 @@ from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.forms import explain_job
+from actions.jobs import resolve_job
 from actions.sectors import load_sectors
 from actions.settings import load_settings
 
@@ -40,9 +42,10 @@ INTENT_PAYLOADS = {
     "faq_studies": "Quels diplômes après la 3e ?",
 }
 SEARCH_SLOTS = ("sector", "area", "region", "location", "place", "feature",
-                "training_mode", "level", "search_results", "search_shown")
+                "training_mode", "level", "job", "search_results", "search_shown")
 SLOT_ENTITIES = {"sector": "sector", "area": None, "region": "region", "location": "location",
-                 "feature": "feature", "training_mode": "training_mode", "level": "level"}
+                 "feature": "feature", "training_mode": "training_mode", "level": "level",
+                 "job": "job"}
 
 
 def counsellor_message() -> str:
@@ -117,7 +120,13 @@ class ActionDescribeSector(Action):
         if isinstance(key, list):
             key = key[0] if key else None
         sector = load_sectors().get(key or "")
+        job_name = next(iter(tracker.get_latest_entity_values("job")), None)
+        job = resolve_job(job_name) if job_name else None
+        if job is not None:
+            explain_job(dispatcher, job, key)
         if sector is None:
+            if job is not None:
+                return []
             return await ActionListSectors().run(dispatcher, tracker, domain)
         lines = [f"{sector.label} : {sector.summary}"]
         if sector.jobs:

@@ -11,12 +11,14 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.jobs import Job, resolve_job
 from actions.places import Resolution, place_to_dict, resolve_place
-
-# Build the place index when the action server starts, not on the first user's message.
-resolve_place("Paris")
-from actions.sectors import load_sectors
+from actions.sectors import load_sectors, sector_label
 from actions.settings import load_settings
+
+# Build the place and job indexes when the action server starts, not on the first user's message.
+resolve_place("Paris")
+resolve_job("boulanger")
 
 ANY_SECTOR = "any"
 ANYWHERE = "anywhere"
@@ -61,6 +63,38 @@ def explain_unresolved(resolution: Resolution) -> Dict[str, Any]:
     return {"text": text, "buttons": buttons}
 
 
+ONISEP_JOBS_URL = "https://www.onisep.fr/metier/decouvrir-le-monde-professionnel"
+OUTSIDE_CAMPUS_TEXT = (
+    "« {job} » : ce métier se prépare surtout en dehors des campus des métiers, dans une école "
+    "spécialisée, à l'université ou par un concours. Les fiches métiers d'Onisep décrivent les "
+    "formations qui y mènent ; après le bac, les candidatures passent par Parcoursup.\n"
+    f"En savoir plus : {ONISEP_JOBS_URL}"
+)
+OUTSIDE_CAMPUS_BUTTONS = [
+    {"title": "Parcoursup", "payload": "Comment marche Parcoursup ?"},
+    {"title": "Parler à un conseiller", "payload": "/request_counsellor"},
+]
+
+
+def named_job(tracker: Tracker) -> Optional[Job]:
+    """The job the user named in this search ("je veux devenir fleuriste"), if any."""
+    name = _first(tracker.get_slot("job"))
+    return resolve_job(name) if name else None
+
+
+def explain_job(dispatcher: CollectingDispatcher, job: Job, sector: Optional[str]) -> None:
+    """Shows which sector a job leads to, or says that it is taught outside the campuses."""
+    if job.route == "outside":
+        dispatcher.utter_message(text=OUTSIDE_CAMPUS_TEXT.format(job=job.title), buttons=OUTSIDE_CAMPUS_BUTTONS)
+        if sector in job.sectors:
+            dispatcher.utter_message(
+                text=f"Des campus du secteur voisin « {sector_label(sector)} » peuvent tout de même vous intéresser.")
+    elif sector in job.sectors:
+        # The link is shown so that a wrong one can be corrected.
+        dispatcher.utter_message(text=f"« {job.title} » → secteur « {sector_label(sector)} ».",
+                                 buttons=[{"title": "Choisir un autre secteur", "payload": "/list_sectors"}])
+
+
 class ValidateCampusSearchForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_campus_search_form"
@@ -73,6 +107,9 @@ class ValidateCampusSearchForm(FormValidationAction):
         if sector is None:  # cleared by a new search: the form will ask for it
             return {"sector": None}
         if sector == ANY_SECTOR or sector in load_sectors():
+            job = named_job(tracker)
+            if job is not None:
+                explain_job(dispatcher, job, sector)
             return {"sector": sector}
         dispatcher.utter_message(
             text="Je n'ai pas reconnu ce secteur. Choisissez-en un dans la liste, ou dites « peu importe »."
@@ -99,12 +136,16 @@ class ValidateCampusSearchForm(FormValidationAction):
         place["query"] = area
         # A new place replaces the previous one of the other kind ("à Brest" after "en Occitanie").
         is_region = resolution.place.kind == "region"
-        return {
+        slots = {
             "area": area,
             "place": place,
             "region": resolution.place.name if is_region else None,
             "location": None if is_region else area,
         }
+        # A place alone is a search: every sector there, the sectors found offered as filters after.
+        if not _first(tracker.get_slot("sector")) and named_job(tracker) is None:
+            slots["sector"] = ANY_SECTOR
+        return slots
 
 
 class ActionAskSector(Action):
@@ -120,6 +161,9 @@ class ActionAskSector(Action):
             for key, sector in load_sectors().items()
         ]
         buttons.append({"title": "Peu importe", "payload": "/no_preference"})
+        job = named_job(tracker)
+        if job is not None:
+            explain_job(dispatcher, job, None)
         dispatcher.utter_message(
             text="Quel secteur vous intéresse ? Vous pouvez aussi l'écrire (ex. « informatique », « cuisine »).",
             buttons=buttons,

@@ -1,9 +1,10 @@
-"""Speed of place resolution and campus search, in-process.
+"""Speed of place resolution, campus search and job matching, in-process.
 
     python -m bot.bench_search            # prints p50 / p95 / max per operation
     python -m bot.bench_search --check    # exits 1 when a target is missed
 
-Targets: resolution p95 < 5 ms, search p95 < 2 ms (after the one-off loading, also shown).
+Targets: resolution p95 < 5 ms, search p95 < 2 ms, job matching p95 < 5 ms (after the one-off
+loading, also shown, with the size of the job index).
 """
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ import json
 import statistics
 import sys
 import time
-from typing import Callable, Dict, List, Sequence
+import tracemalloc
+from typing import Callable, Dict, List, Sequence, Tuple
 
+from actions import jobs
 from actions.catalogue import SECTOR_LABELS, load_catalogue
 from actions.places import get_resolver, resolve_place
 from actions.search import SearchQuery, search
 
-TARGET_P95_MS = {"resolve_place": 5.0, "search": 2.0}
+TARGET_P95_MS = {"resolve_place": 5.0, "search": 2.0, "find_jobs": 5.0, "resolve_job": 5.0}
 
 # What users type: exact names, accents missing, prefixes, numbers, postcodes, regions,
 # académies, homonyms, typos and unknown places (the slow path: fuzzy matching).
@@ -33,6 +36,27 @@ PLACE_QUERIES = [
     "Renes", "brst", "Marseile", "Montpelier", "Bordeau", "Strasbourgg", "Lanion", "quimpr",
     "toulousse", "Grenobl", "Villeurbane", "bretange", "finistaire", "Kimper",
     "Brest-Ville-Basse", "Xyzzyville", "Bruxelles Belgique", "qqqqqqqq",
+]
+# Sentences students and parents write (10-25 words): jobs with typos, feminine forms, plurals,
+# short forms, and sentences naming no job at all.
+JOB_SENTENCES = [
+    "bonjour je voudrais devenir fleuriste plus tard, quelles formations existent près de chez moi ?",
+    "mon fils voudrait être mécanicien moto après sa troisième, il cherche un CAP en alternance",
+    "plâtrier ça me plairait bien mais je ne sais pas quel campus choisir en Bretagne",
+    "je veux devenir infographist ou developpeur web, est-ce qu'il y a un BTS à Rennes ?",
+    "ma fille est en seconde et elle veut être infirmière ou aide-soignante, c'est possible ?",
+    "les boulangers et les pâtissiers se forment où dans la région de Saint-Nazaire ?",
+    "j'hésite entre chauffeuse de bus et conductrice de train, quel campus me conseillez-vous ?",
+    "je cherche un campus en Bretagne pour faire un bac pro dans le numérique",
+    "c'est quoi la VAE et est-ce que je peux la faire pendant mon contrat ?",
+    "je veux parler à un conseiller pour savoir combien gagne un apprenti en première année",
+    "je suis en terminale et j'aimerais travailler dans l'aéronautique comme technicien de maintenance avion",
+    "quels sont les débouchés pour un soudeur ou un chaudronnier dans l'industrie navale à Brest ?",
+]
+JOB_NAMES = [
+    "fleuriste", "Plâtrier", "platrier", "mecanicien moto", "infirmière", "infographist", "boulangère",
+    "développeur web", "chauffeuse", "aide soignant", "électricien du bâtiment", "cuisinier",
+    "technicien", "conseiller", "xyzzy",
 ]
 SEARCH_PLACES = ["Brest", "Lyon", "29", "Bretagne", "Occitanie", "académie de Rennes", "outre-mer",
                  "Ajaccio"]
@@ -61,17 +85,32 @@ def search_queries() -> List[SearchQuery]:
     return queries
 
 
+def job_index_load() -> Tuple[float, float]:
+    """(loading time in ms, memory a loaded job index holds in MB, measured on a second copy:
+    tracemalloc slows loading down several times)."""
+    load_ms = timed(jobs.get_index)
+    tracemalloc.start()
+    started = tracemalloc.get_traced_memory()[0]
+    index = jobs.JobIndex(jobs.load_titles.__wrapped__())
+    size_mb = (tracemalloc.get_traced_memory()[0] - started) / 1e6
+    tracemalloc.stop()
+    return load_ms, size_mb
+
+
 def run(rounds: int) -> Dict[str, Dict[str, float]]:
     figures: Dict[str, Dict[str, float]] = {}
     figures["load"] = {
         "places_ms": timed(get_resolver),
         "catalogue_ms": timed(load_catalogue),
     }
+    figures["load"]["jobs_ms"], figures["load"]["jobs_mb"] = job_index_load()
     catalogue = load_catalogue()
     queries = search_queries()
     samples = {
         "resolve_place": [timed(lambda q=q: resolve_place(q)) for _ in range(rounds) for q in PLACE_QUERIES],
         "search": [timed(lambda q=q: search(catalogue, q)) for _ in range(rounds) for q in queries],
+        "find_jobs": [timed(lambda t=t: jobs.find_jobs(t)) for _ in range(rounds) for t in JOB_SENTENCES],
+        "resolve_job": [timed(lambda n=n: jobs.resolve_job(n)) for _ in range(rounds) for n in JOB_NAMES],
     }
     for name, values in samples.items():
         figures[name] = {
@@ -89,7 +128,8 @@ def report(figures: Dict[str, Dict[str, float]]) -> List[str]:
     """Prints the figures; returns the missed targets."""
     load = figures["load"]
     print(f"one-off loading: places {load['places_ms']:.0f} ms, catalogue {load['catalogue_ms']:.0f} ms "
-          f"({figures['catalogue']['campuses']} campuses)")
+          f"({figures['catalogue']['campuses']} campuses), jobs {load['jobs_ms']:.0f} ms "
+          f"(index {load['jobs_mb']:.1f} MB, tracemalloc)")
     print(f"{'operation':<15}{'calls':>8}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'target p95':>12}")
     missed = []
     for name, target in TARGET_P95_MS.items():

@@ -25,7 +25,7 @@ import yaml
 from bot.processes import PROJECT_ROOT
 
 REGISTER_PATH = PROJECT_ROOT / "content" / "answers.yml"
-DOMAIN_PATH = PROJECT_ROOT / "domain"
+DOMAIN_PATH = PROJECT_ROOT / "domain.yml"
 MAX_WORDS = 90
 RECHECK_AFTER_MONTHS = 12
 DUE_WITHIN_DAYS = 60

@@ -1,4 +1,7 @@
-"""NLU components of config.yml that are Rasa's own with a cost removed.
+"""Custom NLU components of config.yml.
+
+Rasa's own with a cost removed (FrenchSpacyNLP, TopicResponseSelector), and the students' own words
+(AbbreviationRespeller, JobAndActivityExtractor) further down.
 
 Rasa runs every pipeline component on every message. Two of ours did work nothing reads:
 - spaCy's French model also runs its named-entity recogniser (about 40 % of spaCy's time per
@@ -10,13 +13,31 @@ Training and predictions that are read stay exactly Rasa's.
 """
 from __future__ import annotations
 
-from typing import List, Text
+import json
+import re
+from typing import Any, Dict, Iterable, List, Text, Tuple
 
+from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.selectors.response_selector import ResponseSelector
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY
+from rasa.shared.nlu.constants import (
+    ENTITIES, ENTITY_ATTRIBUTE_END, ENTITY_ATTRIBUTE_START, ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE, INTENT, INTENT_NAME_KEY, TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+# The normalised values of the `sector` entity (the product's contract).
+SECTOR_KEYS = (
+    "mobility_aeronautics_transport", "tourism_gastronomy", "creation_design_audiovisual",
+    "chemistry_biotechnology", "materials", "energy_transition_eco_industry",
+    "services_people_wellbeing", "food_agrifood", "infrastructure_building_eco_construction",
+    "innovative_systems_mechatronics", "business_services_logistics", "digital_telecommunications",
+)
 
 # Pipes of the spaCy model whose output nothing in the pipeline reads.
 UNUSED_SPACY_PIPES = ("ner",)
@@ -52,3 +73,173 @@ class TopicResponseSelector(ResponseSelector):
     def _is_about_my_topic(self, message: Message) -> bool:
         intent = message.get(INTENT) or {}
         return bool(self.retrieval_intent) and intent.get(INTENT_NAME_KEY) == self.retrieval_intent
+
+
+# --- Students' own words -------------------------------------------------------------------------
+# Abbreviations typed with dots or spaces ("C.A.P", "B T S") and "bac + 2" are written the way the
+# training data writes them, before spaCy reads the message; the abbreviations the assistant knows
+# are the upper-case words of its own training data.
+
+DOTTED_LETTERS = re.compile(r"(?<![\w.])(?:[A-Za-z]\s?\.\s?){1,7}[A-Za-z](?:\s?\.)?(?![\w])")
+SPACED_LETTERS = re.compile(r"(?<![\w.])(?:[A-Za-z] ){1,6}[A-Za-z](?![\w])")
+BAC_PLUS = re.compile(r"\b([Bb]ac)\s*\+\s*(\d)\b")
+UPPER_WORD = re.compile(r"\b[A-Z]{2,7}\b")
+
+
+def respell(text: str, known: frozenset) -> Tuple[str, List[Tuple[int, int, int, int]]]:
+    """The text with abbreviations joined, and the (old_start, old_end, new_start, new_end) edits."""
+    edits: List[Tuple[int, int, str]] = []
+    for match in DOTTED_LETTERS.finditer(text):
+        letters = re.sub(r"[\s.]", "", match.group()).upper()
+        if len(letters) >= 2:
+            edits.append((match.start(), match.end(), letters))
+    for match in SPACED_LETTERS.finditer(text):
+        letters = match.group().replace(" ", "").upper()
+        if letters in known and not any(s < match.end() and match.start() < e for s, e, _ in edits):
+            edits.append((match.start(), match.end(), letters))
+    for match in BAC_PLUS.finditer(text):
+        if match.group() != f"{match.group(1)}+{match.group(2)}":
+            edits.append((match.start(), match.end(), f"{match.group(1)}+{match.group(2)}"))
+    edits.sort()
+    pieces, spans, position, shift = [], [], 0, 0
+    for start, end, new in edits:
+        pieces += [text[position:start], new]
+        spans.append((start, end, start + shift, start + shift + len(new)))
+        shift += len(new) - (end - start)
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces), spans
+
+
+def moved(offset: int, spans: List[Tuple[int, int, int, int]]) -> int:
+    """Where a character offset of the old text lands in the respelt text."""
+    shift = 0
+    for old_start, old_end, new_start, new_end in spans:
+        if offset < old_start:
+            break
+        if offset < old_end or (offset == old_end and offset > old_start):
+            return new_end if offset == old_end else new_start
+        shift = new_end - old_end
+    return offset + shift
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
+class AbbreviationRespeller(GraphComponent):
+    """Writes "C.A.P", "c a p" and "bac + 2" as "CAP" and "bac+2" before the message is read."""
+
+    def __init__(self, known: Iterable[str], model_storage: ModelStorage, resource: Resource) -> None:
+        self.known = frozenset(known)
+        self._model_storage = model_storage
+        self._resource = resource
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "AbbreviationRespeller":
+        return cls((), model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "AbbreviationRespeller":
+        try:
+            with model_storage.read_from(resource) as directory:
+                known = json.loads((directory / "abbreviations.json").read_text(encoding="utf-8"))
+        except ValueError:  # nothing persisted: trained without examples
+            known = []
+        return cls(known, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self.known = frozenset(word for example in training_data.training_examples
+                               for word in UPPER_WORD.findall(example.get(TEXT) or ""))
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / "abbreviations.json").write_text(json.dumps(sorted(self.known)), encoding="utf-8")
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.process(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            respelt, spans = respell(text, self.known)
+            if spans:
+                message.set(TEXT, respelt)
+                for entity in message.get(ENTITIES) or []:
+                    entity[ENTITY_ATTRIBUTE_START] = moved(entity[ENTITY_ATTRIBUTE_START], spans)
+                    entity[ENTITY_ATTRIBUTE_END] = moved(entity[ENTITY_ATTRIBUTE_END], spans)
+        return messages
+
+
+# Jobs and activities are found in the message by the assistant's vocabulary (France Travail's job
+# repository ROME and a reviewed list of activities, actions/jobs.py and actions/activities.py),
+# not learnt: any of 13,000 job titles is known without one training example for each.
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
+    """Adds `job` entities for the jobs named, and `sector` entities for their sector or for the
+    activities described, where the trained model found no sector; a sector word the model
+    extracted but could not normalise is resolved the same way."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "JobAndActivityExtractor":
+        return cls()
+
+    def __init__(self) -> None:
+        from actions.activities import find_activities, resolve_activity
+        from actions.jobs import find_jobs, resolve_job
+
+        self.find_jobs, self.resolve_job = find_jobs, resolve_job
+        self.find_activities, self.resolve_activity = find_activities, resolve_activity
+        find_jobs("boulanger")  # builds the job index when the model loads, not on a user's message
+        self.sector_keys = frozenset(SECTOR_KEYS)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            if message.get(TEXT):
+                message.set(ENTITIES, self.entities_of(message), add_to_output=True)
+        return messages
+
+    def entities_of(self, message: Message) -> List[Dict[Text, Any]]:
+        text = message.get(TEXT)
+        entities = [self.normalised(entity) for entity in message.get(ENTITIES) or []]
+        taken = [(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]) for e in entities]
+        has_sector = any(e[ENTITY_ATTRIBUTE_TYPE] == "sector" and e[ENTITY_ATTRIBUTE_VALUE] in self.sector_keys
+                         for e in entities)
+        found: List[Dict[Text, Any]] = []
+        for match in self.find_jobs(text):
+            if overlaps((match.start, match.end), taken):
+                continue
+            found.append(self.entity("job", match.job.title, match.start, match.end, match.text))
+            if match.job.sectors and not has_sector:
+                found.append(self.entity("sector", match.job.sectors[0], match.start, match.end, match.text))
+                has_sector = True
+            taken.append((match.start, match.end))
+        for activity in self.find_activities(text):
+            if not has_sector and not overlaps((activity.start, activity.end), taken):
+                found.append(self.entity("sector", activity.sector, activity.start, activity.end, activity.text))
+                has_sector = True
+        return entities + self.add_extractor_name(found)
+
+    def normalised(self, entity: Dict[Text, Any]) -> Dict[Text, Any]:
+        """A sector the model extracted as typed ("fleuriste") gets the sector of that job or activity."""
+        if entity.get(ENTITY_ATTRIBUTE_TYPE) != "sector" or entity.get(ENTITY_ATTRIBUTE_VALUE) in self.sector_keys:
+            return entity
+        typed = str(entity.get(ENTITY_ATTRIBUTE_VALUE) or "")
+        job = self.resolve_job(typed)
+        sector = job.sectors[0] if job and job.sectors else self.resolve_activity(typed)
+        if sector:
+            entity = {**entity, ENTITY_ATTRIBUTE_VALUE: sector}
+            self.add_processor_name(entity)
+        return entity
+
+    @staticmethod
+    def entity(kind: str, value: str, start: int, end: int, text: str) -> Dict[Text, Any]:
+        return {ENTITY_ATTRIBUTE_TYPE: kind, ENTITY_ATTRIBUTE_VALUE: value,
+                ENTITY_ATTRIBUTE_START: start, ENTITY_ATTRIBUTE_END: end, "text": text}
+
+
+def overlaps(span: Tuple[int, int], taken: List[Tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in taken)

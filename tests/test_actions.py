@@ -252,3 +252,45 @@ def test_a_new_search_forgets_old_criteria_but_keeps_what_was_just_said():
 def test_campus_details_name_the_town_as_people_write_it():
     messages, _ = run(ActionCampusDetails(), make_tracker(entities=[{"entity": "campus", "value": "martinique-mer"}]))
     assert "Lycée Raymond Néris, Le Marin" in messages[0]["text"]
+
+
+# --- students' own words ------------------------------------------------------------------------
+
+def test_a_place_alone_searches_every_sector_and_offers_them_as_filters():
+    result, _ = validate_area("Rennes")
+    assert result["sector"] == "any" and result["place"]["label"]
+    slots = {**search_slots(None, "Rennes"), "sector": "any"}
+    messages, _ = run(ActionSearchCampus(), make_tracker(slots))
+    filters = [b for m in messages for b in m.get("buttons") or [] if b["payload"].startswith('/inform{"sector"')]
+    assert "près de Rennes" in texts(messages)
+    assert len(filters) >= 2 and all("(" in b["title"] for b in filters)
+
+
+def test_a_place_after_a_chosen_sector_keeps_the_sector():
+    result, _ = validate_area("Rennes", {"sector": "digital_telecommunications"})
+    assert "sector" not in result
+
+
+def test_a_job_shows_the_sector_it_leads_to():
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"job": "Plâtrier", "sector": "infrastructure_building_eco_construction"})
+    result = ValidateCampusSearchForm().validate_sector(
+        "infrastructure_building_eco_construction", dispatcher, tracker, DOMAIN)
+    assert result == {"sector": "infrastructure_building_eco_construction"}
+    assert "« Plâtrier » → secteur « Infrastructures" in texts(dispatcher.messages)
+    assert dispatcher.messages[0]["buttons"][0]["payload"] == "/list_sectors"
+
+
+def test_a_job_taught_outside_the_campuses_is_said_before_the_sector_question():
+    messages, _ = run(ActionAskSector(), make_tracker({"job": "Avocat"}))
+    shown = texts(messages)
+    assert "en dehors des campus des métiers" in shown and "Parcoursup" in shown
+    assert shown.index("en dehors") < shown.index("Quel secteur")
+
+
+def test_a_search_names_the_training_mode_and_diploma_asked_about():
+    entities = [{"entity": "training_mode", "value": "apprenticeship"}, {"entity": "level", "value": "cap"}]
+    slots = {**search_slots("services_people_wellbeing", "Nantes"), "training_mode": "apprenticeship", "level": "cap"}
+    messages, _ = run(ActionSearchCampus(), make_tracker(slots, entities=entities))
+    shown = texts(messages)
+    assert shown.index("En apprentissage") < shown.index("Le CAP") < shown.index("campus")

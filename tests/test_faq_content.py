@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-TOPICS = sorted(p.stem[len("faq_"):] for p in (ROOT / "domain").glob("faq_*.yml"))
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+TOPICS = sorted({name.split("/")[0][len("utter_faq_"):] for name in DOMAIN["responses"] if name.startswith("utter_faq_")})
 ANNOTATION = re.compile(r"\[([^\]]+)\]\{[^}]*\}|\[([^\]]+)\]\([^)]*\)")
 OFFICIAL_LINK = re.compile(r"^En savoir plus : https://\S+$")
 
@@ -38,9 +39,8 @@ def normalise(text: str) -> str:
 
 
 def responses(topic: str) -> Dict[str, dict]:
-    domain = yaml.safe_load((ROOT / "domain" / f"faq_{topic}.yml").read_text(encoding="utf-8"))
     prefix = f"utter_faq_{topic}/"
-    return {name[len(prefix):]: variants[0] for name, variants in domain["responses"].items()
+    return {name[len(prefix):]: variants[0] for name, variants in DOMAIN["responses"].items()
             if name.startswith(prefix)}
 
 

@@ -56,3 +56,71 @@ def test_places_and_sectors_are_still_found_without_spacy_entities(parse):
     found = {(entity["entity"], entity["value"]) for entity in parsed["entities"]}
     assert ("sector", "digital_telecommunications") in found
     assert any(entity == "location" and value == "Rennes" for entity, value in found)
+
+
+# --- students' own words ----------------------------------------------------------------------
+
+def entity_values(parsed, kind):
+    return [e.get("value") for e in parsed.get("entities", []) if e["entity"] == kind]
+
+
+@pytest.mark.parametrize("typed, plain", [
+    ("je veux faire un C.A.P cuisine", "je veux faire un CAP cuisine"),
+    ("un B.T.S. en alternance", "un BTS en alternance"),
+    ("le C.P.F et la V.A.E", "le CPF et la VAE"),
+    ("c a p coiffure", "CAP coiffure"),
+    ("un bac + 2 ou un bac +3", "un bac+2 ou un bac+3"),
+    ("M. Dupont a un CAP", "M. Dupont a un CAP"),
+])
+def test_abbreviations_with_dots_or_spaces_are_written_plainly(typed, plain):
+    from bot.nlu_components import respell
+
+    assert respell(typed, frozenset({"CAP", "BTS"}))[0] == plain
+
+
+def test_respelling_keeps_annotated_entities_on_their_words():
+    from bot.nlu_components import moved, respell
+
+    text = "un C.A.P en alternance"
+    respelt, spans = respell(text, frozenset())
+    start, end = moved(3, spans), moved(8, spans)
+    assert respelt[start:end] == "CAP"
+    assert respelt[moved(12, spans):moved(22, spans)] == "alternance"
+
+
+@pytest.mark.parametrize("dotted, plain", [
+    ("je cherche un C.A.P boulangerie", "je cherche un CAP boulangerie"),
+    ("c'est quoi le C.P.F ?", "c'est quoi le CPF ?"),
+    ("un B.T.S en alternance", "un BTS en alternance"),
+])
+def test_dotted_abbreviations_are_understood_like_the_plain_forms(parse, dotted, plain):
+    got, expected = parse(dotted), parse(plain)
+    assert got["intent"]["name"] == expected["intent"]["name"]
+    assert sorted(e["entity"] for e in got["entities"]) == sorted(e["entity"] for e in expected["entities"])
+
+
+@pytest.mark.parametrize("message, sector", [
+    ("je veux devenir fleuriste", None),
+    ("plâtrier ça me plairait", "infrastructure_building_eco_construction"),
+    ("devenir infographiste", "creation_design_audiovisual"),
+    ("je voudrais etre boulangere", "food_agrifood"),
+    ("réparer des motos", "mobility_aeronautics_transport"),
+    ("fabriquer des médicaments", "chemistry_biotechnology"),
+    ("isoler des bâtiments", "infrastructure_building_eco_construction"),
+])
+def test_jobs_and_activities_give_their_sector(parse, message, sector):
+    from actions.jobs import resolve_job
+
+    parsed = parse(message)
+    expected = sector or resolve_job("fleuriste").sectors[0]
+    assert expected in entity_values(parsed, "sector")
+
+
+def test_a_job_is_named_as_the_job_repository_writes_it(parse):
+    parsed = parse("je veux devenir infirmière")
+    assert entity_values(parsed, "job") and "nfirmi" in entity_values(parsed, "job")[0]
+    assert not parsed["intent"]["name"].startswith("faq_continuing")
+
+
+def test_a_message_in_english_is_recognised(parse):
+    assert parse("Hi, is there anyone who can answer me in English?")["intent"]["name"] == "english"
