@@ -1,4 +1,4 @@
-"""Command line: `python -m bot ask|run|evaluate|bench|bench-search|purge`."""
+"""Command line: `python -m bot ask|run|evaluate|bench|bench-search|purge|report|review-export|review-merge|bench-report`."""
 from __future__ import annotations
 
 import argparse
@@ -133,6 +133,10 @@ DELEGATED = {
     "bench": "bot.bench",
     "bench-search": "bot.bench_search",
     "purge": "bot.purge",
+    "report": "bot.report",
+    "review-export": "bot.review_export",
+    "review-merge": "bot.review_merge",
+    "bench-report": "bot.bench_report",
 }
 
 
