@@ -28,7 +28,7 @@ import yaml
 from bot.conversations import events_table
 from bot.preflight import quiet_library_warnings
 from bot.processes import PROJECT_ROOT, VENV_BIN
-from bot.training_data import Example, domain_intents, read_examples, test_set_files
+from bot.training_data import ANNOTATION, Example, domain_intents, read_examples, test_set_files
 
 TARGET_SECONDS = 30
 TARGET_MB = 500
@@ -57,9 +57,10 @@ class Generator:
 
     def user_event(self, timestamp: float, example: Example, kind: str) -> dict:
         intent, _, answer = example.intent.partition("/")
+        text = ANNOTATION.sub(r"\1", example.text)  # what a student types: no annotations
         confidence = {"fallback": 0.38, "low": 0.52}.get(kind, round(self.rng.uniform(0.8, 0.99), 3))
         ranking = self.ranking(intent, confidence)
-        parse = {"text": example.text, "intent": ranking[0], "intent_ranking": ranking, "entities": [],
+        parse = {"text": text, "intent": ranking[0], "intent_ranking": ranking, "entities": [],
                  "message_id": uuid.uuid4().hex, "metadata": {}, "response_selector": {}}
         if kind == "fallback":
             parse["intent"] = {"name": "nlu_fallback", "confidence": 0.45}
@@ -69,7 +70,7 @@ class Generator:
                 "response": {"intent_response_key": example.intent, "confidence": 0.9,
                              "utter_action": f"utter_{example.intent}", "responses": [{"text": ANSWER}]},
                 "ranking": [{"intent_response_key": example.intent, "confidence": 0.9}]}
-        return {"event": "user", "timestamp": timestamp, "text": example.text, "parse_data": parse,
+        return {"event": "user", "timestamp": timestamp, "text": text, "parse_data": parse,
                 "input_channel": "socketio", "message_id": parse["message_id"], "metadata": {}}
 
     def conversation(self) -> Iterator[tuple]:

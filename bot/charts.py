@@ -10,6 +10,7 @@ from typing import Dict, List, Sequence, Tuple
 import matplotlib
 
 matplotlib.use("Agg")  # no display on a server; must come before pyplot
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 # Colours with enough contrast on white, told apart without colour too (labels, legends).
@@ -84,10 +85,16 @@ def activity_chart(days: List[date], messages: List[int], conversations: List[in
     figure, axes = plt.subplots(figsize=(WIDTH_INCHES, 3.2))
     axes.bar(days, messages, color=BLUE, label="messages")
     axes.plot(days, conversations, color=ORANGE, marker="o", markersize=3, label="conversations")
-    axes.set_title("Conversations et messages par jour")
-    axes.legend(frameon=False)
-    figure.autofmt_xdate()
+    axes.set_title("Conversations et messages par jour", pad=30)
+    by_day(figure, axes)
     return data_uri(figure)
+
+
+def by_day(figure, axes) -> None:
+    """Day labels as French read them (02/12), legend above the plot, clear of the data."""
+    axes.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))
+    axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.02), ncol=2)
+    figure.autofmt_xdate()
 
 
 def counts_chart(counts: List[Tuple[str, int]], title: str) -> str:
@@ -106,13 +113,13 @@ def fallback_chart(days: List[date], daily_rates: List[float], weeks: List[date]
     figure, axes = plt.subplots(figsize=(WIDTH_INCHES, 3.2))
     axes.plot(days, [100 * rate for rate in daily_rates], color=GREY, marker="o", markersize=3,
               linewidth=1, label="par jour")
-    axes.step(weeks, [100 * rate for rate in weekly_rates], where="post", color=RED, linewidth=2,
-              label="par semaine")
+    # The last week's level is drawn up to the last day shown.
+    axes.step(weeks + days[-1:], [100 * rate for rate in weekly_rates + weekly_rates[-1:]], where="post",
+              color=RED, linewidth=2, label="par semaine")
     axes.set_ylabel("% de messages non compris")
     axes.set_ylim(bottom=0)
-    axes.set_title("Taux de messages non compris")
-    axes.legend(frameon=False)
-    figure.autofmt_xdate()
+    axes.set_title("Taux de messages non compris", pad=30)
+    by_day(figure, axes)
     return data_uri(figure)
 
 

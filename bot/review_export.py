@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -53,15 +53,16 @@ def entry(message: UnsureMessage, times_seen: int) -> str:
 
 
 def messages_to_review(unsure: List[UnsureMessage], known: Dict[str, object]) -> List[tuple]:
-    """One entry per distinct phrasing (the latest occurrence), leaving out button payloads and
-    phrasings already in the training data."""
+    """One entry per distinct phrasing (its latest occurrence), the most frequent first, leaving out
+    button payloads and phrasings already in the training data."""
     counts = Counter(normalised(message.text) for message in unsure)
     latest: Dict[str, UnsureMessage] = {}
     for message in unsure:
         key = normalised(message.text)
         if key and not message.text.startswith("/") and key not in known:
             latest[key] = message
-    return [(message, counts[key]) for key, message in latest.items()]
+    entries = [(message, counts[key]) for key, message in latest.items()]
+    return sorted(entries, key=lambda item: (-item[1], item[0].when))
 
 
 def write_review_file(path: Path, entries: List[tuple], since: datetime, until: datetime) -> None:
@@ -87,6 +88,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     now = datetime.now(TIMEZONE)
     since = period_start(args.since, load_settings().retention_days, now)
+    engine = None
     try:
         engine = store_engine(args.endpoints)
         stats = read_conversations(engine, since, args.threshold)
@@ -96,6 +98,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except sa.exc.SQLAlchemyError as error:
         print(f"Export impossible, conversations illisibles : {str(error).splitlines()[0]}", file=sys.stderr)
         return 1
+    finally:
+        if engine is not None:
+            engine.dispose()
     entries = messages_to_review(stats.unsure, examples_index(training_files(args.data)))
     write_review_file(args.out, entries, since, now)
     print(f"{len(entries)} message(s) à relire écrits dans {args.out} "
