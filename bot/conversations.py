@@ -135,6 +135,8 @@ class ConversationReader:
             self.on_feedback(when, feedback_value(parse))
             return
         day = when.date()
+        if not self.days:  # a conversation counts from its first message (not a bare session start)
+            self.stats.conversations += 1
         self.stats.messages_per_day[day] += 1
         self.stats.intents[intent] += 1
         if day not in self.days:
@@ -218,7 +220,6 @@ def read_conversations(engine: Optional[sa.engine.Engine], since: datetime,
     for row in stream_events(engine, since.timestamp()):
         if row.sender_id != sender:
             sender, reader = row.sender_id, ConversationReader(stats)
-            stats.conversations += 1
         if row.type_name == "action":
             reader.on_action(row.action_name or "")
         elif row.type_name == "user":

@@ -193,10 +193,10 @@ def story_result(results: Path) -> Optional[StoryResult]:
 
 
 def current_model(model: Path = MODEL_PATH) -> Optional[ModelStamp]:
-    """The model in use now; its fingerprint is only computed when a stamp needs comparing."""
+    """The model in use now, to tell whether results were measured on it."""
     if not model.exists():
         return None
-    return ModelStamp(model.name, modified(model), "")
+    return ModelStamp(model.name, modified(model), file_fingerprint(model))
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -91,9 +91,10 @@ def lowest(scores: Dict[str, float]) -> str:
 
 
 def quality_view(results: Path, model: Path) -> dict:
-    sets = nlu_results(results)
-    return {"test_sets": [nlu_view(result) for result in sets], "stories": story_result(results),
-            "current_model": current_model(model), "results_dir": results}
+    sets, stories = nlu_results(results), story_result(results)
+    return {"test_sets": [nlu_view(result) for result in sets], "stories": stories, "results_dir": results,
+            # Hashing the model takes a second: only worth it when there are results to compare.
+            "current_model": current_model(model) if sets or stories else None}
 
 
 # --- real conversations ------------------------------------------------------------------------

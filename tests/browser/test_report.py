@@ -329,4 +329,11 @@ def test_quality_of_understanding_with_the_model_it_was_measured_on(results, bro
         expect(quality.get_by_text("sur le modèle assistant.tar.gz").first).to_be_visible()
         expect(quality).to_contain_text("3 conversations de test sur 4 se déroulent comme prévu")
         expect(quality).to_contain_text("recherche de campus à Brest")
+        expect(quality).not_to_contain_text("Le modèle a changé depuis")
         assert axe_violations(page) == []
+
+    (tmp_path / "assistant.tar.gz").write_bytes(b"retrained model")
+    bot_command("report", "--endpoints", endpoints, "--out", tmp_path / "report.html", "--results", results,
+                "--model", tmp_path / "assistant.tar.gz")
+    with report_page(browser, tmp_path / "report.html", viewport=DESKTOP) as page:
+        expect(page.get_by_text("Le modèle a changé depuis").first).to_be_visible()
