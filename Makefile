@@ -16,13 +16,13 @@ export TF_DETERMINISTIC_OPS := 1
 export PYTHONHASHSEED := 0
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run test validate test-stories test-nlu test-python browser-deps bench bench-search purge clean
+.PHONY: help install train run test validate content-check test-stories test-nlu test-python browser-deps bench bench-search purge clean
 .PHONY: report review-export review-merge bench-report
 
 help:
 	@echo "make run    chat with the assistant in a browser"
 	@echo "make test   run every test"
-	@echo "other targets: install train validate test-stories test-nlu test-python test-browser"
+	@echo "other targets: install train validate content-check test-stories test-nlu test-python test-browser"
 	@echo "               bench bench-search run-scale purge web-deps clean"
 	@echo "counsellors:   report review-export review-merge FILE=... bench-report"
 
@@ -50,6 +50,10 @@ run: install train web-deps
 validate: install
 	$(BIN)/rasa data validate --domain domain --data data --fail-on-warnings
 
+# Every FAQ answer sourced, re-read within 12 months, still valid, at most 90 words; lists those due.
+content-check: install
+	$(BIN)/python -m bot content-check
+
 # The model measured is noted beside the results (results/stories/model.json), even on failure.
 test-stories: train
 	$(BIN)/rasa test core --stories tests --model $(MODEL) --fail-on-prediction-errors --out results/stories; \
@@ -65,7 +69,7 @@ test-python: train browser-deps web-deps balancer-deps
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-test: validate test-stories test-nlu test-python
+test: validate content-check test-stories test-nlu test-python
 
 bench-search: install
 	$(BIN)/python -m bot bench-search

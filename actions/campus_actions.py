@@ -76,7 +76,9 @@ def describe_query(query: SearchQuery) -> str:
 
 def campus_lines(match: Match) -> List[str]:
     campus = match.campus
-    title = campus.name + (" (campus d'excellence)" if campus.excellence else "")
+    title = campus.name + (" (campus d'excellence)" if campus.confirmed_excellence else "")
+    if campus.to_confirm:
+        title += f" — {campus.to_confirm}"
     where = f"{campus.town_name}, {campus.region}" if campus.town else campus.region
     lines = [title, f"{sector_label(campus.sector)} · {where}"]
     if match.reasons:
@@ -94,7 +96,8 @@ def campus_card(match: Match) -> Dict[str, Any]:
         "sector": sector_label(campus.sector),
         "town": campus.town_name,
         "region": campus.region,
-        "excellence": campus.excellence,
+        "excellence": campus.confirmed_excellence,
+        "to_confirm": campus.to_confirm,
         "distance_km": match.distance_km,
         "reasons": list(match.reasons),
         "website": campus.website,
@@ -192,7 +195,8 @@ class ActionShowMoreCampuses(Action):
 
 def details_text(campus: Campus) -> str:
     lines = [
-        campus.name + (" — campus d'excellence" if campus.excellence else ""),
+        campus.name + (" — campus d'excellence" if campus.confirmed_excellence else "")
+        + (f" — {campus.to_confirm}" if campus.to_confirm else ""),
         f"Secteur : {sector_label(campus.sector)}",
         f"Région : {campus.region} (académie de {', '.join(campus.academie)})",
     ]

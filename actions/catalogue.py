@@ -25,8 +25,8 @@ CATALOGUE_CSV = Path(__file__).resolve().parent / "data" / "campuses.csv"
 
 COLUMNS = (
     "id", "name", "sector", "sector_inferred", "region", "academie", "lead_establishment",
-    "town", "insee_code", "excellence", "website", "mobility", "training_modes", "levels",
-    "former_names", "source_url", "other_sources",
+    "town", "insee_code", "excellence", "unconfirmed", "website", "mobility", "training_modes",
+    "levels", "former_names", "source_url", "other_sources",
 )
 # A row (CSV line or HTTP record) without one of these is skipped; the others default to empty.
 REQUIRED_COLUMNS = ("id", "name", "sector", "region", "source_url")
@@ -66,6 +66,9 @@ SECTOR_SOURCES: Dict[str, str] = {
 TRAINING_MODES = ("initial_training", "apprenticeship", "continuing_education", "vae")
 LEVELS = ("cap", "bac_pro", "bts", "but", "licence", "licence_pro", "master", "ingenieur", "doctorat")
 YES_NO = ("yes", "no")
+# What the sources of a row do not confirm, shown to users as "à confirmer" (see CATALOGUE.md).
+UNCONFIRMED_NOTES = {"label": "label à confirmer", "excellence": "label excellence à confirmer"}
+UNCONFIRMED_VALUES = tuple(UNCONFIRMED_NOTES)
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _URL = re.compile(r"https?://[^\s;]+")
@@ -93,7 +96,7 @@ class Campus:
     insee_code: str                 # "" when the town is unknown
     lat: Optional[float]            # None when the town is unknown
     lon: Optional[float]
-    excellence: bool
+    excellence: bool                # labelled excellence by a source (see `unconfirmed`)
     website: Optional[str]
     mobility: Optional[str]
     training_modes: Tuple[str, ...]  # empty: the sources say nothing (not "none")
@@ -102,10 +105,20 @@ class Campus:
     source_url: str
     other_sources: Tuple[str, ...]
     departement_code: Optional[str] = None
+    unconfirmed: str = ""           # "label" or "excellence": no official source confirms it yet
 
     @property
     def sector_label(self) -> str:
         return SECTOR_LABELS.get(self.sector, self.sector)
+
+    @property
+    def confirmed_excellence(self) -> bool:
+        return self.excellence and not self.unconfirmed
+
+    @property
+    def to_confirm(self) -> Optional[str]:
+        """What users are told when no official source confirms the label, else None."""
+        return UNCONFIRMED_NOTES.get(self.unconfirmed)
 
     @property
     def town_name(self) -> str:
@@ -175,6 +188,10 @@ def validate_row(raw: Mapping[str, Any]) -> List[str]:
         elif region in resolver.regions and academies[academie] != region:
             problems.append(f"académie {academie} is not in {region}")
     problems += _town_problems(row)
+    if row.get("unconfirmed") and row["unconfirmed"] not in UNCONFIRMED_VALUES:
+        problems.append(f"unconfirmed must be empty or one of {UNCONFIRMED_VALUES}: {row['unconfirmed']!r}")
+    if row.get("unconfirmed") == "excellence" and row.get("excellence") != "yes":
+        problems.append("unconfirmed=excellence needs excellence=yes")
     for column, allowed in (("training_modes", TRAINING_MODES), ("levels", LEVELS)):
         for value in split_list(row.get(column)):
             if value not in allowed:
@@ -255,6 +272,7 @@ def campus_from_row(raw: Mapping[str, Any]) -> Campus:
         source_url=row["source_url"],
         other_sources=split_list(row.get("other_sources")),
         departement_code=departement_of_insee(commune.insee_code) if commune else None,
+        unconfirmed=row.get("unconfirmed", ""),
     )
 
 

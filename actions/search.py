@@ -164,12 +164,17 @@ def _match(campus: Campus, query: SearchQuery, area: _Area) -> Optional[Match]:
         reasons.append(f"secteur {SECTOR_LABELS.get(sector, sector)}")
     if area.regions:
         reasons.append(_where(campus, area, distance))
-    if campus.excellence:
-        reasons.append("label excellence")
+    reasons += _label_reasons(campus)
     if query.mobility:
         reasons.append("mobilité internationale")
     reasons += [reason for reason in (mode_reason, level_reason) if reason]
     return Match(campus, distance, tuple(reasons))
+
+
+def _label_reasons(campus: Campus) -> List[str]:
+    if campus.confirmed_excellence:
+        return ["label excellence"]
+    return [campus.to_confirm] if campus.to_confirm else []
 
 
 def _unconfirmed(match: Match) -> int:
@@ -180,7 +185,8 @@ def _rank_key(match: Match, area: _Area):
     campus = match.campus
     in_region = not area.regions or campus.region in area.regions
     distance = match.distance_km if match.distance_km is not None else math.inf
-    return (not in_region, distance, not campus.excellence, _unconfirmed(match), normalise(campus.name))
+    return (not in_region, distance, not campus.confirmed_excellence, _unconfirmed(match),
+            normalise(campus.name))
 
 
 def search(catalogue: Catalogue, query: SearchQuery) -> SearchResult:
@@ -217,8 +223,7 @@ def _alternative(campus: Campus, area: _Area, point, same_sector: bool, query: S
                        else f"autre secteur : {campus.sector_label}")
     reasons.append(_where(campus, area, distance) if area.contains(campus)
                    else _elsewhere(campus, area, distance))
-    if campus.excellence:
-        reasons.append("label excellence")
+    reasons += _label_reasons(campus)
     return Match(campus, distance, tuple(reasons))
 
 
@@ -239,7 +244,7 @@ def _alternatives(catalogue: Catalogue, query: SearchQuery, area: _Area) -> List
     def closeness(campus: Campus):
         distance = _distance(campus, point)
         return (not area.contains(campus), distance if distance is not None else math.inf,
-                not campus.excellence, normalise(campus.name))
+                not campus.confirmed_excellence, normalise(campus.name))
 
     # Same sector, relaxing the area and the other filters; then other sectors near the user.
     same = sorted((c for c in catalogue.campuses if sector is None or c.sector == sector), key=closeness)

@@ -1,4 +1,5 @@
-"""Command line: `python -m bot ask|run|evaluate|bench|bench-search|purge|report|review-export|review-merge|bench-report`."""
+"""Command line: `python -m bot ask|run|evaluate|bench|bench-search|purge|content-check|report|review-export|
+review-merge|bench-report`."""
 from __future__ import annotations
 
 import argparse
@@ -133,6 +134,7 @@ DELEGATED = {
     "bench": "bot.bench",
     "bench-search": "bot.bench_search",
     "purge": "bot.purge",
+    "content-check": "bot.content",
     "report": "bot.report",
     "review-export": "bot.review_export",
     "review-merge": "bot.review_merge",

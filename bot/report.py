@@ -34,7 +34,7 @@ MESSAGES_LISTED = 200
 BARS_SHOWN = 20
 CONFUSED_PHRASINGS_SHOWN = 15
 CONTENT_DUE_WITHIN_DAYS = 60
-CONTENT_KEYS = ("answer", "checked", "valid_until", "due", "sources")
+CONTENT_KEYS = ("answer", "checked", "valid_until", "due", "reason", "sources")
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre"]
 
@@ -42,6 +42,8 @@ MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
 # --- formatting (template filters) -----------------------------------------------------------
 
 def french_date(value) -> str:
+    if value is None:
+        return "—"
     if isinstance(value, datetime):
         return f"{value.day} {MONTHS[value.month - 1]} {value.year} à {value:%H:%M}"
     if isinstance(value, date):

@@ -132,6 +132,20 @@ def test_a_town_search_shows_distances_closest_first():
     assert slot_events(events)["search_shown"] == min(PAGE_SIZE, len(slot_events(events)["search_results"]))
 
 
+def test_a_campus_whose_label_is_unconfirmed_says_so_in_results_and_details():
+    messages, _ = run(ActionSearchCampus(), make_tracker(search_slots("business_services_logistics",
+                                                                     "Provence-Alpes-Côte d'Azur")))
+    assert "Relation client — label à confirmer" in texts(messages)
+    messages, _ = run(ActionSearchCampus(), make_tracker(
+        search_slots("business_services_logistics", "Provence-Alpes-Côte d'Azur"), channel="socketio"))
+    card = next(m["custom"] for m in messages if (m.get("custom") or {}).get("name") == "Relation client")
+    assert card["to_confirm"] == "label à confirmer" and card["excellence"] is False
+    tracker = make_tracker({"campus": "bretagne-education-artistique-culturelle"}, intent="campus_details")
+    messages, _ = run(ActionCampusDetails(), tracker)
+    assert "Éducation artistique et culturelle — label à confirmer" in texts(messages)
+    assert "campus d'excellence" not in texts(messages)
+
+
 def test_the_widget_gets_campus_cards():
     tracker = make_tracker(search_slots("digital_telecommunications", "Bretagne"), channel="socketio")
     messages, _ = run(ActionSearchCampus(), tracker)

@@ -63,6 +63,8 @@ def test_sector_labels_cover_the_twelve_sectors():
     ({"other_sources": "https://a.example;pas une url"}, "other_sources"),
     ({"id": "Campus Lannion"}, "id is not a lowercase slug"),
     ({"excellence": "yes (2019)"}, "excellence must be yes or no"),
+    ({"unconfirmed": "maybe"}, "unconfirmed must be empty or one of"),
+    ({"unconfirmed": "excellence", "excellence": "no"}, "unconfirmed=excellence needs excellence=yes"),
     ({"sector_inferred": "maybe"}, "sector_inferred must be yes or no"),
     ({"academie": "Gotham"}, "unknown académie"),
     ({"academie": "Lyon"}, "académie Lyon is not in Bretagne"),
@@ -120,6 +122,17 @@ def test_campus_is_joined_with_its_town(catalogue):
     assert 48.7 < campus.lat < 48.8 and -3.5 < campus.lon < -3.4
     assert campus.source_url.startswith("http")
     assert campus.sector_label == "Numérique, télécommunications"
+
+
+def test_rows_contradicted_by_their_sources_are_corrected_or_marked(catalogue):
+    """Propulsions sits at the Madrillet technology park, CMQ 3E's lead IUT at Illkirch; three labels
+    that no official source confirms are marked, and their excellence is not claimed."""
+    assert catalogue.by_id("normandie-propulsions").town == "Saint-Étienne-du-Rouvray"
+    assert catalogue.by_id("ge-eco-construction-efficacite-energetique").town == "Illkirch-Graffenstaden"
+    for campus_id in ("hdf-ferroviaire-automobile-eco-mobilite", "paca-relation-client",
+                      "bretagne-education-artistique-culturelle"):
+        campus = catalogue.by_id(campus_id)
+        assert campus.to_confirm == "label à confirmer" and not campus.confirmed_excellence
 
 
 def test_campus_without_a_known_town_has_no_coordinates(catalogue):

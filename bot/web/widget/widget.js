@@ -129,6 +129,7 @@
       town: optionalString(data.town),
       region: optionalString(data.region),
       excellence: data.excellence === true,
+      toConfirm: optionalString(data.to_confirm),
       distanceKm: typeof data.distance_km === "number" ? data.distance_km : null,
       reasons: Array.isArray(data.reasons) ? data.reasons.filter(function (r) { return typeof r === "string"; }) : [],
       website: optionalString(data.website),
@@ -530,6 +531,7 @@
     name.id = titleId;
     article.appendChild(name);
     if (card.excellence) article.appendChild(el("p", "cmq-badge", s.excellence));
+    if (card.toConfirm) article.appendChild(el("p", "cmq-badge cmq-badge-unconfirmed", card.toConfirm));
     if (card.sector) article.appendChild(el("p", "cmq-card-sector", card.sector));
     var where = [card.town, card.region].filter(Boolean).join(", ");
     if (card.distanceKm !== null) where += (where ? " · " : "") + s.distance(card.distanceKm);
