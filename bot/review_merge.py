@@ -123,6 +123,8 @@ def block_end(lines: List[str], intent: str) -> Tuple[Optional[int], str]:
         if not match or match.group("intent").strip("'\"") != intent:
             continue
         for key_line in range(start + 1, len(lines)):
+            if INTENT_LINE.match(lines[key_line]):
+                break  # a block without examples: not ours to rewrite
             key = EXAMPLES_KEY.match(lines[key_line])
             if key:
                 return examples_end(lines, key_line, len(key.group("indent")))
