@@ -25,6 +25,7 @@ from bot.conversations import (LOW_CONFIDENCE, TIMEZONE, ConversationStats, days
 from bot.preflight import ConfigurationError, quiet_library_warnings
 from bot.processes import MODEL_PATH, PROJECT_ROOT
 from bot.quality import NluResult, current_model, nlu_results, story_result
+from bot.training_data import TEST_SET_FOLDERS
 
 TEMPLATE = "report.html.j2"
 DEFAULT_OUT = PROJECT_ROOT / "results" / "report.html"
@@ -94,7 +95,10 @@ def lowest(scores: Dict[str, float]) -> str:
 
 def quality_view(results: Path, model: Path) -> dict:
     sets, stories = nlu_results(results), story_result(results)
+    evaluated = {result.name for result in sets}
     return {"test_sets": [nlu_view(result) for result in sets], "stories": stories, "results_dir": results,
+            "not_evaluated": [name for name in TEST_SET_FOLDERS
+                              if (PROJECT_ROOT / "tests" / name).is_dir() and name not in evaluated],
             # Hashing the model takes a second: only worth it when there are results to compare.
             "current_model": current_model(model) if sets or stories else None}
 
