@@ -1,5 +1,5 @@
-"""Command line: `python -m bot ask|run|evaluate|bench|bench-search|purge|content-check|report|review-export|
-review-merge|bench-report`."""
+"""Command line: `python -m bot COMMAND`: ask, run, evaluate, bench, bench-search, purge, content-check,
+report, review-export, review-merge, bench-report."""
 from __future__ import annotations
 
 import argparse
