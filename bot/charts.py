@@ -46,7 +46,10 @@ def horizontal_scores(scores: Dict[str, float], title: str, colours: Sequence[st
     axes.set_xlabel("F1 (1 = parfait)")
     axes.set_title(title)
     for position, value in zip(positions, scores.values()):
-        axes.text(min(value, 0.9) + 0.01, position, f"{value:.2f}", va="center", fontsize=8)
+        # Inside the bar (white) when it is long, after it otherwise: never over the bar's edge.
+        inside = value > 0.5
+        axes.text(value - 0.01 if inside else value + 0.01, position, f"{value:.2f}", va="center", fontsize=8,
+                  ha="right" if inside else "left", color="white" if inside else "black")
     return data_uri(figure)
 
 

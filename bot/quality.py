@@ -140,7 +140,8 @@ class NluResult:
         rows += [{"text": e["text"], "expected": e["intent_response_key_target"],
                   "predicted": e["intent_response_key_prediction"]["name"],
                   "confidence": e["intent_response_key_prediction"].get("confidence") or 0.0}
-                 for e in self.faq_errors]
+                 # No answer predicted: the intent was wrong, a confusion already listed above.
+                 for e in self.faq_errors if e["intent_response_key_prediction"].get("name")]
         return sorted(rows, key=lambda row: -row["confidence"])
 
 
