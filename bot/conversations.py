@@ -24,7 +24,9 @@ TIMEZONE = ZoneInfo("Europe/Paris")
 # it is unsure enough that a counsellor should check the answer.
 LOW_CONFIDENCE = 0.6
 FALLBACK_INTENT = "nlu_fallback"
-FALLBACK_ACTIONS = {"action_default_fallback", "action_two_stage_fallback"}
+# The dialogue's own fallback (no next action predicted with confidence). Not the two-stage
+# fallback: it follows nlu_fallback, and it also runs on the user's reply to "did you mean...?".
+FALLBACK_ACTION = "action_default_fallback"
 FEEDBACK_INTENT = "feedback"
 ROWS_PER_FETCH = 2_000
 GUESSES_KEPT = 3
@@ -167,7 +169,7 @@ class ConversationReader:
         self.list_last_message()
 
     def on_action(self, name: str) -> None:
-        if name in FALLBACK_ACTIONS:
+        if name == FALLBACK_ACTION:
             self.mark_fallback()
         if name != "action_listen":
             self.last_action = name

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import UserUttered
+from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.conversations import TIMEZONE, period_start, read_conversations
@@ -39,4 +39,23 @@ def test_only_the_period_and_never_beyond_the_retention_period(tmp_path):
     assert (stats.messages, stats.fallbacks, stats.conversations) == (2, 2, 1)
     assert stats.unsure[0].intent == "faq_vae"  # the best guess, not "nlu_fallback"
     engine.dispose()
+    store.engine.dispose()
+
+
+def understood(text: str, intent: str, confidence: float) -> UserUttered:
+    parse = {"intent": {"name": intent, "confidence": confidence},
+             "intent_ranking": [{"name": intent, "confidence": confidence}]}
+    return UserUttered(text, intent=parse["intent"], parse_data=parse, timestamp=time.time() - 60)
+
+
+def test_a_message_the_dialogue_could_not_follow_counts_as_fallen_back(tmp_path):
+    store = SQLTrackerStore(dialect="sqlite", db=str(tmp_path / "conversations.db"))
+    events = [understood("je veux un campus", "search_campus", 0.97), ActionExecuted("action_default_fallback"),
+              not_understood("bourse", 0), ActionExecuted("action_two_stage_fallback"),
+              understood("/affirm", "affirm", 1.0), ActionExecuted("action_two_stage_fallback")]
+    asyncio.run(store.save(DialogueStateTracker.from_events("someone", events)))
+    stats = read_conversations(store.engine, period_start(None, 30, datetime.now(TIMEZONE)))
+    assert [(message.text, message.fell_back) for message in stats.unsure] == [("je veux un campus", True),
+                                                                               ("bourse", True)]
+    assert stats.fallbacks == 2 and stats.messages == 3
     store.engine.dispose()
