@@ -48,7 +48,6 @@ class Generator:
     intents: List[str]
     rng: random.Random
     start: float
-    rows: int = 0
 
     def ranking(self, intent: str, confidence: float) -> List[dict]:
         others = self.rng.sample([name for name in self.intents if name != intent], 9)
