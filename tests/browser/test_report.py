@@ -227,6 +227,15 @@ def test_a_wrong_date_or_endpoints_file_gets_a_clear_message(tmp_path):
     assert "Traceback" not in missing.stderr + wrong_date.stderr
 
 
+def test_an_unreachable_database_is_said_in_the_page(tmp_path):
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(yaml.safe_dump({"tracker_store": {**POSTGRES, "port": 1, "login_db": None}}), encoding="utf-8")
+    result = bot_command("report", "--endpoints", endpoints, "--out", tmp_path / "report.html")
+    assert result.returncode == 1
+    assert "Conversations illisibles" in result.stderr and "Traceback" not in result.stderr
+    assert "Impossible de lire les conversations" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
 def test_export_review_merge_round_trip_on_a_copy_of_the_data(store, tmp_path):
     for folder in ("data", "domain"):
         shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
