@@ -18,12 +18,14 @@ export PYTHONHASHSEED := 0
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: help install train run test validate content-check test-stories test-nlu test-python browser-deps bench bench-search purge clean
+.PHONY: report review-export review-merge bench-report
 
 help:
 	@echo "make run    chat with the assistant in a browser"
 	@echo "make test   run every test"
 	@echo "other targets: install train validate content-check test-stories test-nlu test-python test-browser"
 	@echo "               bench bench-search run-scale purge web-deps clean"
+	@echo "counsellors:   report review-export review-merge FILE=... bench-report"
 
 $(VENV)/.installed: requirements.lock
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -54,8 +56,10 @@ validate: install
 content-check: install
 	$(BIN)/python -m bot content-check
 
+# The model measured is noted beside the results (results/stories/model.json), even on failure.
 test-stories: train
-	$(BIN)/rasa test core --stories tests --model $(MODEL) --fail-on-prediction-errors --out results/stories
+	$(BIN)/rasa test core --stories tests --model $(MODEL) --fail-on-prediction-errors --out results/stories; \
+	  status=$$?; $(BIN)/python -m bot.quality results/stories --model $(MODEL); exit $$status
 
 test-nlu: train
 	$(BIN)/python -m bot evaluate
@@ -120,6 +124,27 @@ bench: train
 # Deletes conversations older than privacy.retention_days (school.yml).
 purge: install
 	$(BIN)/python -m bot purge --endpoints $(ENDPOINTS)
+
+# --- Counsellors: report, teaching from real messages ------------------------------------------
+# SINCE=YYYY-MM-DD starts the period (default: privacy.retention_days of school.yml).
+PERIOD := $(if $(SINCE),--since $(SINCE))
+
+# One self-contained page: results/report.html.
+report: install
+	$(BIN)/python -m bot report $(PERIOD) --endpoints $(ENDPOINTS)
+
+# Messages that fell back or were understood with a low confidence, to review: results/review.yml.
+review-export: install
+	$(BIN)/python -m bot review-export $(PERIOD) --endpoints $(ENDPOINTS)
+
+# The reviewed file's examples into data/nlu/ (then `make train`).
+review-merge: install
+	@if [ -z "$(FILE)" ]; then echo "Usage: make review-merge FILE=results/review.yml"; exit 2; fi
+	$(BIN)/python -m bot review-merge $(FILE)
+
+# Time and memory of `make report` over 100,000 messages (throwaway SQLite store).
+bench-report: install
+	$(BIN)/python -m bot bench-report
 
 # Debian's nginx, the load balancer of the scale-out profile.
 balancer-deps:

@@ -1,4 +1,5 @@
-"""Command line: `python -m bot ask|run|evaluate|bench|bench-search|purge|content-check`."""
+"""Command line: `python -m bot COMMAND`: ask, run, evaluate, bench, bench-search, purge, content-check,
+report, review-export, review-merge, bench-report."""
 from __future__ import annotations
 
 import argparse
@@ -134,6 +135,10 @@ DELEGATED = {
     "bench-search": "bot.bench_search",
     "purge": "bot.purge",
     "content-check": "bot.content",
+    "report": "bot.report",
+    "review-export": "bot.review_export",
+    "review-merge": "bot.review_merge",
+    "bench-report": "bot.bench_report",
 }
 
 

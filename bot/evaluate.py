@@ -19,6 +19,7 @@ from rasa.shared.nlu.training_data.message import Message
 from tabulate import tabulate
 
 from bot.processes import MODEL_PATH, PROJECT_ROOT, VENV_BIN
+from bot.quality import write_model_stamp
 
 SUMMARY_KEYS = {"accuracy", "micro avg", "macro avg", "weighted avg"}
 
@@ -131,6 +132,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     out = Path(args.out)
     if not args.skip_run:
         run_rasa_test(Path(args.test_data), Path(args.model), out)
+        write_model_stamp(out, Path(args.model))  # which model the report says was measured
     intents = json.loads((out / "intent_report.json").read_text())
     entities = json.loads((out / "DIETClassifier_report.json").read_text())
     selector_path = out / "response_selection_report.json"
