@@ -100,7 +100,7 @@ def fill(engine: sa.engine.Engine, messages: int, seed: int = 7) -> int:
     """Writes conversations with `messages` user messages in all; returns the number of rows."""
     events = events_table()
     examples = [example for path in test_set_files(PROJECT_ROOT / "tests") for example in read_examples(path)]
-    intents = sorted({intent.split("/")[0] for intent in domain_intents(PROJECT_ROOT / "domain")})
+    intents = sorted({intent.split("/")[0] for intent in domain_intents(PROJECT_ROOT / "domain.yml")})
     generator = Generator(examples, intents, random.Random(seed), time.time() - PERIOD_DAYS * 86_400)
     rows, written = [], 0
     with engine.begin() as connection:

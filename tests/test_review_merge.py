@@ -1,6 +1,6 @@
 """`python -m bot review-merge`: a counsellor's reviewed examples go into the right block of the
 right topic file of data/nlu/, and a wrong file is refused with a clear message (exit code 2),
-leaving the training data untouched. Runs on a copy of data/, domain/ and the test sets."""
+leaving the training data untouched. Runs on a copy of data/, domain.yml and the test sets."""
 import shutil
 import subprocess
 import sys
@@ -18,8 +18,8 @@ REVIEW_HEADER = 'version: "3.1"\nnlu:\n'
 @pytest.fixture
 def project(tmp_path) -> Path:
     """A copy of the files review-merge reads and writes."""
-    for folder in ("data", "domain"):
-        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
+    shutil.copytree(PROJECT_ROOT / "data", tmp_path / "data")
+    shutil.copy(PROJECT_ROOT / "domain.yml", tmp_path / "domain.yml")
     for folder in ("nlu", "nlu_students"):
         if (PROJECT_ROOT / "tests" / folder).exists():
             shutil.copytree(PROJECT_ROOT / "tests" / folder, tmp_path / "tests" / folder)
@@ -35,7 +35,7 @@ def review_file(folder: Path, *entries, name: str = "review.yml") -> Path:
 
 def merge(project: Path, review: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "bot", "review-merge", str(review), "--data", str(project / "data"),
-                           "--domain", str(project / "domain"), "--tests", str(project / "tests")],
+                           "--domain", str(project / "domain.yml"), "--tests", str(project / "tests")],
                           cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
 
 

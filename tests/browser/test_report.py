@@ -237,8 +237,8 @@ def test_an_unreachable_database_is_said_in_the_page(tmp_path):
 
 
 def test_export_review_merge_round_trip_on_a_copy_of_the_data(store, tmp_path):
-    for folder in ("data", "domain"):
-        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
+    shutil.copytree(PROJECT_ROOT / "data", tmp_path / "data")
+    shutil.copy(PROJECT_ROOT / "domain.yml", tmp_path / "domain.yml")
     shutil.copytree(PROJECT_ROOT / "tests" / "nlu", tmp_path / "tests" / "nlu")
     review = tmp_path / "review.yml"
 
@@ -262,7 +262,7 @@ def test_export_review_merge_round_trip_on_a_copy_of_the_data(store, tmp_path):
                 .replace(f"- intent: TO_REVIEW\n  examples: |\n    - {store.fallback_text}\n",
                          f"- intent: ignore\n  examples: |\n    - {store.fallback_text}\n"))
     review.write_text(reviewed, encoding="utf-8")
-    merged = bot_command("review-merge", review, "--data", tmp_path / "data", "--domain", tmp_path / "domain",
+    merged = bot_command("review-merge", review, "--data", tmp_path / "data", "--domain", tmp_path / "domain.yml",
                          "--tests", tmp_path / "tests")
 
     assert merged.returncode == 0, merged.stderr
@@ -274,7 +274,7 @@ def test_export_review_merge_round_trip_on_a_copy_of_the_data(store, tmp_path):
     again = bot_command("review-export", "--endpoints", store.endpoints, "--data", tmp_path / "data",
                         "--out", review.with_name("again.yml"))
     assert store.low_confidence_text not in review.with_name("again.yml").read_text(encoding="utf-8"), again.stderr
-    twice = bot_command("review-merge", review, "--data", tmp_path / "data", "--domain", tmp_path / "domain",
+    twice = bot_command("review-merge", review, "--data", tmp_path / "data", "--domain", tmp_path / "domain.yml",
                         "--tests", tmp_path / "tests")
     assert twice.returncode == 2 and "déjà un exemple de help" in twice.stderr
 
