@@ -61,8 +61,10 @@ test-stories: train
 	$(BIN)/rasa test core --stories tests --model $(MODEL) --fail-on-prediction-errors --out results/stories; \
 	  status=$$?; $(BIN)/python -m bot.quality results/stories --model $(MODEL); exit $$status
 
+# Thresholds of the independent set (tests/nlu_students/): its figures when it was added, less a
+# margin; raise them as the assistant improves (targets: 0.92, 0.90, 0.02).
 test-nlu: train
-	$(BIN)/python -m bot evaluate
+	$(BIN)/python -m bot evaluate --min-students-intent 0.78 --min-students-sector 0.74 --max-confident-wrong 0.11
 
 test-python: train browser-deps web-deps balancer-deps
 	$(BIN)/python -m pytest tests

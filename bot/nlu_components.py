@@ -176,6 +176,11 @@ class AbbreviationRespeller(GraphComponent):
 # repository ROME and a reviewed list of activities, actions/jobs.py and actions/activities.py),
 # not learnt: any of 13,000 job titles is known without one training example for each.
 
+# Entities the model may extract, unsure, where a job is named; the job wins below this confidence.
+MISREAD_AS_JOBS = ("location", "campus")
+MISREAD_CONFIDENCE = 0.8
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
     """Adds `job` entities for the jobs named, and `sector` entities for their sector or for the
@@ -204,12 +209,14 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
 
     def entities_of(self, message: Message) -> List[Dict[Text, Any]]:
         text = message.get(TEXT)
-        entities = [self.normalised(entity) for entity in message.get(ENTITIES) or []]
+        jobs = self.find_jobs(text)
+        entities = [self.normalised(entity) for entity in message.get(ENTITIES) or []
+                    if not self.is_a_job_misread(entity, jobs)]
         taken = [(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]) for e in entities]
         has_sector = any(e[ENTITY_ATTRIBUTE_TYPE] == "sector" and e[ENTITY_ATTRIBUTE_VALUE] in self.sector_keys
                          for e in entities)
         found: List[Dict[Text, Any]] = []
-        for match in self.find_jobs(text):
+        for match in jobs:
             if overlaps((match.start, match.end), taken):
                 continue
             found.append(self.entity("job", match.job.title, match.start, match.end, match.text))
@@ -222,6 +229,14 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
                 found.append(self.entity("sector", activity.sector, activity.start, activity.end, activity.text))
                 has_sector = True
         return entities + self.add_extractor_name(found)
+
+    @staticmethod
+    def is_a_job_misread(entity: Dict[Text, Any], jobs: List[Any]) -> bool:
+        """A job title the model took, unsure, for a place or a campus ("devenir infographiste")."""
+        return (entity.get(ENTITY_ATTRIBUTE_TYPE) in MISREAD_AS_JOBS
+                and (entity.get("confidence_entity") or 0.0) < MISREAD_CONFIDENCE
+                and any(overlaps((entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END]),
+                                 [(job.start, job.end)]) for job in jobs))
 
     def normalised(self, entity: Dict[Text, Any]) -> Dict[Text, Any]:
         """A sector the model extracted as typed ("fleuriste") gets the sector of that job or activity."""
