@@ -230,7 +230,11 @@ def reply_timeout_from(credentials: Optional[Dict[Text, Any]]) -> float:
 
 async def latest_understanding(app: Any, sender: str) -> Optional[dict]:
     """What was understood of the conversation's latest user message (masked text), if any."""
-    tracker = await app.ctx.agent.tracker_store.retrieve(sender)
+    try:
+        tracker = await app.ctx.agent.tracker_store.retrieve(sender)
+    except Exception:  # noqa: BLE001 - the replies matter more than the understanding
+        logger.exception("What was understood could not be read for conversation %s.", sender)
+        return None
     if tracker is None or not tracker.latest_message or not tracker.latest_message.parse_data:
         return None
     return understanding(tracker.latest_message.parse_data)
@@ -470,9 +474,5 @@ class SocketIOChannel(SocketIOInput):
                                 sender: str, raw: str) -> None:
         output = CounsellorSocketIOOutput(sio, self.bot_message_evt, sid)
         reached_nlu = await self.answer(on_new_message, sio, sender, raw, output)
-        try:
-            understood = await latest_understanding(self.app, sender) if reached_nlu else None
-        except Exception:  # noqa: BLE001 - the replies matter more than the understanding
-            logger.exception("What was understood could not be read for conversation %s.", sender)
-            understood = None
+        understood = await latest_understanding(self.app, sender) if reached_nlu else None
         await output.release(understood)
