@@ -65,15 +65,21 @@ def ask_running_assistant(questions: List[str], rasa_url: str, token: str) -> Li
 
 
 def silence_rasa_logging() -> None:
+    """Counsellors read answers: no debug log, no libraries' deprecation or retracing notices."""
     import logging
+    import warnings
 
+    # Libraries reset the warning filters while loading: drop the notices where they are shown.
+    warnings.showwarning = lambda *args, **kwargs: None
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
     configure_logging_and_warnings(logging.WARNING)
     configure_structlog(logging.WARNING)  # Rasa's structured log ignores the logging levels
-    for name in ("rasa", "tensorflow", "absl", "matplotlib", "urllib3"):
+    for name in ("rasa", "matplotlib", "urllib3"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    for name in ("tensorflow", "absl"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 async def ask_questions(questions: List[str], model: Path, action_url: str) -> List[dict]:
