@@ -8,7 +8,9 @@ same names in credentials.yml), plus what a public endpoint needs:
 - control characters and HTML tags are dropped, and e-mail addresses and phone numbers are masked
   (bot.privacy) before NLU sees the text and before it is stored;
 - a turn that fails or takes too long (action server down or stuck) ends with an apology and a
-  useful link: never silence, never a hang. Request metadata is not stored.
+  useful link: never silence, never a hang. Request metadata is not stored;
+- counsellors holding the access token (bot.counsellor) get, with each reply, what was understood
+  of the message that led to it; nobody else does.
 """
 from __future__ import annotations
 
@@ -29,9 +31,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
+from socketio.exceptions import ConnectionRefusedError as SocketConnectionRefused
 
 from actions.settings import load_settings
 from bot import action_calls, model_calls, policy_calls
+from bot.counsellor import AUTH_FIELD, REFUSED_MESSAGE, TOKEN_HEADER, configured_token, token_is_valid, understanding
 from bot.privacy import mask_personal_data
 
 logger = logging.getLogger(__name__)
@@ -224,6 +228,18 @@ def reply_timeout_from(credentials: Optional[Dict[Text, Any]]) -> float:
     return float((credentials or {}).get("reply_timeout_seconds") or DEFAULT_REPLY_TIMEOUT_SECONDS)
 
 
+async def latest_understanding(app: Any, sender: str) -> Optional[dict]:
+    """What was understood of the conversation's latest user message (masked text), if any."""
+    try:
+        tracker = await app.ctx.agent.tracker_store.retrieve(sender)
+    except Exception:  # noqa: BLE001 - the replies matter more than the understanding
+        logger.exception("What was understood could not be read for conversation %s.", sender)
+        return None
+    if tracker is None or not tracker.latest_message or not tracker.latest_message.parse_data:
+        return None
+    return understanding(tracker.latest_message.parse_data)
+
+
 def limit_request_size(blueprint: Blueprint) -> None:
     @blueprint.listener("before_server_start")
     async def set_request_max_size(app: Any, _loop: Any) -> None:
@@ -269,7 +285,16 @@ class RestChannel(RestInput):
                 incoming = parse_rest_request(request.content_type, request.body)
             except InvalidRequest as error:
                 return response.json({"error": error.reason}, status=error.status)
-            return response.json(await self.answer(on_new_message, incoming))
+            given_token = request.headers.get(TOKEN_HEADER)
+            if given_token is None:
+                return response.json(await self.answer(on_new_message, incoming))
+            if not token_is_valid(given_token, configured_token()):
+                logger.warning("REST request with a wrong counsellor token refused.")
+                return response.json({"error": REFUSED_MESSAGE}, status=403)
+            replies = await self.answer(on_new_message, incoming)
+            reached_nlu = input_problem_reply(clean_text(incoming.text)) is None
+            understood = await latest_understanding(request.app, incoming.sender) if reached_nlu else None
+            return response.json([{**reply, "understanding": understood} for reply in replies])
 
         return webhook
 
@@ -308,6 +333,30 @@ class CountingSocketIOOutput(SocketIOOutput):
         await self.sio.emit(self.bot_message_evt, json_message, room=recipient_id)
 
 
+class CounsellorSocketIOOutput(CountingSocketIOOutput):
+    """Holds the turn's messages back, to send them with what was understood once it is known
+    (the tracker is stored at the end of the turn), and only to the counsellor's own socket."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: Text, counsellor_sid: Text) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.counsellor_sid = counsellor_sid
+        self.held: List[Dict[Text, Any]] = []
+
+    async def _send_message(self, socket_id: Text, message: Any) -> None:
+        self.sent = True
+        self.held.append(dict(message))
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        self.sent = True
+        self.held.append(dict(json_message))
+
+    async def release(self, understood: Optional[dict]) -> None:
+        for message in self.held:
+            await self.sio.emit(self.bot_message_evt, {**message, "understanding": understood},
+                                room=self.counsellor_sid)
+        self.held = []
+
+
 def origin_allowed(origin: Optional[str], allowed: tuple) -> bool:
     """Browsers send Origin; clients that do not (tests, servers) are not subject to CORS."""
     return not origin or "*" in allowed or origin in allowed
@@ -321,6 +370,11 @@ class SocketIOChannel(SocketIOInput):
     @classmethod
     def name(cls) -> Text:
         return "socketio"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.counsellor_sids: set = set()  # sockets opened with a valid counsellor token
+        self.app: Any = None
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
@@ -349,7 +403,19 @@ class SocketIOChannel(SocketIOInput):
             if not origin_allowed(origin, allowed_origins):
                 logger.warning("Socket.io connection refused from origin %s.", origin)
                 return False
+            given_token = auth.get(AUTH_FIELD) if isinstance(auth, dict) else None
+            if given_token is None:
+                return True
+            if not token_is_valid(given_token, configured_token()):
+                logger.warning("Socket.io connection with a wrong counsellor token refused.")
+                # The client receives this text in its connect_error event.
+                raise SocketConnectionRefused(REFUSED_MESSAGE)
+            self.counsellor_sids.add(sid)
             return True
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: Text) -> None:
+            self.counsellor_sids.discard(sid)
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Any) -> None:
@@ -372,7 +438,15 @@ class SocketIOChannel(SocketIOInput):
             else:
                 sender = sid
             raw = data.get("message")
-            await self.answer(on_new_message, sio, sender, raw if isinstance(raw, str) else "")
+            text = raw if isinstance(raw, str) else ""
+            if sid in self.counsellor_sids:
+                await self.answer_counsellor(on_new_message, sio, sid, sender, text)
+            else:
+                await self.answer(on_new_message, sio, sender, text)
+
+        @webhook.listener("before_server_start")
+        async def remember_app(app: Any, _loop: Any) -> None:
+            self.app = app  # its agent's tracker store holds what was understood
 
         return webhook
 
@@ -380,15 +454,25 @@ class SocketIOChannel(SocketIOInput):
     def _valid_session_id(value: Any) -> bool:
         return isinstance(value, str) and 0 < len(value) <= MAX_SENDER_CHARS and value.isprintable()
 
-    async def answer(self, on_new_message: OnNewMessage, sio: AsyncServer, sender: str, raw: str) -> None:
-        output = CountingSocketIOOutput(sio, self.bot_message_evt)
+    async def answer(self, on_new_message: OnNewMessage, sio: AsyncServer, sender: str, raw: str,
+                     output: Optional[CountingSocketIOOutput] = None) -> bool:
+        """Answers one message; False when it never reached NLU (empty, too long)."""
+        output = output or CountingSocketIOOutput(sio, self.bot_message_evt)
         text = clean_text(raw)
         problem = input_problem_reply(text)
         if problem:
             await output.send_text_with_buttons(sender, problem, [HELP_BUTTON])
-            return
+            return False
         message = UserMessage(mask_personal_data(text), output, sender, input_channel=self.name())
         report = await run_turn(on_new_message, message, self.reply_timeout)
         closing = closing_reply(report, answered=output.sent)
         if closing:
             await output.send_text_message(sender, closing)
+        return True
+
+    async def answer_counsellor(self, on_new_message: OnNewMessage, sio: AsyncServer, sid: str,
+                                sender: str, raw: str) -> None:
+        output = CounsellorSocketIOOutput(sio, self.bot_message_evt, sid)
+        reached_nlu = await self.answer(on_new_message, sio, sender, raw, output)
+        understood = await latest_understanding(self.app, sender) if reached_nlu else None
+        await output.release(understood)

@@ -20,18 +20,12 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")  # counsellors read answers, not R
 
 # --- ask ---------------------------------------------------------------------------------
 
-def understanding(parse: dict) -> dict:
-    """What NLU understood: intent, confidence, entities, the FAQ answer chosen."""
-    selectors = parse.get("response_selector") or {}
-    selector = selectors.get(parse["intent"]["name"]) or selectors.get("default") or {}
-    response = selector.get("response") or {}
-    return {
-        "intent": parse["intent"]["name"],
-        "confidence": parse["intent"].get("confidence") or 0.0,
-        "entities": [f"{e['entity']}={e.get('value')}" for e in parse.get("entities", [])],
-        "faq_key": response.get("intent_response_key") if parse["intent"]["name"].startswith("faq_") else None,
-        "faq_confidence": response.get("confidence"),
-    }
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+ASK_TIMEOUT_SECONDS = 30
+
+
+class AskRefused(RuntimeError):
+    """The running assistant refused the counsellor token: the message says what to do."""
 
 
 def reply_text(message: dict) -> str:
@@ -45,31 +39,76 @@ def reply_text(message: dict) -> str:
     return text
 
 
-async def ask_questions(questions: List[str], model: Path, action_url: str) -> List[dict]:
-    import logging
+def result_of(question: str, understood: Optional[dict], replies: List[dict]) -> dict:
+    understood = understood or {"intent": "?", "confidence": 0.0, "entities": [], "faq": None}
+    return {"question": question, **understood, "replies": [reply_text(r) for r in replies]}
 
-    from rasa.core.agent import Agent
+
+def ask_running_assistant(questions: List[str], rasa_url: str, token: str) -> List[dict]:
+    """Fast path: the running assistant answers over REST, with what it understood (counsellor token)."""
+    import requests
+
+    from bot.counsellor import TOKEN_HEADER
+
+    results = []
+    for question in questions:
+        response = requests.post(f"{rasa_url}/webhooks/rest/webhook", timeout=ASK_TIMEOUT_SECONDS,
+                                 headers={TOKEN_HEADER: token},
+                                 json={"sender": f"ask-{uuid.uuid4().hex}", "message": question})
+        if response.status_code == 403:
+            raise AskRefused(response.json().get("error") or "Code d'accès conseiller refusé.")
+        response.raise_for_status()
+        replies = response.json()
+        understood = next((r["understanding"] for r in replies if r.get("understanding")), None)
+        results.append(result_of(question, understood, replies))
+    return results
+
+
+def silence_rasa_logging() -> None:
+    """Counsellors read answers: no debug log, no libraries' deprecation or retracing notices."""
+    import logging
+    import warnings
+
+    # Libraries reset the warning filters while loading: drop the notices where they are shown.
+    warnings.showwarning = lambda *args, **kwargs: None
     from rasa.utils.common import configure_logging_and_warnings
-    from rasa.utils.endpoints import EndpointConfig
+    from rasa.utils.log_utils import configure_structlog
 
     configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)  # Rasa's structured log ignores the logging levels
+    for name in ("rasa", "matplotlib", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for name in ("tensorflow", "absl"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+async def ask_questions(questions: List[str], model: Path, action_url: str) -> List[dict]:
+    """Slow path, when no assistant runs: loads the model in this process."""
+    silence_rasa_logging()
+    from rasa.core.agent import Agent
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.counsellor import understanding
 
     agent = Agent.load(str(model), action_endpoint=EndpointConfig(url=f"{action_url}/webhook"))
     results = []
     for question in questions:
         parse = await agent.parse_message(question)
         replies = await agent.handle_text(question, sender_id=f"ask-{uuid.uuid4().hex}")
-        results.append({"question": question, **understanding(parse),
-                        "replies": [reply_text(r) for r in replies or []]})
+        results.append(result_of(question, understanding(parse), replies or []))
     return results
+
+
+def entities_text(result: dict) -> str:
+    return ", ".join(f"{e['entity']}={e.get('value')}" for e in result["entities"])
 
 
 def print_one(result: dict) -> None:
     print(f"Question   : {result['question']}")
     print(f"Intention  : {result['intent']} ({result['confidence']:.2f})")
-    print(f"Entités    : {', '.join(result['entities']) or '-'}")
-    if result["faq_key"]:
-        print(f"Réponse FAQ: {result['faq_key']} ({result['faq_confidence'] or 0:.2f})")
+    print(f"Entités    : {entities_text(result) or '-'}")
+    if result["faq"]:
+        print(f"Réponse FAQ: {result['faq']['key']} ({result['faq']['confidence']:.2f})")
     print("Réponses   :")
     for reply in result["replies"]:
         print("  > " + reply.replace("\n", "\n    "))
@@ -78,25 +117,20 @@ def print_one(result: dict) -> None:
 def print_table(results: List[dict]) -> None:
     from tabulate import tabulate
 
-    rows = [[r["question"][:50], r["intent"], f"{r['confidence']:.2f}", ", ".join(r["entities"])[:40],
-             r["faq_key"] or "", (r["replies"][0] if r["replies"] else "")[:60].replace("\n", " ")]
+    rows = [[r["question"][:50], r["intent"], f"{r['confidence']:.2f}", entities_text(r)[:40],
+             r["faq"]["key"] if r["faq"] else "", (r["replies"][0] if r["replies"] else "")[:60].replace("\n", " ")]
             for r in results]
     print(tabulate(rows, headers=["question", "intention", "conf.", "entités", "FAQ", "première réponse"]))
 
 
-def command_ask(args: argparse.Namespace) -> int:
+def read_questions(args: argparse.Namespace) -> List[str]:
     if args.file:
-        questions = [line.strip() for line in Path(args.file).read_text(encoding="utf-8").splitlines()
-                     if line.strip()]
-    else:
-        questions = [" ".join(args.question)]
-    if not questions or not questions[0]:
-        print("Donnez une question, ou --file questions.txt", file=sys.stderr)
-        return 2
-    if not Path(args.model).exists():
-        print(f"Pas de modèle entraîné ({args.model}) : lancez d'abord `make train`.", file=sys.stderr)
-        return 2
-    action_url = args.action_url
+        return [line.strip() for line in Path(args.file).read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+    return [" ".join(args.question).strip()]
+
+
+def ask_in_process(questions: List[str], model: Path, action_url: str) -> List[dict]:
     server = None
     if not is_up(f"{action_url}/health"):
         # No action server running: start one for the duration of the command.
@@ -107,10 +141,38 @@ def command_ask(args: argparse.Namespace) -> int:
         server.wait_until_up()
         action_url = f"http://127.0.0.1:{port}"
     try:
-        results = asyncio.run(ask_questions(questions, Path(args.model), action_url))
+        return asyncio.run(ask_questions(questions, model, action_url))
     finally:
         if server:
             server.stop()
+
+
+def command_ask(args: argparse.Namespace) -> int:
+    from bot.counsellor import configured_token
+
+    questions = read_questions(args)
+    if not questions or not questions[0]:
+        print("Donnez une question, ou --file questions.txt", file=sys.stderr)
+        return 2
+    token = configured_token()
+    running = is_up(f"{args.rasa_url}/webhooks/rest/")
+    try:
+        if running and token:
+            results = ask_running_assistant(questions, args.rasa_url, token)
+        else:
+            if running:
+                print("L'assistant tourne, mais sans COUNSELLOR_TOKEN je charge le modèle moi-même "
+                      "(plus lent).", file=sys.stderr)
+            if not Path(args.model).exists():
+                print(f"Pas de modèle entraîné ({args.model}) : lancez d'abord `make train`.", file=sys.stderr)
+                return 2
+            results = ask_in_process(questions, Path(args.model), args.action_url)
+    except AskRefused as refusal:
+        print(f"{refusal} (COUNSELLOR_TOKEN doit être celui de l'assistant lancé)", file=sys.stderr)
+        return 2
+    except OSError as error:  # requests' errors are OSErrors: the assistant stopped or timed out
+        print(f"L'assistant lancé ({args.rasa_url}) n'a pas répondu : {error}", file=sys.stderr)
+        return 1
     if args.file:
         print_table(results)
     else:
@@ -155,6 +217,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ask.add_argument("--file", help="un fichier de questions, une par ligne")
     ask.add_argument("--model", default=str(MODEL_PATH))
     ask.add_argument("--action-url", default="http://127.0.0.1:5055")
+    ask.add_argument("--rasa-url", default=DEFAULT_RASA_URL,
+                     help="assistant lancé à interroger (rapide, avec COUNSELLOR_TOKEN)")
     ask.set_defaults(handler=command_ask)
     run = commands.add_parser("run", help="lance l'assistant, le serveur d'actions et le site")
     run.set_defaults(handler=command_run)

@@ -26,6 +26,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 REPLY_TIMEOUT_MS = 30_000
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 640}  # the smallest common phone screen
+COUNSELLOR_TOKEN = "browser-counsellor-token-7d41"
 
 
 def web_server(port: int, rasa_url: str, log_dir: Path) -> Service:
@@ -76,7 +77,8 @@ def site(tmp_path_factory) -> Iterator[Site]:
         # is restored once they have started, so other tests keep the real school.yml.
         with pytest.MonkeyPatch.context() as env:
             env.setenv("SCHOOL_SETTINGS", str(settings))
-            assistant = running.enter_context(running_assistant(workdir))
+            assistant = running.enter_context(running_assistant(
+                workdir, rasa_env={"COUNSELLOR_TOKEN": COUNSELLOR_TOKEN}))
             server = web_server(port, assistant.rasa_url, workdir / "logs")
             running.callback(server.stop)
             server.start()

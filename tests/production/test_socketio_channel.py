@@ -21,9 +21,11 @@ class ChatClient:
         self.client.on("bot_uttered", self.replies.put_nowait)
         self.client.on("session_confirm", lambda _: self.confirmed.set())
 
-    async def open(self, url: str, origin: str = None, wait_seconds: float = WAIT_SECONDS) -> None:
+    async def open(self, url: str, origin: str = None, wait_seconds: float = WAIT_SECONDS,
+                   auth: dict = None) -> None:
         headers = {"Origin": origin} if origin else {}
-        await self.client.connect(url, headers=headers, socketio_path="/socket.io", wait_timeout=wait_seconds)
+        await self.client.connect(url, headers=headers, socketio_path="/socket.io", wait_timeout=wait_seconds,
+                                  auth=auth)
         await self.client.emit("session_request", {"session_id": self.session_id})
         await asyncio.wait_for(self.confirmed.wait(), WAIT_SECONDS)
 
@@ -42,6 +44,15 @@ class ChatClient:
     async def drain(self) -> None:
         while not await self.silence():
             pass
+
+    async def answer(self, text: str) -> list:
+        """Every message of the reply to `text`."""
+        messages = [await self.say({"message": text, "session_id": self.session_id})]
+        while True:
+            try:
+                messages.append(await asyncio.wait_for(self.replies.get(), 2.0))
+            except asyncio.TimeoutError:
+                return messages
 
     async def close(self) -> None:
         await self.client.disconnect()

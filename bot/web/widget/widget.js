@@ -42,7 +42,19 @@
     distance: function (km) { return km < 1 ? "à moins de 1 km" : "à " + Math.round(km) + " km"; },
     website: "Site du campus",
     source: "Source",
-    newWindow: " (nouvelle fenêtre)"
+    newWindow: " (nouvelle fenêtre)",
+    counsellorTitle: "Vue conseiller",
+    counsellorTokenLabel: "Code d'accès conseiller",
+    counsellorActivate: "Activer",
+    counsellorLeave: "Quitter la vue conseiller",
+    counsellorActive: "Vue conseiller active : ce que l'assistant a compris s'affiche sous ses réponses.",
+    counsellorRefused: "Code d'accès refusé. Vérifiez-le auprès de l'administrateur de l'assistant.",
+    understood: "Ce que l'assistant a compris",
+    understoodMessage: "Message (masqué)",
+    understoodIntent: "Intention",
+    understoodEntities: "Entités",
+    understoodFaq: "Réponse FAQ",
+    none: "aucune"
   };
 
   var DEFAULTS = {
@@ -58,6 +70,8 @@
     strings: {}
   };
 
+  // The counsellor's access token: typed on the page opened with #counsellor, kept for this tab only.
+  var COUNSELLOR_TOKEN_KEY = "cmq-counsellor-token";
   var FEEDBACK_PAYLOAD = { up: '/feedback{"feedback_value":"up"}', down: '/feedback{"feedback_value":"down"}' };
   var LINK_PATTERN = /\[([^\]\n]{1,200})\]\((https?:\/\/[^\s)]+)\)|(https?:\/\/[^\s<>"]+)|([\w.+-]+@[\w-]+(?:\.[\w-]+)+)/g;
   var TRAILING_PUNCTUATION = /[.,;:!?)»\]'"]+$/;
@@ -139,9 +153,30 @@
     };
   }
 
+  function cleanUnderstanding(data) {
+    if (!data || typeof data !== "object" || typeof data.intent !== "string") return null;
+    var entities = Array.isArray(data.entities) ? data.entities : [];
+    return {
+      text: optionalString(data.text) || "",
+      intent: data.intent,
+      confidence: Number(data.confidence) || 0,
+      entities: entities.filter(function (e) { return e && typeof e.entity === "string"; })
+        .map(function (e) { return { entity: e.entity, value: String(e.value) }; }),
+      faq: data.faq && typeof data.faq.key === "string"
+        ? { key: data.faq.key, confidence: Number(data.faq.confidence) || 0 } : null
+    };
+  }
+
   // Keeps the fields the widget knows; anything else a message carries is ignored.
   function normaliseBotMessage(data) {
     if (!data || typeof data !== "object") return null;
+    var understanding = cleanUnderstanding(data.understanding);
+    var message = normaliseMessageContent(data);
+    if (message && understanding) message.understanding = understanding;
+    return message;
+  }
+
+  function normaliseMessageContent(data) {
     // A custom payload an action wrapped as {"data": ...} for Rasa's socket.io output.
     if (data.data && typeof data.data === "object" && data.data.type) data = data.data;
     if (data.type === "campus_card") return { card: cleanCard(data) };
@@ -157,6 +192,20 @@
   }
 
   // --- DOM building (text only, never HTML) -----------------------------------------------------
+
+  function sessionValue(key) {
+    try { return window.sessionStorage.getItem(key); } catch (error) { return null; }
+  }
+
+  function setSessionValue(key, value) {
+    try {
+      if (value) window.sessionStorage.setItem(key, value); else window.sessionStorage.removeItem(key);
+    } catch (error) { /* storage disabled: the token lasts until the page is left */ }
+  }
+
+  function counsellorRequested() {
+    return window.location.hash === "#counsellor" || /[?&]counsellor\b/.test(window.location.search);
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -228,6 +277,7 @@
     this.turn = null;
     this.typingTimer = null;
     this.uid = 0;
+    this.counsellorToken = sessionValue(COUNSELLOR_TOKEN_KEY);
     this.build();
     this.renderTranscript();
     if (this.store.state.open) this.open({ focus: false });
@@ -312,6 +362,8 @@
 
     panel.appendChild(header);
     panel.appendChild(privacy);
+    var counsellor = this.counsellorToken || counsellorRequested() ? this.buildCounsellorForm() : null;
+    if (counsellor) panel.appendChild(counsellor.form);
     panel.appendChild(status);
     panel.appendChild(log);
     panel.appendChild(form);
@@ -326,7 +378,8 @@
     root.appendChild(live);
     document.body.appendChild(root);
 
-    this.dom = { root: root, launcher: launcher, panel: panel, log: log, list: list, typing: typing,
+    this.dom = { counsellorState: counsellor && counsellor.state, counsellorLeave: counsellor && counsellor.leave,
+                 root: root, launcher: launcher, panel: panel, log: log, list: list, typing: typing,
                  form: form, input: input, status: status, live: live };
 
     var widget = this;
@@ -346,6 +399,56 @@
         widget.close();
       }
     });
+  };
+
+  // The token field of the counsellor view: only on a page opened with #counsellor (or ?counsellor).
+  Widget.prototype.buildCounsellorForm = function () {
+    var s = this.strings;
+    var widget = this;
+    var form = el("form", "cmq-counsellor");
+    form.setAttribute("aria-label", s.counsellorTitle);
+    var tokenId = this.nextId("counsellor-token");
+    var label = el("label", null, s.counsellorTokenLabel);
+    label.htmlFor = tokenId;
+    var token = el("input", "cmq-counsellor-token");
+    token.id = tokenId;
+    token.type = "password";
+    token.autocomplete = "off";
+    var activate = el("button", "cmq-header-button", s.counsellorActivate);
+    activate.type = "submit";
+    var leave = el("button", "cmq-header-button", s.counsellorLeave);
+    leave.type = "button";
+    var state = el("p", "cmq-counsellor-state");
+    state.setAttribute("role", "status");
+    [label, token, activate, leave, state].forEach(function (node) { form.appendChild(node); });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (token.value.trim()) widget.useCounsellorToken(token.value.trim());
+      token.value = "";
+    });
+    leave.addEventListener("click", function () { widget.useCounsellorToken(null); });
+    if (this.counsellorToken) state.textContent = s.counsellorActive;
+    leave.hidden = !this.counsellorToken;
+    return { form: form, state: state, leave: leave };
+  };
+
+  Widget.prototype.showCounsellorState = function (text) {
+    if (!this.dom.counsellorState) return;
+    this.dom.counsellorState.textContent = text;
+    this.dom.counsellorLeave.hidden = !this.counsellorToken;
+  };
+
+  // A new token (or none) takes effect on a new connection: the server checks it on connect.
+  Widget.prototype.useCounsellorToken = function (token) {
+    this.counsellorToken = token;
+    setSessionValue(COUNSELLOR_TOKEN_KEY, token);
+    this.showCounsellorState(token ? this.strings.counsellorActive : "");
+    if (this.socket) {
+      this.sessionReady = false;
+      this.socket.disconnect().connect();
+    } else {
+      this.connect();
+    }
   };
 
   Widget.prototype.isOpen = function () {
@@ -399,7 +502,9 @@
       path: this.config.socketPath,
       reconnection: true,
       reconnectionDelay: 1000,
-      reconnectionDelayMax: 10000
+      reconnectionDelayMax: 10000,
+      // Read at every (re)connection: the server checks the counsellor token there.
+      auth: function (send) { send(widget.counsellorToken ? { counsellor_token: widget.counsellorToken } : {}); }
     });
     this.socket = socket;
     this.setStatus(this.strings.connecting);
@@ -421,7 +526,13 @@
       // The server closed the socket: socket.io does not retry by itself in that case.
       if (reason === "io server disconnect") socket.connect();
     });
-    socket.on("connect_error", function () {
+    socket.on("connect_error", function (error) {
+      // The server refused the token (a network error is a TransportError): go on as a visitor.
+      if (widget.counsellorToken && error && error.type !== "TransportError") {
+        widget.useCounsellorToken(null);
+        widget.showCounsellorState(widget.strings.counsellorRefused);
+        return;
+      }
       widget.setStatus(widget.outbox.length ? widget.strings.unavailable : widget.strings.reconnecting);
     });
   };
@@ -460,6 +571,9 @@
     var message = normaliseBotMessage(data);
     if (!message) return;
     if (!this.turn) this.startTurn(true);
+    // Shown once per reply, under its first message.
+    if (message.understanding && this.turn.understandingShown) delete message.understanding;
+    if (message.understanding) this.turn.understandingShown = true;
     this.hideTyping();
     this.addEntry({ role: "bot", turn: this.turn.id, silent: this.turn.silent, message: message });
     this.announce(message);
@@ -502,7 +616,31 @@
       }
       if (entry.message.buttons) item.appendChild(this.renderButtons(entry.message.buttons));
     }
+    if (entry.role === "bot" && entry.message.understanding) {
+      item.appendChild(this.renderUnderstanding(entry.message.understanding));
+    }
     this.dom.list.appendChild(item);
+  };
+
+  // What was understood of the message this reply answers (counsellor view only), as a
+  // disclosure with a description list: screen readers announce its summary and terms.
+  Widget.prototype.renderUnderstanding = function (understood) {
+    var s = this.strings;
+    var details = el("details", "cmq-understanding");
+    details.open = true;
+    details.appendChild(el("summary", null, s.understood));
+    var list = el("dl");
+    var entities = understood.entities.map(function (e) { return e.entity + " = " + e.value; }).join(", ");
+    [[s.understoodMessage, understood.text],
+     [s.understoodIntent, understood.intent + " (" + understood.confidence.toFixed(2) + ")"],
+     [s.understoodEntities, entities || s.none],
+     [s.understoodFaq, understood.faq ? understood.faq.key + " (" + understood.faq.confidence.toFixed(2) + ")" : s.none]
+    ].forEach(function (pair) {
+      list.appendChild(el("dt", null, pair[0]));
+      list.appendChild(el("dd", null, pair[1]));
+    });
+    details.appendChild(list);
+    return details;
   };
 
   Widget.prototype.renderButtons = function (buttons) {

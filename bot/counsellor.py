@@ -1,0 +1,73 @@
+"""The counsellor view: what the assistant understood, shown only to holders of the access token.
+
+The token is never in the page: it is set in COUNSELLOR_TOKEN, or in a file outside the web root
+named by COUNSELLOR_TOKEN_FILE or by `counsellor_view.token_file` in school.yml. No token set means
+the counsellor view is off. The counsellor types it in the widget (page opened with #counsellor);
+the browser keeps it in sessionStorage and sends it in the socket.io connection's `auth` data;
+`bot ask` sends it in the X-Counsellor-Token header of the REST channel.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from actions.settings import settings_path
+
+logger = logging.getLogger(__name__)
+
+TOKEN_HEADER = "X-Counsellor-Token"
+AUTH_FIELD = "counsellor_token"
+REFUSED_MESSAGE = "Code d'accès conseiller refusé : vérifiez le code ou ouvrez le chat sans #counsellor."
+
+
+def token_file_from_settings() -> Optional[str]:
+    try:
+        raw = yaml.safe_load(settings_path().read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return None
+    return (raw.get("counsellor_view") or {}).get("token_file") or None
+
+
+def configured_token() -> Optional[str]:
+    """The counsellors' access token, or None when the counsellor view is off."""
+    token = os.environ.get("COUNSELLOR_TOKEN", "").strip()
+    if token:
+        return token
+    token_file = os.environ.get("COUNSELLOR_TOKEN_FILE") or token_file_from_settings()
+    if not token_file:
+        return None
+    try:
+        return Path(token_file).read_text(encoding="utf-8").strip() or None
+    except OSError as error:
+        logger.warning("Counsellor token file unreadable (%s): counsellor view off.", error.strerror)
+        return None
+
+
+def token_is_valid(given: Any, expected: Optional[str]) -> bool:
+    """Constant-time comparison, so the answer time says nothing about the token."""
+    if not expected or not isinstance(given, str) or not given:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def understanding(parse: dict) -> dict:
+    """What NLU understood of one (already masked) message: intent, entities, FAQ answer chosen."""
+    intent = parse.get("intent") or {}
+    intent_name = intent.get("name") or ""
+    selectors = parse.get("response_selector") or {}
+    selector = selectors.get(intent_name) or selectors.get("default") or {}
+    response = selector.get("response") or {}
+    chose_faq = intent_name.startswith("faq_") and response.get("intent_response_key")
+    return {
+        "text": parse.get("text") or "",
+        "intent": intent_name,
+        "confidence": float(intent.get("confidence") or 0.0),
+        "entities": [{"entity": e.get("entity"), "value": e.get("value")} for e in parse.get("entities") or []],
+        "faq": {"key": response["intent_response_key"], "confidence": float(response.get("confidence") or 0.0)}
+        if chose_faq else None,
+    }
