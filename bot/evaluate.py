@@ -97,6 +97,24 @@ def confusions(examples: List[Message], parses: List[dict], limit: int = 15) -> 
     return sorted(rows, key=lambda row: -float(row[3]))[:limit]
 
 
+def save_students_results(out: Path, examples: List[Message], parses: List[dict], scores: dict,
+                          model: Path) -> None:
+    """The results in the shape of `rasa test nlu`'s, for the counsellors' report (bot/quality.py)."""
+    from sklearn.metrics import classification_report
+
+    expected = [example.get("intent") for example in examples]
+    predicted = [parse["intent"]["name"] for parse in parses]
+    out.mkdir(parents=True, exist_ok=True)
+    report = classification_report(expected, predicted, output_dict=True, zero_division=0)
+    errors = [{"text": example.get("text"), "intent": example.get("intent"),
+               "intent_prediction": {"name": parse["intent"]["name"], "confidence": parse["intent"].get("confidence")}}
+              for example, parse in zip(examples, parses) if parse["intent"]["name"] != example.get("intent")]
+    (out / "intent_report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    (out / "intent_errors.json").write_text(json.dumps(errors, indent=2, ensure_ascii=False), encoding="utf-8")
+    (out / "understanding.json").write_text(json.dumps(scores, indent=2), encoding="utf-8")
+    write_model_stamp(out, model)
+
+
 def evaluate_students(model: Path, args: argparse.Namespace) -> bool:
     """Scores on the independent set; True when every threshold holds."""
     import asyncio
@@ -104,6 +122,7 @@ def evaluate_students(model: Path, args: argparse.Namespace) -> bool:
     examples = read_examples(STUDENTS_SET)
     parses = asyncio.run(parse_all(examples, model))
     scores = understanding_scores(examples, parses)
+    save_students_results(Path(args.out).parent / STUDENTS_SET.parent.name, examples, parses, scores, model)
     print(f"\nIndependent set ({STUDENTS_SET.relative_to(PROJECT_ROOT)}, {scores['messages']} messages)")
     print(tabulate(confusions(examples, parses), headers=["message", "expected", "understood", "conf."]))
     print(f"  intent accuracy        : {scores['intent accuracy']:.3f} (threshold {args.min_students_intent})")

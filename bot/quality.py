@@ -95,6 +95,7 @@ class NluResult:
     entities: dict
     intent_errors: List[dict]
     faq_errors: List[dict]
+    understanding: dict = field(default_factory=dict)  # independent set: sector found, confident wrong
 
     @property
     def intent_f1(self) -> Dict[str, float]:
@@ -116,6 +117,8 @@ class NluResult:
             "entity_micro_f1": average_f1(self.entities, "micro avg"),
             "faq_macro_f1": average_f1(self.faq_answers, "macro avg"),
             "errors": len(self.intent_errors) + len(self.faq_errors),
+            "sector_found": self.understanding.get("sector found"),
+            "confident_wrong": self.understanding.get("confident wrong answers"),
         }
 
     def confusion(self) -> Tuple[List[str], List[List[int]]]:
@@ -155,6 +158,7 @@ def read_nlu_result(folder: Path) -> NluResult:
         entities=read_json(folder / "DIETClassifier_report.json", {}),
         intent_errors=read_json(folder / "intent_errors.json", []),
         faq_errors=read_json(folder / "response_selection_errors.json", []),
+        understanding=read_json(folder / "understanding.json", {}),
     )
 
 
