@@ -31,14 +31,6 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-# The normalised values of the `sector` entity (the product's contract).
-SECTOR_KEYS = (
-    "mobility_aeronautics_transport", "tourism_gastronomy", "creation_design_audiovisual",
-    "chemistry_biotechnology", "materials", "energy_transition_eco_industry",
-    "services_people_wellbeing", "food_agrifood", "infrastructure_building_eco_construction",
-    "innovative_systems_mechatronics", "business_services_logistics", "digital_telecommunications",
-)
-
 # Pipes of the spaCy model whose output nothing in the pipeline reads.
 UNUSED_SPACY_PIPES = ("ner",)
 
@@ -195,11 +187,12 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
     def __init__(self) -> None:
         from actions.activities import find_activities, resolve_activity
         from actions.jobs import find_jobs, resolve_job
+        from actions.sectors import load_sectors
 
         self.find_jobs, self.resolve_job = find_jobs, resolve_job
         self.find_activities, self.resolve_activity = find_activities, resolve_activity
         find_jobs("boulanger")  # builds the job index when the model loads, not on a user's message
-        self.sector_keys = frozenset(SECTOR_KEYS)
+        self.sector_keys = frozenset(load_sectors())  # the sector values of the contract, one home
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
