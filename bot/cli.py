@@ -148,13 +148,13 @@ def ask_in_process(questions: List[str], model: Path, action_url: str) -> List[d
 
 
 def command_ask(args: argparse.Namespace) -> int:
-    from bot.counsellor import configured_token
+    from bot.counsellor import token_for_ask
 
     questions = read_questions(args)
     if not questions or not questions[0]:
         print("Donnez une question, ou --file questions.txt", file=sys.stderr)
         return 2
-    token = configured_token()
+    token = token_for_ask()
     running = is_up(f"{args.rasa_url}/webhooks/rest/")
     try:
         if running and token:
@@ -183,8 +183,12 @@ def command_ask(args: argparse.Namespace) -> int:
 # --- run -----------------------------------------------------------------------------------
 
 def command_run(args: argparse.Namespace) -> int:
+    from bot.counsellor import configured_token, local_token_file
+
     honcho = str(VENV_BIN / "honcho")
     os.chdir(PROJECT_ROOT)
+    if configured_token() is None:  # a token of this machine, so that `bot ask` is answered quickly
+        os.environ["COUNSELLOR_TOKEN_FILE"] = str(local_token_file())
     os.execv(honcho, [honcho, "start", "-f", str(PROJECT_ROOT / "Procfile")])
     return 0  # not reached
 

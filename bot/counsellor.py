@@ -5,12 +5,15 @@ named by COUNSELLOR_TOKEN_FILE or by `counsellor_view.token_file` in school.yml.
 the counsellor view is off. The counsellor types it in the widget (page opened with #counsellor);
 the browser keeps it in sessionStorage and sends it in the socket.io connection's `auth` data;
 `bot ask` sends it in the X-Counsellor-Token header of the REST channel.
+When none is configured, `make run` makes one for this machine in var/counsellor-token (outside the
+web root, readable by its owner only), so that `bot ask` reaches the assistant it started.
 """
 from __future__ import annotations
 
 import hmac
 import logging
 import os
+import secrets
 from pathlib import Path
 from typing import Any, Optional
 
@@ -22,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 TOKEN_HEADER = "X-Counsellor-Token"
 AUTH_FIELD = "counsellor_token"
+LOCAL_TOKEN_FILE = Path(__file__).resolve().parent.parent / "var" / "counsellor-token"
 REFUSED_MESSAGE = "Code d'accès conseiller refusé : vérifiez le code ou ouvrez le chat sans #counsellor."
 
 
@@ -46,6 +50,23 @@ def configured_token() -> Optional[str]:
     except OSError as error:
         logger.warning("Counsellor token file unreadable (%s): counsellor view off.", error.strerror)
         return None
+
+
+def local_token_file() -> Path:
+    """The token file of an assistant started on this machine with `make run`, made when missing."""
+    if not LOCAL_TOKEN_FILE.exists():
+        LOCAL_TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
+        LOCAL_TOKEN_FILE.touch(mode=0o600)
+        LOCAL_TOKEN_FILE.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+    return LOCAL_TOKEN_FILE
+
+
+def token_for_ask() -> Optional[str]:
+    """The token `bot ask` sends: the configured one, else the one `make run` made on this machine."""
+    token = configured_token()
+    if token is None and LOCAL_TOKEN_FILE.exists():
+        token = LOCAL_TOKEN_FILE.read_text(encoding="utf-8").strip() or None
+    return token
 
 
 def token_is_valid(given: Any, expected: Optional[str]) -> bool:

@@ -48,3 +48,16 @@ def test_understanding_names_the_faq_answer_only_for_an_faq_intent():
     assert understood["entities"] == [{"entity": "training_mode", "value": "vae"}]
     parse["intent"]["name"] = "greet"
     assert understanding(parse)["faq"] is None
+
+
+def test_make_run_makes_a_private_token_that_bot_ask_reads(monkeypatch, tmp_path):
+    from bot import counsellor
+
+    monkeypatch.delenv("COUNSELLOR_TOKEN", raising=False)
+    monkeypatch.setenv("COUNSELLOR_TOKEN_FILE", str(tmp_path / "missing"))
+    monkeypatch.setattr(counsellor, "LOCAL_TOKEN_FILE", tmp_path / "var" / "counsellor-token")
+    assert counsellor.token_for_ask() is None  # nothing made yet: bot ask loads the model itself
+    made = counsellor.local_token_file()
+    assert made.stat().st_mode & 0o777 == 0o600 and len(made.read_text()) >= 32
+    assert counsellor.token_for_ask() == made.read_text()
+    assert counsellor.local_token_file().read_text() == made.read_text()  # kept across restarts
