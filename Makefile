@@ -152,8 +152,9 @@ bench-report: install
 balancer-deps:
 	@command -v nginx >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
 
-# Two Rasa processes and the action server behind nginx on port 5005 (deploy/Procfile).
+# Two Rasa processes and the action server behind nginx on port 5005 (deploy/Procfile), each
+# restarted when it dies (bot/supervision.py).
 run-scale: install train balancer-deps web-deps
 	$(BIN)/python -m bot.preflight --endpoints deploy/endpoints.yml
 	@echo "Scale-out profile: chat at http://localhost:8080 (REST: http://localhost:5005/webhooks/rest/webhook)"
-	$(BIN)/honcho start -f deploy/Procfile
+	$(BIN)/python -m bot.supervision deploy/Procfile

@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 from typing import List, Optional
 
-from bot.processes import MODEL_PATH, PROJECT_ROOT, VENV_BIN, action_server, is_up
+from bot.processes import MODEL_PATH, PROJECT_ROOT, action_server, is_up
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("LOG_LEVEL", "WARNING")  # counsellors read answers, not Rasa's debug log
@@ -185,11 +185,11 @@ def command_ask(args: argparse.Namespace) -> int:
 def command_run(args: argparse.Namespace) -> int:
     from bot.counsellor import configured_token, local_token_file
 
-    honcho = str(VENV_BIN / "honcho")
     os.chdir(PROJECT_ROOT)
     if configured_token() is None:  # a token of this machine, so that `bot ask` is answered quickly
         os.environ["COUNSELLOR_TOKEN_FILE"] = str(local_token_file())
-    os.execv(honcho, [honcho, "start", "-f", str(PROJECT_ROOT / "Procfile")])
+    # Each process restarted when it dies (bot/supervision.py).
+    os.execv(sys.executable, [sys.executable, "-m", "bot.supervision", str(PROJECT_ROOT / "Procfile")])
     return 0  # not reached
 
 

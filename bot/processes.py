@@ -1,7 +1,7 @@
 """Start the action server and Rasa server as child processes and wait until they answer.
 
-Used by the end-to-end tests, the benchmark and `bot ask`. `make run` uses honcho with the
-Procfile instead, which does the same for an interactive session.
+Used by the end-to-end tests, the benchmark and `bot ask`. `make run` uses supervisord with the
+Procfile instead (bot/supervision.py), which does the same for an interactive session.
 """
 from __future__ import annotations
 
