@@ -26,7 +26,8 @@ from typing import Dict, List, Optional
 from bot.processes import PROJECT_ROOT, VENV_BIN
 
 RUN_DIR = PROJECT_ROOT / "var" / "supervisor"
-START_SECONDS = 5
+# Longer than the preflight checks of a Rasa line (3 s each), so that one failing is a failed start.
+START_SECONDS = 10
 # 1 + 2 + ... + 8 s of back-off: PostgreSQL or Redis restarting at the same time has 36 s to come back.
 START_RETRIES = 8
 # Rasa writes the turn it is answering before it exits.
