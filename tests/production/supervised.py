@@ -111,9 +111,14 @@ def wait_until(condition: Callable[[], object], timeout: float, failure: str = "
     return time.monotonic() - started
 
 
-def wait_until_up(urls: List[str], timeout: float = START_TIMEOUT_SECONDS) -> None:
+def wait_until_up(supervisor: Supervised, urls: List[str], timeout: float = START_TIMEOUT_SECONDS) -> None:
+    def up(url: str) -> bool:
+        if "FATAL" in supervisor.control("status"):
+            raise AssertionError(f"supervisord gave up on a process: see {supervisor.log_dir}")
+        return is_up(url)
+
     for url in urls:
-        wait_until(lambda: is_up(url), timeout, f"{url} did not answer")
+        wait_until(lambda: up(url), timeout, f"{url} did not answer")
 
 
 def say(rasa_url: str, sender: str, text: str, timeout: float = 60) -> list:

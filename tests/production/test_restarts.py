@@ -46,7 +46,7 @@ def profile(tmp_path_factory, trained_model):
     assert set(programs) == {"actions", "rasa", "web"}
     with supervised(workdir, programs) as supervisor:
         running = DefaultProfile(supervisor, ports, workdir / "conversations.db")
-        wait_until_up([running.action_health, running.page_url, f"{running.rasa_url}/webhooks/rest/"])
+        wait_until_up(supervisor, [running.action_health, running.page_url, f"{running.rasa_url}/webhooks/rest/"])
         yield running
 
 

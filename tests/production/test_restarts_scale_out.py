@@ -31,7 +31,7 @@ def cluster(tmp_path_factory, trained_model):
     try:
         with supervised(workdir, programs) as supervisor:
             urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-            wait_until_up([f"{urls['actions']}/health", f"{urls['rasa1']}/webhooks/rest/",
+            wait_until_up(supervisor, [f"{urls['actions']}/health", f"{urls['rasa1']}/webhooks/rest/",
                            f"{urls['rasa2']}/webhooks/rest/"])
             yield supervisor, urls
     finally:
