@@ -15,12 +15,14 @@ from typing import Callable, Dict, Iterator, List, Optional
 
 import requests
 
-from bot.processes import PROJECT_ROOT, START_TIMEOUT_SECONDS, VENV_BIN, is_up
+from bot.processes import PROJECT_ROOT, VENV_BIN, is_up
 from bot.supervision import START_RETRIES, read_procfile, supervisord_config
 
 # How soon the assistant must answer again after one of its processes is killed. RESTART_ANSWER_SECONDS
 # overrides it (e.g. while the model takes longer than this to load).
 ANSWER_AGAIN_SECONDS = float(os.environ.get("RESTART_ANSWER_SECONDS", "30"))
+# Rasa processes loading their model side by side on a busy 2-core machine took over 4 minutes.
+LOAD_TIMEOUT_SECONDS = 600
 LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) ")
 
 
@@ -111,7 +113,7 @@ def wait_until(condition: Callable[[], object], timeout: float, failure: str = "
     return time.monotonic() - started
 
 
-def wait_until_up(supervisor: Supervised, urls: List[str], timeout: float = START_TIMEOUT_SECONDS) -> None:
+def wait_until_up(supervisor: Supervised, urls: List[str], timeout: float = LOAD_TIMEOUT_SECONDS) -> None:
     def up(url: str) -> bool:
         if "FATAL" in supervisor.control("status"):
             raise AssertionError(f"supervisord gave up on a process: see {supervisor.log_dir}")

@@ -12,10 +12,10 @@ import time
 import pytest
 
 from actions.settings import load_settings
-from bot.processes import PROJECT_ROOT, START_TIMEOUT_SECONDS, free_port, is_up, write_endpoints
+from bot.processes import PROJECT_ROOT, free_port, is_up, write_endpoints
 from tests.production.supervised import (
-    ANSWER_AGAIN_SECONDS, BackgroundLoad, Supervised, new_sender, programs_of, say, supervised, text_of,
-    wait_until, wait_until_up,
+    ANSWER_AGAIN_SECONDS, LOAD_TIMEOUT_SECONDS, BackgroundLoad, Supervised, new_sender, programs_of, say,
+    supervised, text_of, wait_until, wait_until_up,
 )
 
 
@@ -65,7 +65,7 @@ def answers_again(profile, normally: bool = False) -> float:
             return False
         return replies and not (normally and "Désolé" in text_of(replies))
     # Waits longer than the bound, so that a failure says how long it took.
-    return wait_until(answered, START_TIMEOUT_SECONDS, "the assistant did not answer again")
+    return wait_until(answered, LOAD_TIMEOUT_SECONDS, "the assistant did not answer again")
 
 
 def assert_apology_with_link(replies):
@@ -103,20 +103,20 @@ def test_a_killed_rasa_comes_back_and_the_conversation_goes_on_where_it_was(prof
     answers_again(profile)
     elapsed = time.monotonic() - killed_at
     print(f"\nRasa killed: answering again after {elapsed:.1f} s")
-    assert elapsed < ANSWER_AGAIN_SECONDS
     assert profile.supervisor.pid("rasa") not in (0, killed)
 
     assert profile.stored_user_texts(sender) == stored
     # The sector given before the kill is still known: the form asks only where, then searches.
     assert "campus" in text_of(say(profile.rasa_url, sender, "en Bretagne")).lower()
     assert profile.stored_user_texts(sender) == stored + ["en Bretagne"]
+    assert elapsed < ANSWER_AGAIN_SECONDS  # last: a slow model load should not hide the checks above
 
 
 def test_a_killed_page_server_comes_back(profile, load):
     killed_at = time.monotonic()
     killed = profile.supervisor.kill("web")
     wait_until(lambda: profile.supervisor.pid("web") not in (0, killed) and is_up(profile.page_url),
-               START_TIMEOUT_SECONDS, "the school page did not come back")
+               LOAD_TIMEOUT_SECONDS, "the school page did not come back")
     elapsed = time.monotonic() - killed_at
     print(f"\npage server killed: page served again after {elapsed:.1f} s")
     assert elapsed < ANSWER_AGAIN_SECONDS

@@ -6,9 +6,10 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from bot.processes import PROJECT_ROOT, START_TIMEOUT_SECONDS, free_port, write_endpoints
+from bot.processes import PROJECT_ROOT, free_port, write_endpoints
 from tests.production.supervised import (
-    ANSWER_AGAIN_SECONDS, new_sender, programs_of, say, supervised, text_of, wait_until, wait_until_up,
+    ANSWER_AGAIN_SECONDS, LOAD_TIMEOUT_SECONDS, new_sender, programs_of, say, supervised, text_of, wait_until,
+    wait_until_up,
 )
 from tests.production.test_scale_out import LOCK_STORE_TYPE, POSTGRES, database, stored_events, turns
 
@@ -51,15 +52,15 @@ def test_a_killed_rasa_process_comes_back_while_the_other_answers(cluster):
     # The other process goes on with the same conversation while the first one is down.
     assert "Où cherchez-vous" in text_of(say(urls["rasa2"], sender, "le numérique"))
     # Waits longer than the bound, so that a failure says how long it took.
-    wait_until(lambda: answers(urls["rasa1"]), START_TIMEOUT_SECONDS, "rasa1 did not come back")
+    wait_until(lambda: answers(urls["rasa1"]), LOAD_TIMEOUT_SECONDS, "rasa1 did not come back")
     elapsed = time.monotonic() - killed_at
     print(f"\nRasa process killed: answering again after {elapsed:.1f} s, the other one answered meanwhile")
-    assert elapsed < ANSWER_AGAIN_SECONDS
     assert supervisor.pid("rasa1") not in (0, killed)
 
     # Back on the restarted process, where the conversation was.
     assert "campus" in text_of(say(urls["rasa1"], sender, "en Bretagne")).lower()
     assert [text for text, _ in turns(stored_events(sender))] == ["je cherche un campus", "le numérique", "en Bretagne"]
+    assert elapsed < ANSWER_AGAIN_SECONDS  # last: a slow model load should not hide the checks above
 
 
 def answers(rasa_url: str) -> bool:
