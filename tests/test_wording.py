@@ -84,13 +84,26 @@ def test_a_sentence_chosen_by_name_needs_no_value():
         assert name in responses() and not placeholders(name), name
 
 
+WRITTEN_IN_CODE = (ast.Constant, ast.JoinedStr, ast.BinOp)
+
+
 def test_actions_write_no_sentence_themselves():
     """A `text=` holds computed content (cards, details, contact), never a sentence in code."""
     for file, call in calls("utter_message"):
         for keyword in call.keywords:
             if keyword.arg == "text":
-                assert not isinstance(keyword.value, (ast.Constant, ast.JoinedStr, ast.BinOp)), \
+                assert not isinstance(keyword.value, WRITTEN_IN_CODE), \
                     f"{file}, line {call.lineno}: a sentence belongs in domain.yml"
+
+
+def test_button_titles_come_from_the_domain():
+    """Titles are either in a response's buttons or filled in from a response (or are data: names)."""
+    for path in ACTION_FILES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values):
+                    if constant(key) == "title":
+                        assert not isinstance(value, WRITTEN_IN_CODE), f"{path.name}, line {node.lineno}"
 
 
 def used_in_stories_and_rules() -> Set[str]:
