@@ -49,8 +49,10 @@ run: install train web-deps
 	@echo "Starting the assistant: chat at http://localhost:8080 (REST: http://localhost:5005/webhooks/rest/webhook)"
 	$(BIN)/python -m bot run
 
+# Rasa warns about each response no story uses, the sentences only the actions say (text_...)
+# too, but does not fail on it: tests/test_wording.py fails on a response nothing uses.
 validate: install
-	$(BIN)/rasa data validate --fail-on-warnings
+	set -o pipefail; $(BIN)/rasa data validate --fail-on-warnings 2>&1 | grep -v "The utterance 'text_"
 
 # Every FAQ answer sourced, re-read within 12 months, still valid, at most 90 words; lists those due.
 content-check: install

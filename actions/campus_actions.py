@@ -18,6 +18,7 @@ from actions.places import Place, of_place, place_from_dict
 from actions.search import Match, SearchQuery, search
 from actions.sectors import sector_label
 from actions.settings import load_settings
+from actions.wording import fill
 
 PAGE_SIZE = 3
 # A name match this far ahead of the next one is taken without asking which campus.
@@ -26,22 +27,16 @@ CARD_CHANNELS = {"socketio"}
 FEATURE_FILTERS = {"excellence": "excellence", "mobility": "mobility"}
 # One line on the training mode and the diploma a message asks about, before the campuses.
 MODE_SUMMARIES = {
-    "apprenticeship": ("En apprentissage, vous êtes salarié d'un employeur et vous alternez CFA et "
-                       "entreprise : dès 15 ans après la 3e, payé, sans frais de formation.",
-                       "C'est quoi l'apprentissage ?"),
-    "initial_training": ("En voie scolaire, vous êtes élève ou étudiant dans un lycée ou un établissement "
-                         "du supérieur, avec des stages en entreprise.", None),
-    "continuing_education": ("En formation continue, les adultes se forment après leurs études ; le CPF, "
-                             "l'employeur ou France Travail peuvent payer la formation.",
-                             "comment financer ma formation ?"),
-    "vae": ("La VAE permet d'obtenir un diplôme grâce à son expérience, sans refaire toute la formation.",
-            "quelles sont les étapes de la VAE ?"),
+    "apprenticeship": "text_mode_apprenticeship",
+    "initial_training": "text_mode_initial_training",
+    "continuing_education": "text_mode_continuing_education",
+    "vae": "text_mode_vae",
 }
 LEVEL_SUMMARIES = {
-    "cap": "Le CAP se prépare en 2 ans après la 3e, en lycée professionnel ou en apprentissage.",
-    "bac_pro": "Le bac pro se prépare en 3 ans après la 3e, en lycée professionnel ou en apprentissage.",
-    "bts": "Le BTS se prépare en 2 ans après le bac, sur Parcoursup, en lycée ou en apprentissage.",
-    "but": "Le BUT se prépare en 3 ans dans un IUT après le bac, sur Parcoursup, aussi en alternance.",
+    "cap": "text_level_cap",
+    "bac_pro": "text_level_bac_pro",
+    "bts": "text_level_bts",
+    "but": "text_level_but",
 }
 SECTOR_FILTERS = 6
 
@@ -75,35 +70,36 @@ def build_query(tracker: Tracker) -> SearchQuery:
 def place_phrase(place: Place) -> str:
     """ "en Bretagne", "près de Brest (29)", "près du Havre (76)", "dans l'académie de Rennes"."""
     if place.kind == "region":
-        return "en " + place.label
+        return fill("text_criteria_region", region=place.label)
     if place.kind == "academie":
-        return "dans l'" + place.label[0].lower() + place.label[1:]
-    return "près " + of_place(place.label)
+        return fill("text_criteria_academie", academie=place.label[0].lower() + place.label[1:])
+    return fill("text_criteria_near", of_place=of_place(place.label))
 
 
 def describe_query(query: SearchQuery) -> str:
     parts = []
     if query.sector:
-        parts.append(f"dans le secteur « {sector_label(query.sector)} »")
+        parts.append(fill("text_criteria_sector", sector=sector_label(query.sector)))
     if query.place is not None:
         parts.append(place_phrase(query.place))
     if query.excellence:
-        parts.append("labellisés excellence")
+        parts.append(fill("text_criteria_excellence"))
     if query.mobility:
-        parts.append("avec de la mobilité internationale")
-    return " ".join(parts) if parts else "partout en France"
+        parts.append(fill("text_criteria_mobility"))
+    return " ".join(parts) if parts else fill("text_criteria_anywhere")
 
 
 def campus_lines(match: Match) -> List[str]:
     campus = match.campus
-    title = campus.name + (" (campus d'excellence)" if campus.confirmed_excellence else "")
+    title = fill("text_card_excellence", name=campus.name) if campus.confirmed_excellence else campus.name
     if campus.to_confirm:
-        title += f" — {campus.to_confirm}"
-    where = f"{campus.town_name}, {campus.region}" if campus.town else campus.region
-    lines = [title, f"{sector_label(campus.sector)} · {where}"]
+        title = fill("text_campus_to_confirm", name=title, to_confirm=campus.to_confirm)
+    where = fill("text_card_where", town=campus.town_name, region=campus.region) if campus.town else campus.region
+    lines = [title, fill("text_card_sector_where", sector=sector_label(campus.sector), where=where)]
     if match.reasons:
-        lines.append("Pourquoi : " + " ; ".join(match.reasons))
-    lines.append(f"Site : {campus.website}" if campus.website else f"Source : {campus.source_url}")
+        lines.append(fill("text_card_reasons", reasons=" ; ".join(match.reasons)))
+    lines.append(fill("text_campus_website", url=campus.website) if campus.website
+                 else fill("text_campus_source", url=campus.source_url))
     return lines
 
 
@@ -128,7 +124,8 @@ def campus_card(match: Match) -> Dict[str, Any]:
 
 
 def details_button(campus: Campus) -> Dict[str, str]:
-    return {"title": f"Détails : {campus.name}", "payload": f'/campus_details{{"campus":"{campus.id}"}}'}
+    return {"title": fill("text_button_details", name=campus.name),
+            "payload": f'/campus_details{{"campus":"{campus.id}"}}'}
 
 
 def show_matches(dispatcher: CollectingDispatcher, tracker: Tracker, matches: List[Match]) -> None:
@@ -141,14 +138,6 @@ def show_matches(dispatcher: CollectingDispatcher, tracker: Tracker, matches: Li
                                      buttons=[details_button(match.campus)])
 
 
-def next_step_buttons(has_more: bool) -> List[Dict[str, str]]:
-    buttons = [{"title": "Voir plus", "payload": "/show_more"}] if has_more else []
-    return buttons + [
-        {"title": "Nouvelle recherche", "payload": "/search_campus"},
-        {"title": "Parler à un conseiller", "payload": "/request_counsellor"},
-    ]
-
-
 def show_page(dispatcher, tracker, ids: List[str], start: int) -> List[Dict[Text, Any]]:
     """Shows campuses ids[start:start+PAGE_SIZE] and stores how far the user has got."""
     cat = catalogue()
@@ -159,8 +148,10 @@ def show_page(dispatcher, tracker, ids: List[str], start: int) -> List[Dict[Text
     show_matches(dispatcher, tracker, page)
     shown = start + len(page)
     remaining = len(ids) - shown
-    text = f"Encore {remaining} campus : dites « voir plus »." if remaining else "C'est tout pour cette recherche."
-    dispatcher.utter_message(text=text, buttons=next_step_buttons(remaining > 0))
+    if remaining:
+        dispatcher.utter_message(response="text_search_more", count=remaining)
+    else:
+        dispatcher.utter_message(response="text_search_end")
     return [SlotSet("search_shown", float(shown))]
 
 
@@ -169,11 +160,9 @@ def summarise_path(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     mode = next(iter(tracker.get_latest_entity_values("training_mode")), None)
     level = next(iter(tracker.get_latest_entity_values("level")), None)
     if mode in MODE_SUMMARIES:
-        text, question = MODE_SUMMARIES[mode]
-        buttons = [{"title": "En savoir plus", "payload": question}] if question else []
-        dispatcher.utter_message(text=text, buttons=buttons)
+        dispatcher.utter_message(response=MODE_SUMMARIES[mode])
     if level in LEVEL_SUMMARIES:
-        dispatcher.utter_message(text=LEVEL_SUMMARIES[level])
+        dispatcher.utter_message(response=LEVEL_SUMMARIES[level])
 
 
 def sector_filter_buttons(matches: List[Match]) -> List[Dict[str, str]]:
@@ -182,7 +171,8 @@ def sector_filter_buttons(matches: List[Match]) -> List[Dict[str, str]]:
     for match in matches:
         counts[match.campus.sector] = counts.get(match.campus.sector, 0) + 1
     ranked = sorted(counts, key=lambda key: (-counts[key], sector_label(key)))[:SECTOR_FILTERS]
-    return [{"title": f"{sector_label(key)} ({counts[key]})", "payload": f'/inform{{"sector":"{key}"}}'}
+    return [{"title": fill("text_button_sector_filter", sector=sector_label(key), count=counts[key]),
+             "payload": f'/inform{{"sector":"{key}"}}'}
             for key in ranked]
 
 
@@ -198,28 +188,24 @@ class ActionSearchCampus(Action):
         summarise_path(dispatcher, tracker)
         if result.matches:
             found = result.matches
-            count = len(found)
-            dispatcher.utter_message(
-                text=f"J'ai trouvé {count} campus {criteria}." if count > 1
-                else f"J'ai trouvé 1 campus {criteria}."
-            )
+            if len(found) > 1:
+                dispatcher.utter_message(response="text_search_found", count=len(found), criteria=criteria)
+            else:
+                dispatcher.utter_message(response="text_search_found_one", criteria=criteria)
         else:
             found = result.alternatives
-            dispatcher.utter_message(
-                text=f"Aucun campus {criteria}."
-                + (" Voici les plus proches de votre demande :" if found else "")
-            )
-            if not found:
-                dispatcher.utter_message(text="Essayez un autre secteur ou une autre région.",
-                                         buttons=next_step_buttons(False))
+            if found:
+                dispatcher.utter_message(response="text_search_none_alternatives", criteria=criteria)
+            else:
+                dispatcher.utter_message(response="text_search_none", criteria=criteria)
+                dispatcher.utter_message(response="text_search_try_other")
                 return [SlotSet("search_results", []), SlotSet("search_shown", 0.0)]
         if result.note:
             dispatcher.utter_message(text=result.note)
         ids = [m.campus.id for m in found]
         events = [SlotSet("search_results", ids)] + show_page(dispatcher, tracker, ids, 0)
         if query.sector is None and query.place is not None and len({m.campus.sector for m in found}) > 1:
-            dispatcher.utter_message(text="Vous pouvez aussi choisir un secteur parmi ceux de ces campus :",
-                                     buttons=sector_filter_buttons(found))
+            dispatcher.utter_message(response="text_search_sector_filters", buttons=sector_filter_buttons(found))
         return events
 
 
@@ -232,35 +218,36 @@ class ActionShowMoreCampuses(Action):
         ids = tracker.get_slot("search_results") or []
         shown = int(tracker.get_slot("search_shown") or 0)
         if shown >= len(ids):
-            dispatcher.utter_message(
-                text="Il n'y a pas d'autre résultat. Voulez-vous lancer une nouvelle recherche ?",
-                buttons=[{"title": "Nouvelle recherche", "payload": "/search_campus"}],
-            )
+            dispatcher.utter_message(response="text_search_no_more")
             return []
         return show_page(dispatcher, tracker, ids, shown)
 
 
 def details_text(campus: Campus) -> str:
+    title = fill("text_details_excellence", name=campus.name) if campus.confirmed_excellence else campus.name
+    if campus.to_confirm:
+        title = fill("text_campus_to_confirm", name=title, to_confirm=campus.to_confirm)
     lines = [
-        campus.name + (" — campus d'excellence" if campus.confirmed_excellence else "")
-        + (f" — {campus.to_confirm}" if campus.to_confirm else ""),
-        f"Secteur : {sector_label(campus.sector)}",
-        f"Région : {campus.region} (académie de {', '.join(campus.academie)})",
+        title,
+        fill("text_details_sector", sector=sector_label(campus.sector)),
+        fill("text_details_region", region=campus.region, academies=", ".join(campus.academie)),
     ]
     lead = ", ".join(part for part in (campus.lead_establishment, campus.town_name) if part)
     if lead:
-        lines.append(f"Établissement support : {lead}")
+        lines.append(fill("text_details_lead", lead=lead))
     if campus.training_modes:
-        lines.append("Formations : " + ", ".join(TRAINING_MODE_LABELS.get(m, m) for m in campus.training_modes))
+        lines.append(fill("text_details_training_modes",
+                          modes=", ".join(TRAINING_MODE_LABELS.get(m, m) for m in campus.training_modes)))
     if campus.levels:
-        lines.append("Niveaux : " + ", ".join(LEVEL_LABELS.get(lv, lv) for lv in campus.levels))
+        lines.append(fill("text_details_levels",
+                          levels=", ".join(LEVEL_LABELS.get(lv, lv) for lv in campus.levels)))
     if campus.mobility:
-        lines.append(f"Mobilité : {campus.mobility}")
+        lines.append(fill("text_details_mobility", mobility=campus.mobility))
     if campus.former_names:
-        lines.append("Ancien nom : " + ", ".join(campus.former_names))
+        lines.append(fill("text_details_former_names", names=", ".join(campus.former_names)))
     if campus.website:
-        lines.append(f"Site : {campus.website}")
-    lines.append(f"Source : {campus.source_url}")
+        lines.append(fill("text_campus_website", url=campus.website))
+    lines.append(fill("text_campus_source", url=campus.source_url))
     return "\n".join(lines)
 
 
@@ -300,20 +287,16 @@ class ActionCampusDetails(Action):
         asked = next(iter(tracker.get_latest_entity_values("campus")), None) or tracker.get_slot("campus")
         found = find_campus(asked)
         if not found:
-            dispatcher.utter_message(
-                text="Je ne connais pas ce campus. Je peux chercher les campus par secteur ou par région.",
-                buttons=[{"title": "Chercher un campus", "payload": "/search_campus"}],
-            )
+            dispatcher.utter_message(response="text_campus_unknown")
             return [SlotSet("campus", None)]
         if len(found) > 1:
-            dispatcher.utter_message(
-                text="De quel campus parlez-vous ?",
-                buttons=[details_button(campus) for campus in found],
-            )
+            dispatcher.utter_message(response="text_campus_which",
+                                     buttons=[details_button(campus) for campus in found])
             return [SlotSet("campus", None)]
         campus = found[0]
         dispatcher.utter_message(
             text=details_text(campus),
-            buttons=[{"title": "Autres campus du secteur", "payload": f'/search_campus{{"sector":"{campus.sector}"}}'}],
+            buttons=[{"title": fill("text_button_sector_campuses"),
+                      "payload": f'/search_campus{{"sector":"{campus.sector}"}}'}],
         )
         return [SlotSet("campus", campus.id)]

@@ -12,26 +12,15 @@ from actions.forms import explain_job
 from actions.jobs import resolve_job
 from actions.sectors import load_sectors
 from actions.settings import load_settings
+from actions.wording import fill
 
-# What each intent means, in the words a user would click on ("Vouliez-vous dire...").
-INTENT_LABELS = {
-    "greet": "Dire bonjour",
-    "goodbye": "Terminer la conversation",
-    "thank": "Remercier",
-    "bot_challenge": "Savoir si je suis un robot",
-    "help": "Savoir ce que je peux faire",
-    "request_counsellor": "Parler à un conseiller",
-    "search_campus": "Trouver un campus",
-    "campus_details": "Des infos sur un campus",
-    "list_sectors": "Voir la liste des secteurs",
-    "ask_sector": "En savoir plus sur un secteur",
-    "faq_cmq": "Ce qu'est un Campus des métiers",
-    "faq_apprenticeship": "L'apprentissage et l'alternance",
-    "faq_vae": "La VAE",
-    "faq_continuing_education": "La formation continue",
-    "faq_mobility": "Partir à l'étranger (Erasmus+)",
-    "faq_studies": "Les diplômes et les études",
-}
+# The meanings offered when a message is not understood ("Vouliez-vous :"), each button titled
+# by its response text_intent_<intent>.
+OFFERED_INTENTS = (
+    "greet", "goodbye", "thank", "bot_challenge", "help", "request_counsellor", "search_campus",
+    "campus_details", "list_sectors", "ask_sector", "faq_cmq", "faq_apprenticeship", "faq_vae",
+    "faq_continuing_education", "faq_mobility", "faq_studies",
+)
 # Retrieval intents need words, not a "/intent" payload, to reach the response selector.
 INTENT_PAYLOADS = {
     "faq_cmq": "C'est quoi un campus des métiers et des qualifications ?",
@@ -52,21 +41,19 @@ def counsellor_message() -> str:
     settings = load_settings()
     counsellor = settings.counsellor
     national = settings.national_service
-    lines = []
-    if counsellor.is_reachable:
-        lines.append(f"Vous pouvez contacter {counsellor.name or 'le service orientation'} de {settings.school_name} :")
-        if counsellor.email:
-            lines.append(f"- courriel : {counsellor.email}")
-        if counsellor.phone:
-            lines.append(f"- téléphone : {counsellor.phone}" + (f" ({counsellor.hours})" if counsellor.hours else ""))
-        if counsellor.booking_url:
-            lines.append(f"- rendez-vous : {counsellor.booking_url}")
-        lines.append(f"Vous pouvez aussi joindre le service national {national['name']} : {national['url']}")
-    else:
-        lines.append(
-            f"Des conseillers répondent gratuitement au service national {national['name']} "
-            f"(tchat, courriel, téléphone) : {national['url']}"
-        )
+    if not counsellor.is_reachable:
+        return fill("text_counsellor_national", service=national["name"], url=national["url"])
+    lines = [fill("text_counsellor_intro", counsellor=counsellor.name or fill("text_counsellor_default_name"),
+                  school=settings.school_name)]
+    if counsellor.email:
+        lines.append(fill("text_counsellor_email", email=counsellor.email))
+    if counsellor.phone and counsellor.hours:
+        lines.append(fill("text_counsellor_phone_hours", phone=counsellor.phone, hours=counsellor.hours))
+    elif counsellor.phone:
+        lines.append(fill("text_counsellor_phone", phone=counsellor.phone))
+    if counsellor.booking_url:
+        lines.append(fill("text_counsellor_booking", url=counsellor.booking_url))
+    lines.append(fill("text_counsellor_national_too", service=national["name"], url=national["url"]))
     return "\n".join(lines)
 
 
@@ -76,11 +63,7 @@ class ActionGreet(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
-        school = load_settings().school_name
-        dispatcher.utter_message(
-            text=f"Bonjour ! Je suis l'assistant orientation de {school}. "
-                 "Je réponds à vos questions sur les Campus des métiers et des qualifications et les formations."
-        )
+        dispatcher.utter_message(response="text_greet", school=load_settings().school_name)
         dispatcher.utter_message(response="utter_help")
         return []
 
@@ -103,7 +86,7 @@ class ActionListSectors(Action):
                   domain: DomainDict) -> List[Dict[Text, Any]]:
         sectors = load_sectors()
         dispatcher.utter_message(
-            text=f"Les campus sont répartis en {len(sectors)} secteurs. Lequel vous intéresse ?",
+            response="text_sectors_list", count=len(sectors),
             buttons=[{"title": s.label, "payload": f'/ask_sector{{"sector":"{key}"}}'}
                      for key, s in sectors.items()],
         )
@@ -128,15 +111,15 @@ class ActionDescribeSector(Action):
             if job is not None:
                 return []
             return await ActionListSectors().run(dispatcher, tracker, domain)
-        lines = [f"{sector.label} : {sector.summary}"]
+        lines = [fill("text_sector_summary", sector=sector.label, summary=sector.summary)]
         if sector.jobs:
-            lines.append("Exemples de métiers : " + ", ".join(sector.jobs) + ".")
+            lines.append(fill("text_sector_jobs", jobs=", ".join(sector.jobs)))
         if sector.diplomas:
-            lines.append("Exemples de diplômes : " + ", ".join(sector.diplomas) + ".")
-        lines.append(f"En savoir plus : {sector.url}")
+            lines.append(fill("text_sector_diplomas", diplomas=", ".join(sector.diplomas)))
+        lines.append(fill("text_sector_more", url=sector.url))
         dispatcher.utter_message(
             text="\n".join(lines),
-            buttons=[{"title": "Trouver un campus de ce secteur",
+            buttons=[{"title": fill("text_button_sector_search"),
                       "payload": f'/search_campus{{"sector":"{key}"}}'}],
         )
         return [SlotSet("sector", key)]
@@ -167,13 +150,13 @@ class ActionDefaultAskAffirmation(Action):
                   domain: DomainDict) -> List[Dict[Text, Any]]:
         ranking = tracker.latest_message.get("intent_ranking") or []
         candidates = [item["name"] for item in ranking
-                      if item.get("name") in INTENT_LABELS][:3]
+                      if item.get("name") in OFFERED_INTENTS][:3]
         buttons = [
-            {"title": INTENT_LABELS[name], "payload": INTENT_PAYLOADS.get(name, f"/{name}")}
+            {"title": fill(f"text_intent_{name}"), "payload": INTENT_PAYLOADS.get(name, f"/{name}")}
             for name in candidates
         ]
-        buttons.append({"title": "Autre chose", "payload": "/out_of_scope"})
-        dispatcher.utter_message(text="Je ne suis pas sûr d'avoir compris. Vouliez-vous :", buttons=buttons)
+        buttons.append({"title": fill("text_button_something_else"), "payload": "/out_of_scope"})
+        dispatcher.utter_message(response="text_ask_affirmation", buttons=buttons)
         return []
 
 
@@ -185,10 +168,7 @@ class ActionDefaultAskRephrase(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(
-            text="Je n'ai pas bien compris. Pouvez-vous reformuler avec d'autres mots ? "
-                 "Par exemple : « un campus d'informatique près de Brest » ou « c'est quoi la VAE ? »."
-        )
+        dispatcher.utter_message(response="text_ask_rephrase")
         return []
 
 
@@ -200,9 +180,7 @@ class ActionDefaultFallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(
-            text="Je n'arrive pas à vous répondre. Un conseiller ou une conseillère peut vous aider."
-        )
+        dispatcher.utter_message(response="text_fallback")
         dispatcher.utter_message(text=counsellor_message(),
-                                 buttons=[{"title": "Ce que je sais faire", "payload": "/help"}])
+                                 buttons=[{"title": fill("text_button_help"), "payload": "/help"}])
         return [UserUtteranceReverted()]

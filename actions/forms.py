@@ -15,6 +15,7 @@ from actions.jobs import Job, resolve_job
 from actions.places import Resolution, place_to_dict, resolve_place
 from actions.sectors import load_sectors, sector_label
 from actions.settings import load_settings
+from actions.wording import fill
 
 # Build the place and job indexes when the action server starts, not on the first user's message.
 resolve_place("Paris")
@@ -45,35 +46,17 @@ def place_buttons(candidates) -> List[Dict[str, str]]:
     ]
 
 
-def explain_unresolved(resolution: Resolution) -> Dict[str, Any]:
-    """The message shown when a place is ambiguous or unknown."""
+def explain_unresolved(dispatcher: CollectingDispatcher, resolution: Resolution) -> None:
+    """Says that a place is ambiguous or unknown, with the places it may be as buttons."""
     if resolution.status == "ambiguous":
-        return {
-            "text": f"« {resolution.query} » peut désigner plusieurs lieux. Lequel voulez-vous dire ?",
-            "buttons": place_buttons(resolution.candidates),
-        }
-    text = (
-        f"Je ne trouve pas le lieu « {resolution.query} ». "
-        "Essayez une ville, un numéro de département (par ex. 35) ou une région."
-    )
+        dispatcher.utter_message(response="text_place_ambiguous", place=resolution.query,
+                                 buttons=place_buttons(resolution.candidates))
+        return
     buttons = [
         {"title": name, "payload": f'/inform{{"location":"{name}"}}'}
         for name in resolution.suggestions
     ]
-    return {"text": text, "buttons": buttons}
-
-
-ONISEP_JOBS_URL = "https://www.onisep.fr/metier/decouvrir-le-monde-professionnel"
-OUTSIDE_CAMPUS_TEXT = (
-    "« {job} » : ce métier se prépare surtout en dehors des campus des métiers, dans une école "
-    "spécialisée, à l'université ou par un concours. Les fiches métiers d'Onisep décrivent les "
-    "formations qui y mènent ; après le bac, les candidatures passent par Parcoursup.\n"
-    f"En savoir plus : {ONISEP_JOBS_URL}"
-)
-OUTSIDE_CAMPUS_BUTTONS = [
-    {"title": "Parcoursup", "payload": "Comment marche Parcoursup ?"},
-    {"title": "Parler à un conseiller", "payload": "/request_counsellor"},
-]
+    dispatcher.utter_message(response="text_place_unknown", place=resolution.query, buttons=buttons)
 
 
 def named_job(tracker: Tracker) -> Optional[Job]:
@@ -85,14 +68,12 @@ def named_job(tracker: Tracker) -> Optional[Job]:
 def explain_job(dispatcher: CollectingDispatcher, job: Job, sector: Optional[str]) -> None:
     """Shows which sector a job leads to, or says that it is taught outside the campuses."""
     if job.route == "outside":
-        dispatcher.utter_message(text=OUTSIDE_CAMPUS_TEXT.format(job=job.title), buttons=OUTSIDE_CAMPUS_BUTTONS)
+        dispatcher.utter_message(response="text_job_outside_campuses", job=job.title)
         if sector in job.sectors:
-            dispatcher.utter_message(
-                text=f"Des campus du secteur voisin « {sector_label(sector)} » peuvent tout de même vous intéresser.")
+            dispatcher.utter_message(response="text_job_neighbour_sector", sector=sector_label(sector))
     elif sector in job.sectors:
         # The link is shown so that a wrong one can be corrected.
-        dispatcher.utter_message(text=f"« {job.title} » → secteur « {sector_label(sector)} ».",
-                                 buttons=[{"title": "Choisir un autre secteur", "payload": "/list_sectors"}])
+        dispatcher.utter_message(response="text_job_sector", job=job.title, sector=sector_label(sector))
 
 
 class ValidateCampusSearchForm(FormValidationAction):
@@ -111,9 +92,7 @@ class ValidateCampusSearchForm(FormValidationAction):
             if job is not None:
                 explain_job(dispatcher, job, sector)
             return {"sector": sector}
-        dispatcher.utter_message(
-            text="Je n'ai pas reconnu ce secteur. Choisissez-en un dans la liste, ou dites « peu importe »."
-        )
+        dispatcher.utter_message(response="text_sector_unknown")
         return {"sector": None}
 
     def validate_area(
@@ -130,7 +109,7 @@ class ValidateCampusSearchForm(FormValidationAction):
             return {"area": area}  # already resolved (form re-activated for a refinement)
         resolution = resolve_place(area)
         if resolution.status != "found":
-            dispatcher.utter_message(**explain_unresolved(resolution))
+            explain_unresolved(dispatcher, resolution)
             return {"area": None, "place": None}
         place = place_to_dict(resolution.place)
         place["query"] = area
@@ -160,14 +139,11 @@ class ActionAskSector(Action):
             {"title": sector.label, "payload": f'/inform{{"sector":"{key}"}}'}
             for key, sector in load_sectors().items()
         ]
-        buttons.append({"title": "Peu importe", "payload": "/no_preference"})
+        buttons.append({"title": fill("text_button_no_preference"), "payload": "/no_preference"})
         job = named_job(tracker)
         if job is not None:
             explain_job(dispatcher, job, None)
-        dispatcher.utter_message(
-            text="Quel secteur vous intéresse ? Vous pouvez aussi l'écrire (ex. « informatique », « cuisine »).",
-            buttons=buttons,
-        )
+        dispatcher.utter_message(response="text_ask_sector", buttons=buttons)
         return []
 
 
@@ -183,9 +159,6 @@ class ActionAskArea(Action):
         default_region = load_settings().default_region
         if default_region:
             buttons.append({"title": default_region, "payload": f'/inform{{"region":"{default_region}"}}'})
-        buttons.append({"title": "Partout en France", "payload": "/no_preference"})
-        dispatcher.utter_message(
-            text="Où cherchez-vous ? Une ville, un département (ex. 35) ou une région.",
-            buttons=buttons,
-        )
+        buttons.append({"title": fill("text_button_anywhere"), "payload": "/no_preference"})
+        dispatcher.utter_message(response="text_ask_area", buttons=buttons)
         return []

@@ -20,6 +20,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from actions.catalogue import SECTOR_LABELS, Campus, Catalogue
 from actions.places import Place, at_place, distance_km, get_resolver, normalise, of_place, region_phrase
+from actions.wording import fill
 
 # Slot values that mean "no preference".
 NO_PREFERENCE = {"", "any", "anywhere", "none", "peu importe", "partout"}
@@ -39,7 +40,6 @@ LEVEL_NAMES = {
     "licence_pro": ("licence pro", "la licence pro"), "master": ("master", "le master"),
     "ingenieur": ("diplôme d'ingénieur", "le diplôme d'ingénieur"), "doctorat": ("doctorat", "le doctorat"),
 }
-UNCONFIRMED = "à vérifier auprès du campus"
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ class Match:
     campus: Campus
     distance_km: Optional[float]     # from the user's town or département, 1 decimal
     reasons: Tuple[str, ...]         # in French, shown to the user
+    unconfirmed: int = 0             # how many of the training mode and level asked the data leaves open
 
 
 @dataclass(frozen=True)
@@ -124,13 +125,13 @@ def _where(campus: Campus, area: _Area, distance: Optional[float]) -> str:
     if place is not None and place.kind == "commune" and distance is not None:
         if campus.insee_code and campus.insee_code == place.insee_code:
             return at_place(place.usual_name)
-        return f"à {max(1, round(distance))} km {of_place(place.usual_name)}"
+        return fill("text_reason_distance", km=max(1, round(distance)), of_place=of_place(place.usual_name))
     if place is not None and place.kind == "departement" and distance is not None:
         if campus.departement_code == place.departement_code:
-            return f"dans le département {place.label}"
-        return f"à {max(1, round(distance))} km du centre du département {place.label}"
+            return fill("text_reason_departement", departement=place.label)
+        return fill("text_reason_departement_distance", km=max(1, round(distance)), departement=place.label)
     if place is not None and place.kind == "academie" and place.name in _academies_of(campus):
-        return f"dans l'académie {of_place(place.name)}"
+        return fill("text_reason_academie", of_academie=of_place(place.name))
     return region_phrase(campus.region)
 
 
@@ -140,8 +141,8 @@ def _offer(offered: Tuple[str, ...], wanted: Optional[str], names) -> Tuple[bool
         return True, None
     name, with_article = names.get(wanted, (wanted, wanted))
     if not offered:
-        return True, f"{name} : {UNCONFIRMED}"
-    return wanted in offered, f"propose {with_article}"
+        return True, fill("text_reason_unconfirmed", offer=name)
+    return wanted in offered, fill("text_reason_offered", offer=with_article)
 
 
 def _match(campus: Campus, query: SearchQuery, area: _Area) -> Optional[Match]:
@@ -161,31 +162,29 @@ def _match(campus: Campus, query: SearchQuery, area: _Area) -> Optional[Match]:
     distance = _distance(campus, area.origin)
     reasons: List[str] = []
     if sector:
-        reasons.append(f"secteur {SECTOR_LABELS.get(sector, sector)}")
+        reasons.append(fill("text_reason_sector", sector=SECTOR_LABELS.get(sector, sector)))
     if area.regions:
         reasons.append(_where(campus, area, distance))
     reasons += _label_reasons(campus)
     if query.mobility:
-        reasons.append("mobilité internationale")
+        reasons.append(fill("text_reason_mobility"))
     reasons += [reason for reason in (mode_reason, level_reason) if reason]
-    return Match(campus, distance, tuple(reasons))
+    unconfirmed = sum(1 for wanted, offered in ((_wanted(query.training_mode), campus.training_modes),
+                                                (_wanted(query.level), campus.levels)) if wanted and not offered)
+    return Match(campus, distance, tuple(reasons), unconfirmed)
 
 
 def _label_reasons(campus: Campus) -> List[str]:
     if campus.confirmed_excellence:
-        return ["label excellence"]
+        return [fill("text_reason_excellence")]
     return [campus.to_confirm] if campus.to_confirm else []
-
-
-def _unconfirmed(match: Match) -> int:
-    return sum(1 for reason in match.reasons if reason.endswith(UNCONFIRMED))
 
 
 def _rank_key(match: Match, area: _Area):
     campus = match.campus
     in_region = not area.regions or campus.region in area.regions
     distance = match.distance_km if match.distance_km is not None else math.inf
-    return (not in_region, distance, not campus.confirmed_excellence, _unconfirmed(match),
+    return (not in_region, distance, not campus.confirmed_excellence, match.unconfirmed,
             normalise(campus.name))
 
 
@@ -219,8 +218,8 @@ def _alternative(campus: Campus, area: _Area, point, same_sector: bool, query: S
     reasons = []
     sector = _wanted(query.sector)
     if sector:
-        reasons.append(f"même secteur : {SECTOR_LABELS.get(sector, sector)}" if same_sector
-                       else f"autre secteur : {campus.sector_label}")
+        reasons.append(fill("text_reason_same_sector", sector=SECTOR_LABELS.get(sector, sector)) if same_sector
+                       else fill("text_reason_other_sector", sector=campus.sector_label))
     reasons.append(_where(campus, area, distance) if area.contains(campus)
                    else _elsewhere(campus, area, distance))
     reasons += _label_reasons(campus)
@@ -233,8 +232,9 @@ def _elsewhere(campus: Campus, area: _Area, distance: Optional[float]) -> str:
     if distance is None or area.place is None:
         return where
     if area.place.kind == "commune":
-        return f"{where}, à {max(1, round(distance))} km {of_place(area.place.usual_name)}"
-    return f"{where}, à {max(1, round(distance))} km"
+        return fill("text_reason_elsewhere_from", where=where, km=max(1, round(distance)),
+                    of_place=of_place(area.place.usual_name))
+    return fill("text_reason_elsewhere", where=where, km=max(1, round(distance)))
 
 
 def _alternatives(catalogue: Catalogue, query: SearchQuery, area: _Area) -> List[Match]:
@@ -259,9 +259,9 @@ def _alternatives(catalogue: Catalogue, query: SearchQuery, area: _Area) -> List
 def _criteria_words(query: SearchQuery) -> List[str]:
     words = []
     if query.excellence:
-        words.append("le label excellence")
+        words.append(fill("text_note_excellence"))
     if query.mobility:
-        words.append("une mobilité internationale")
+        words.append(fill("text_note_mobility"))
     for value, names in ((query.training_mode, TRAINING_MODE_NAMES), (query.level, LEVEL_NAMES)):
         wanted = _wanted(value)
         if wanted:
@@ -271,32 +271,33 @@ def _criteria_words(query: SearchQuery) -> List[str]:
 
 def _area_phrase(area: _Area) -> str:
     if area.place is not None and area.place.kind == "region" and not area.place.region:
-        return "outre-mer"
+        return fill("text_note_overseas")
     return region_phrase(area.regions[0]) if len(area.regions) == 1 else ""
 
 
 def _note_without_matches(query: SearchQuery, area: _Area, alternatives: Sequence[Match]) -> Optional[str]:
     if not alternatives:
-        return "Aucun campus de notre liste ne correspond, même en élargissant la recherche."
+        return fill("text_note_nothing")
     sector = _wanted(query.sector)
-    parts = ["Notre liste ne compte aucun campus"]
+    parts = []
     if sector:
-        parts.append(f"du secteur « {SECTOR_LABELS.get(sector, sector)} »")
+        parts.append(fill("text_note_criteria_sector", sector=SECTOR_LABELS.get(sector, sector)))
     if area.regions:
         parts.append(_area_phrase(area))
     extra = _criteria_words(query)
     if extra:
-        parts.append("avec " + ", ".join(extra))
-    return " ".join(p for p in parts if p) + ". Voici les plus proches de votre demande."
+        parts.append(fill("text_note_criteria_with", wishes=", ".join(extra)))
+    criteria = " ".join(p for p in parts if p)
+    return fill("text_note_no_match", criteria=criteria) if criteria else fill("text_note_no_match_any")
 
 
 def _note_on_matches(matches: Sequence[Match], query: SearchQuery) -> Optional[str]:
-    unknown = sum(1 for match in matches if _unconfirmed(match))
+    unknown = sum(1 for match in matches if match.unconfirmed)
     if not unknown:
         return None
     asked = [names.get(wanted, (wanted, wanted))[1]
              for wanted, names in ((_wanted(query.training_mode), TRAINING_MODE_NAMES),
                                    (_wanted(query.level), LEVEL_NAMES)) if wanted]
-    subject = f"{unknown} de ces campus" if unknown > 1 else "l'un de ces campus"
-    return (f"Pour {subject}, nos données ne disent pas s'il est possible d'y suivre "
-            f"{' et '.join(asked)} : vérifiez sur le site du campus.")
+    if unknown > 1:
+        return fill("text_note_unconfirmed", count=unknown, asked=" et ".join(asked))
+    return fill("text_note_unconfirmed_one", asked=" et ".join(asked))

@@ -8,6 +8,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from domain_responses import render_all
 from actions import settings as settings_module
 from actions.campus_actions import (
     PAGE_SIZE, ActionCampusDetails, ActionSearchCampus, ActionShowMoreCampuses,
@@ -34,7 +35,7 @@ def make_tracker(slots: Optional[Dict[str, Any]] = None, text: str = "", intent:
 def run(action, tracker: Tracker):
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, tracker, DOMAIN))
-    return dispatcher.messages, events
+    return render_all(dispatcher.messages), events
 
 
 def texts(messages: List[dict]) -> str:
@@ -57,7 +58,7 @@ def search_slots(sector: Optional[str], place_text: Optional[str]) -> Dict[str, 
 def validate_area(value: str, slots: Optional[dict] = None):
     dispatcher = CollectingDispatcher()
     result = ValidateCampusSearchForm().validate_area(value, dispatcher, make_tracker(slots), DOMAIN)
-    return result, dispatcher.messages
+    return result, render_all(dispatcher.messages)
 
 
 def test_a_town_is_resolved_and_kept_as_the_search_place():
@@ -277,8 +278,9 @@ def test_a_job_shows_the_sector_it_leads_to():
     result = ValidateCampusSearchForm().validate_sector(
         "infrastructure_building_eco_construction", dispatcher, tracker, DOMAIN)
     assert result == {"sector": "infrastructure_building_eco_construction"}
-    assert "« Plâtrier » → secteur « Infrastructures" in texts(dispatcher.messages)
-    assert dispatcher.messages[0]["buttons"][0]["payload"] == "/list_sectors"
+    messages = render_all(dispatcher.messages)
+    assert "« Plâtrier » → secteur « Infrastructures" in texts(messages)
+    assert messages[0]["buttons"][0]["payload"] == "/list_sectors"
 
 
 def test_a_job_taught_outside_the_campuses_is_said_before_the_sector_question():
