@@ -178,7 +178,9 @@ class ConversationReader:
         # The first message of a turn is the answer a thumb rates; the thanks for a rating are not.
         if self.turn_answered or self.rating_turn:
             return
-        action = (data.get("metadata") or {}).get("utter_action") or self.last_action
+        # An action's own sentences (text_* responses) are rated as that action's answer.
+        said = (data.get("metadata") or {}).get("utter_action") or ""
+        action = said if said.startswith("utter_") else self.last_action
         self.answer = (answer_name(action), data.get("text") or "", self.last_question)
         self.turn_answered = True
 
