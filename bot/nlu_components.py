@@ -13,26 +13,34 @@ Training and predictions that are read stay exactly Rasa's.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
-from typing import Any, Dict, Iterable, List, Text, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Text, Tuple
+
+import joblib
+import scipy.sparse
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import (
+    RESPONSE_SELECTOR_PREDICTION_KEY, RESPONSE_SELECTOR_PROPERTY_NAME, RESPONSE_SELECTOR_RANKING_KEY,
+    RESPONSE_SELECTOR_RETRIEVAL_INTENTS, RESPONSE_SELECTOR_UTTER_ACTION_KEY,
+)
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.selectors.response_selector import ResponseSelector
+from rasa.nlu.model import InvalidModelError
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.constants import (
     ENTITIES, ENTITY_ATTRIBUTE_END, ENTITY_ATTRIBUTE_START, ENTITY_ATTRIBUTE_TYPE,
-    ENTITY_ATTRIBUTE_VALUE, INTENT, INTENT_NAME_KEY, TEXT,
+    ENTITY_ATTRIBUTE_VALUE, INTENT, INTENT_NAME_KEY, INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY, TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-
-# Pipes of the spaCy model whose output nothing in the pipeline reads.
-UNUSED_SPACY_PIPES = ("ner",)
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
 
 
 @DefaultV1Recipe.register(
@@ -41,15 +49,41 @@ UNUSED_SPACY_PIPES = ("ner",)
     model_from="FrenchSpacyNLP",
 )
 class FrenchSpacyNLP(SpacyNLP):
-    """SpacyNLP (tokens, lemmas, part-of-speech, word vectors) without the entity recogniser."""
+    """SpacyNLP loading only the pipes of the spaCy model that the pipeline reads.
+
+    Rasa loads every pipe and runs all but the parser. Our features read the tokens, the word
+    vectors and (with `pipes` naming them) the lemmas; the entity recogniser, the parser and the
+    part-of-speech tagger cost memory and time per message for nothing.
+    """
 
     @staticmethod
-    def load_model(spacy_model_name: Text) -> SpacyModel:
-        model = SpacyNLP.load_model(spacy_model_name)
-        for pipe in UNUSED_SPACY_PIPES:
-            if pipe in model.model.pipe_names:
-                model.model.disable_pipe(pipe)
-        return model
+    def get_default_config() -> Dict[Text, Any]:
+        # pipes: the pipes kept ([] = tokenizer and word vectors only).
+        return {**SpacyNLP.get_default_config(), "pipes": []}
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "FrenchSpacyNLP":
+        config = {**cls.get_default_config(), **config}
+        model = cls.load_pipes(config["model"], tuple(config["pipes"]))
+        cls.ensure_proper_language_model(model.model)
+        return cls(model, config)
+
+    @staticmethod
+    @functools.lru_cache(maxsize=None)
+    def load_pipes(spacy_model_name: Text, pipes: Tuple[Text, ...]) -> SpacyModel:
+        """The model, loaded once per process: Rasa creates this component twice (the node that
+        provides the model and the node that processes messages), each loading it in full."""
+        import spacy
+
+        names = spacy.info(spacy_model_name).get("pipeline", [])
+        unused = [name for name in names if name not in pipes]
+        try:
+            language = spacy.load(spacy_model_name, exclude=unused)
+        except OSError as error:
+            raise InvalidModelError(f"The spaCy model {spacy_model_name} is not installed "
+                                    f"(it is pinned in requirements.lock).") from error
+        return SpacyModel(model=language, model_name=spacy_model_name)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -251,3 +285,104 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
 
 def overlaps(span: Tuple[int, int], taken: List[Tuple[int, int]]) -> bool:
     return any(span[0] < end and start < span[1] for start, end in taken)
+
+
+# --- FAQ answers -----------------------------------------------------------------------------------
+# Choosing the answer inside a topic is a small text classification (a few dozen answers per
+# topic, a few hundred examples): a linear model over the features the pipeline has already
+# computed does it as well as a neural ResponseSelector, in milliseconds of training and a few
+# hundred kilobytes, where each neural selector cost a TensorFlow model (memory, load time,
+# minutes of training). Its output has the ResponseSelector's shape, so Rasa's retrieval actions,
+# `rasa test nlu` and the counsellors' tools read it unchanged.
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class FaqAnswerSelector(GraphComponent):
+    """For a message of an FAQ topic (retrieval intent), the answer of that topic it asks for."""
+
+    MODEL_FILE = "answer_classifiers.joblib"
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        # C: inverse regularisation of the logistic regressions; ranking_length: answers kept in
+        # the ranking, as ResponseSelector's default.
+        return {"C": 100.0, "ranking_length": 10}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 classifiers: Optional[Dict[str, Any]] = None,
+                 retrieval_intents: Optional[List[str]] = None) -> None:
+        self.config = config
+        self.model_storage = model_storage
+        self.resource = resource
+        self.classifiers = classifiers or {}
+        self.retrieval_intents = retrieval_intents or []
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "FaqAnswerSelector":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "FaqAnswerSelector":
+        try:
+            with model_storage.read_from(resource) as directory:
+                saved = joblib.load(directory / cls.MODEL_FILE)
+        except (ValueError, FileNotFoundError):
+            return cls(config, model_storage, resource)
+        return cls(config, model_storage, resource, saved["classifiers"], saved["retrieval_intents"])
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self.retrieval_intents = sorted(training_data.retrieval_intents)
+        for topic in self.retrieval_intents:
+            examples = [e for e in training_data.intent_examples
+                        if e.get(INTENT) == topic and e.get(INTENT_RESPONSE_KEY)]
+            labels = [e.get(INTENT_RESPONSE_KEY) for e in examples]
+            if len(set(labels)) < 2:
+                continue
+            classifier = LogisticRegression(C=self.config["C"], max_iter=2000)
+            classifier.fit(sentence_features(examples), labels)
+            self.classifiers[topic] = classifier
+        with self.model_storage.write_to(self.resource) as directory:
+            joblib.dump({"classifiers": self.classifiers, "retrieval_intents": self.retrieval_intents},
+                        directory / self.MODEL_FILE)
+        return self.resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            topic = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if topic in self.classifiers:
+                self.select_answer(message, topic)
+        return messages
+
+    def select_answer(self, message: Message, topic: str) -> None:
+        classifier = self.classifiers[topic]
+        probabilities = classifier.predict_proba(sentence_features([message]))[0]
+        order = probabilities.argsort()[::-1][: self.config["ranking_length"]]
+        ranking = [{"id": int(i), "confidence": float(probabilities[i]),
+                    INTENT_RESPONSE_KEY: str(classifier.classes_[i])} for i in order]
+        best = ranking[0][INTENT_RESPONSE_KEY]
+        selection = message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}
+        selection[RESPONSE_SELECTOR_RETRIEVAL_INTENTS] = self.retrieval_intents
+        selection[topic] = {
+            RESPONSE_SELECTOR_PREDICTION_KEY: {
+                PREDICTED_CONFIDENCE_KEY: ranking[0]["confidence"],
+                INTENT_RESPONSE_KEY: best,
+                RESPONSE_SELECTOR_UTTER_ACTION_KEY: f"utter_{best}",
+            },
+            RESPONSE_SELECTOR_RANKING_KEY: ranking,
+        }
+        message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selection, add_to_output=True)
+
+
+def sentence_features(messages: List[Message]) -> scipy.sparse.csr_matrix:
+    """Each message's sentence features: the sparse ones (word and character counts, patterns) and
+    spaCy's sentence vector, each scaled to unit length so neither outweighs the other."""
+    rows = []
+    for message in messages:
+        _, sparse = message.get_sparse_features(TEXT)
+        _, dense = message.get_dense_features(TEXT)
+        blocks = [normalize(sparse.features.tocsr())] if sparse is not None else []
+        if dense is not None:
+            blocks.append(normalize(scipy.sparse.csr_matrix(dense.features)))
+        rows.append(scipy.sparse.hstack(blocks, format="csr"))
+    return scipy.sparse.vstack(rows, format="csr")
