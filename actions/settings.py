@@ -13,10 +13,11 @@ from typing import Any, Dict, Optional
 
 import yaml
 
+from bot.paths import SCHOOL_SETTINGS_PATH
+
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SETTINGS_PATH = PROJECT_ROOT / "school.yml"
+DEFAULT_SETTINGS_PATH = SCHOOL_SETTINGS_PATH
 
 ONISEP_SERVICE = {
     "name": "Mon orientation en ligne (Onisep)",

@@ -26,9 +26,10 @@ import yaml
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from bot.paths import PROJECT_ROOT, SCHOOL_SETTINGS_PATH
+
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS = {
     "url": None,
     "timeout_seconds": 3,
@@ -77,7 +78,7 @@ class RemoteRecords:
     fetched_at: float      # epoch seconds
 
 
-def load_source_settings(path: Union[str, Path] = PROJECT_ROOT / "school.yml") -> Dict[str, Any]:
+def load_source_settings(path: Union[str, Path] = SCHOOL_SETTINGS_PATH) -> Dict[str, Any]:
     """The `catalogue_source` section of school.yml with defaults; no source if unreadable."""
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}

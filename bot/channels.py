@@ -34,17 +34,10 @@ from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as SocketConnectionRefused
 
 from actions.settings import load_settings
-from bot import action_calls, model_calls, policy_calls
 from bot.counsellor import AUTH_FIELD, REFUSED_MESSAGE, TOKEN_HEADER, configured_token, token_is_valid, understanding
 from bot.privacy import mask_personal_data
 
 logger = logging.getLogger(__name__)
-
-# Rasa loads this module at start, before it loads the model: the place to make its action,
-# model and policy calls cheaper.
-action_calls.install()
-model_calls.install()
-policy_calls.install()
 
 MAX_MESSAGE_CHARS = 1000
 MAX_SENDER_CHARS = 128

@@ -1,4 +1,4 @@
-"""`python -m bot bench`: load benchmark of the REST channel, beside a reference Rasa bot.
+"""`python -m cli bench`: load benchmark of the REST channel, beside a reference Rasa bot.
 
 What it runs, in one go (about 12 minutes with the defaults, plus a few minutes the first time to
 train the reference bot, which is then kept under var/reference-bot/):
@@ -37,9 +37,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Deque, Dict, Iterator, List, Optional, Sequence
 
-from bot.processes import (
-    MODEL_PATH, PROJECT_ROOT, SINGLE_THREAD_ENV, VENV_BIN, Service, running_assistant, scale_out_store_type,
-)
+from bot.paths import MODEL_PATH, PROJECT_ROOT, VENV_BIN
+from bot.preflight import SINGLE_THREAD_ENV
+from devtools.processes import Service, running_assistant, scale_out_store_type
 
 REFERENCE_DIR = PROJECT_ROOT / "var" / "reference-bot"
 OUTPUT_DIR = PROJECT_ROOT / "var" / "bench"
@@ -452,9 +452,11 @@ async def profile_messages(endpoints: Path, messages: int, html_path: Path) -> D
     from rasa.core.agent import load_agent
     from rasa.core.utils import AvailableEndpoints
 
+    from bot import patches
     from bot.channels import IncomingMessage, RestChannel
 
     quiet_rasa_logs()
+    patches.install()
     # The servers' threading settings, so that the profile shows where their time goes.
     os.environ.update(SINGLE_THREAD_ENV)
     agent = await load_agent(model_path=str(MODEL_PATH), endpoints=AvailableEndpoints.read_endpoints(str(endpoints)))
@@ -625,7 +627,7 @@ def format_report(report: Dict[str, object]) -> str:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m cli bench", description=__doc__.split("\n")[0])
     parser.add_argument("--rate", type=float, default=10.0, help="messages per second in the latency test")
     parser.add_argument("--latency-seconds", type=float, default=30.0)
     parser.add_argument("--alone-seconds", type=float, default=10.0,

@@ -1,7 +1,7 @@
 """Speed of place resolution, campus search and job matching, in-process.
 
-    python -m bot.bench_search            # prints p50 / p95 / max per operation
-    python -m bot.bench_search --check    # exits 1 when a target is missed
+    python -m devtools.bench_search            # prints p50 / p95 / max per operation
+    python -m devtools.bench_search --check    # exits 1 when a target is missed
 
 Targets: resolution p95 < 5 ms, search p95 < 2 ms, job matching p95 < 5 ms (after the one-off
 loading, also shown, with the size of the job index).

@@ -1,4 +1,4 @@
-"""`python -m bot report`: the counsellors' page, one self-contained HTML file (results/report.html).
+"""`python -m cli report`: the counsellors' page, one self-contained HTML file (results/report.html).
 
 Three parts: how well the assistant understands (latest `make test-nlu` and `make test-stories`),
 what students really asked (the tracker store of the endpoints file, over the period: `--since`,
@@ -19,13 +19,13 @@ from typing import Dict, List, Optional
 import jinja2
 import sqlalchemy as sa
 
-from bot import charts
-from bot.conversations import (LOW_CONFIDENCE, TIMEZONE, ConversationStats, days_between, period_start,
+from ops import charts
+from ops.conversations import (LOW_CONFIDENCE, TIMEZONE, ConversationStats, days_between, period_start,
                                read_conversations, store_engine, week_of)
+from bot.paths import MODEL_PATH, PROJECT_ROOT
 from bot.preflight import ConfigurationError, quiet_library_warnings
-from bot.processes import MODEL_PATH, PROJECT_ROOT
-from bot.quality import NluResult, current_model, nlu_results, story_result
-from bot.training_data import TEST_SET_FOLDERS
+from ops.quality import NluResult, current_model, nlu_results, story_result
+from ops.training_data import TEST_SET_FOLDERS
 
 TEMPLATE = "report.html.j2"
 DEFAULT_OUT = PROJECT_ROOT / "results" / "report.html"
@@ -139,11 +139,11 @@ def conversations_view(stats: ConversationStats, until: date) -> dict:
 # --- content to review -------------------------------------------------------------------------
 
 def content_view(today: date) -> dict:
-    """Answers due for re-reading, from bot.content when the project has it."""
+    """Answers due for re-reading, from ops.content when the project has it."""
     try:
-        content = importlib.import_module("bot.content")
+        content = importlib.import_module("ops.content")
     except ModuleNotFoundError as error:
-        if error.name != "bot.content":
+        if error.name != "ops.content":
             raise
         return {"available": False, "answers": [], "error": None}
     try:
@@ -211,7 +211,7 @@ def parse_day(text: str) -> date:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot report", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m cli report", description=__doc__.split("\n")[0])
     parser.add_argument("--since", type=parse_day, default=None,
                         help="début de la période, AAAA-MM-JJ (défaut : la durée de conservation)")
     parser.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")

@@ -1,4 +1,4 @@
-"""`python -m bot review-merge FILE`: adds the reviewed messages of a review file (written by
+"""`python -m cli review-merge FILE`: adds the reviewed messages of a review file (written by
 `review-export`, then edited by a counsellor) to the topic files of data/nlu/.
 
 Each example goes to the file and block that already hold its intent (a FAQ answer such as
@@ -20,9 +20,9 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-from bot.processes import PROJECT_ROOT
-from bot.review_export import IGNORE, TO_REVIEW
-from bot.training_data import (Example, domain_intents, example_lines, examples_in, examples_index, normalised,
+from bot.paths import PROJECT_ROOT
+from ops.review_export import IGNORE, TO_REVIEW
+from ops.training_data import (Example, domain_intents, example_lines, examples_in, examples_index, normalised,
                                read_examples, retrieval_answers, test_set_files, training_files)
 
 INTENT_LINE = re.compile(r"^(?P<indent>\s*)- intent:\s*(?P<intent>[^\s#]+)")
@@ -196,7 +196,7 @@ def updated_text(path: Path, added: List[Reviewed]) -> str:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot review-merge", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m cli review-merge", description=__doc__.split("\n")[0])
     parser.add_argument("file", type=Path, help="le fichier de relecture (écrit par review-export)")
     parser.add_argument("--data", type=Path, default=PROJECT_ROOT / "data")
     parser.add_argument("--domain", type=Path, default=PROJECT_ROOT / "domain.yml")
