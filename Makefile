@@ -17,23 +17,24 @@ export TF_DETERMINISTIC_OPS := 1
 export PYTHONHASHSEED := 0
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run test test-fast validate content-check test-stories test-nlu test-python browser-deps bench bench-search purge clean
+.PHONY: help install train run test test-fast lint validate content-check test-stories test-nlu test-python browser-deps bench bench-search purge clean
 .PHONY: report review-export review-merge bench-report
 
 help:
 	@echo "make run    chat with the assistant in a browser"
 	@echo "make test   run every test"
-	@echo "other targets: install train test-fast validate content-check test-stories test-nlu test-python test-browser"
+	@echo "other targets: install train test-fast lint validate content-check test-stories test-nlu test-python test-browser"
 	@echo "               bench bench-search run-scale purge web-deps clean"
 	@echo "counsellors:   report review-export review-merge FILE=... bench-report"
 
-$(VENV)/.installed: requirements.lock
+# Runtime pins (requirements.lock) and development tools (requirements-dev.lock).
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	@if [ -z "$(PYTHON310)" ]; then \
 	  echo "Python 3.10 is required and was not found."; \
 	  echo "Install it (e.g. 'pyenv install 3.10.13') or run: make PYTHON310=/path/to/python3.10"; \
 	  exit 1; fi
 	$(PYTHON310) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock -r requirements-dev.lock
 	touch $@
 
 install: $(VENV)/.installed
@@ -77,7 +78,12 @@ test-fast: install
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-test: validate content-check test-stories test-nlu test-python
+test: lint validate content-check test-stories test-nlu test-python
+
+# Lint and type checks of the Python packages (settings: pyproject.toml).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench-search: install
 	$(BIN)/python -m cli bench-search

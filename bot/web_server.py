@@ -33,7 +33,7 @@ SITE_DIR = WEB_DIR / "site"
 WIDGET_DIR = WEB_DIR / "widget"
 VENDOR_FILES = ("socket.io.min.js",)
 DEFAULT_RASA_PORT = 5005
-DEFAULT_WIDGET = {"lang": "fr", "colors": {"primary": "#1f4e8c", "onPrimary": "#ffffff"}}
+DEFAULT_WIDGET: Dict[str, Any] = {"lang": "fr", "colors": {"primary": "#1f4e8c", "onPrimary": "#ffffff"}}
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -20,7 +20,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import sqlalchemy as sa
 import yaml
@@ -59,7 +59,7 @@ class Generator:
         text = ANNOTATION.sub(r"\1", example.text)  # what a student types: no annotations
         confidence = {"fallback": 0.38, "low": 0.52}.get(kind, round(self.rng.uniform(0.8, 0.99), 3))
         ranking = self.ranking(intent, confidence)
-        parse = {"text": text, "intent": ranking[0], "intent_ranking": ranking, "entities": [],
+        parse: Dict[str, Any] = {"text": text, "intent": ranking[0], "intent_ranking": ranking, "entities": [],
                  "message_id": uuid.uuid4().hex, "metadata": {}, "response_selector": {}}
         if kind == "fallback":
             parse["intent"] = {"name": "nlu_fallback", "confidence": 0.45}

@@ -12,7 +12,7 @@ import csv
 import re
 import unicodedata
 from pathlib import Path
-from typing import Iterable, List, Set
+from typing import Dict, Iterable, List, Set
 
 import yaml
 
@@ -61,7 +61,7 @@ def spelling_variants(name: str) -> List[str]:
 
 def unique_sorted(names: Iterable[str]) -> List[str]:
     """Sorted, without duplicates that differ only in letter case (the featurizer ignores it)."""
-    by_key = {}
+    by_key: Dict[str, str] = {}
     for name in names:
         name = name.strip()
         if name:

@@ -9,7 +9,6 @@ import contextlib
 import os
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +61,8 @@ class Service:
 
     def _pin_to_cpu(self) -> None:
         """Runs in the child before it starts: every thread it creates inherits the core."""
-        os.sched_setaffinity(0, {self.cpu})
+        if self.cpu is not None:
+            os.sched_setaffinity(0, {self.cpu})
 
     def wait_until_up(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
         deadline = time.monotonic() + timeout

@@ -89,7 +89,7 @@ def nlu_view(result: NluResult) -> dict:
 
 
 def lowest(scores: Dict[str, float]) -> str:
-    label = min(scores, key=scores.get)
+    label = min(scores, key=lambda name: scores[name])
     return f"la plus basse : {label} ({french_number(scores[label])})"
 
 
@@ -198,7 +198,7 @@ def render_report(school_name: str, period: Period, now: datetime, reading: Stor
         now=now, endpoints=endpoints,
         store_error=reading.error, threshold=stats.threshold if stats else LOW_CONFIDENCE,
         quality=quality_view(results, model),
-        conversations=conversations_view(stats, now.date()) if has_messages else None,
+        conversations=conversations_view(stats, now.date()) if stats is not None and has_messages else None,
         content=content_view(now.date()), messages_listed=MESSAGES_LISTED, lowest=lowest,
     )
 
@@ -207,7 +207,7 @@ def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"date attendue au format AAAA-MM-JJ (ex. 2026-11-01), pas « {text} »")
+        raise argparse.ArgumentTypeError(f"date attendue au format AAAA-MM-JJ (ex. 2026-11-01), pas « {text} »") from None
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -13,7 +13,7 @@ import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Mapping, Optional
 
 import sqlalchemy as sa
 
@@ -52,7 +52,7 @@ def entry(message: UnsureMessage, times_seen: int) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def messages_to_review(unsure: List[UnsureMessage], known: Dict[str, object]) -> List[tuple]:
+def messages_to_review(unsure: List[UnsureMessage], known: Mapping[str, object]) -> List[tuple]:
     """One entry per distinct phrasing (its latest occurrence), the most frequent first, leaving out
     button payloads and phrasings already in the training data."""
     counts = Counter(normalised(message.text) for message in unsure)

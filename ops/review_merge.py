@@ -43,12 +43,12 @@ def read_review(path: Path) -> List[Reviewed]:
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise ReviewError(f"Fichier de relecture illisible : {path} ({error.strerror}).")
+        raise ReviewError(f"Fichier de relecture illisible : {path} ({error.strerror}).") from error
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" ligne {mark.line + 1}" if mark else ""
         raise ReviewError(f"{path} n'est pas du YAML valide ({where.strip() or 'position inconnue'}) : "
-                          f"{getattr(error, 'problem', None) or error}. Corrigez le fichier puis relancez.")
+                          f"{getattr(error, 'problem', None) or error}. Corrigez le fichier puis relancez.") from error
     entries = content.get("nlu") if isinstance(content, dict) else None
     if not isinstance(entries, list):
         raise ReviewError(f"{path} : pas de liste « nlu: » ; ce n'est pas un fichier écrit par review-export.")
@@ -75,7 +75,8 @@ def intent_problem(intent: str, known: set) -> Optional[str]:
 
 def problems_of(entries: List[Reviewed], known: set, training: Dict[str, Example],
                 tests: Dict[str, Example], root: Path) -> List[str]:
-    problems, seen = [], {}
+    problems: List[str] = []
+    seen: Dict[str, str] = {}
     for entry in entries:
         key = normalised(entry.text)
         problem = intent_problem(entry.intent, known)

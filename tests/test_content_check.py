@@ -58,7 +58,7 @@ def test_a_sourced_recent_short_answer_passes(tmp_path, capsys):
 def test_each_register_failure_names_the_answer(tmp_path, capsys, entry, expected):
     code, out = run_check(capsys, *write_fixture(tmp_path, entry=entry))
     assert code == 1
-    assert f"ERREUR faq_apprenticeship/what_is : " in out and expected in out, out
+    assert "ERREUR faq_apprenticeship/what_is : " in out and expected in out, out
 
 
 def test_an_answer_missing_from_the_register_has_no_source(tmp_path, capsys):

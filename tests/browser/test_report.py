@@ -289,7 +289,9 @@ def results(tmp_path) -> Path:
     """Result files as `rasa test nlu` and `rasa test core` write them, each folder stamped with
     the model by `python -m ops.quality`."""
     folder = tmp_path / "results"
-    scores = lambda f1, support: {"precision": f1, "recall": f1, "f1-score": f1, "support": support}
+    def scores(f1, support):
+        return {"precision": f1, "recall": f1, "f1-score": f1, "support": support}
+
     write_json(folder / "nlu" / "intent_report.json", {
         "greet": scores(1.0, 10), "faq_vae": {**scores(0.8, 10), "confused_with": {"faq_cmq": 2}},
         "faq_cmq": scores(0.9, 10), "accuracy": 0.9, "macro avg": scores(0.9, 30), "weighted avg": scores(0.9, 30)})
