@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from pathlib import Path
 from typing import Dict, Iterable, List, Set
 
 import yaml
 
 from actions.places import usual_town_name
+from actions.text import strip_accents
 from bot.paths import ACTIONS_DATA_DIR, PROJECT_ROOT, TRAINING_DATA_DIR
 
 DATA_DIR = ACTIONS_DATA_DIR
@@ -45,14 +45,9 @@ REGION_ALIASES = [
 CAMPUS_ALIAS_STOPWORDS = {"ici", "mes"}
 
 
-def strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
 def spelling_variants(name: str) -> List[str]:
     """The name as written officially, without accents, and with spaces for hyphens."""
-    folded = strip_accents(name).replace("œ", "oe").replace("Œ", "Oe")
+    folded = strip_accents(name, ligatures=False).replace("œ", "oe").replace("Œ", "Oe")
     variants = [name, folded, folded.replace("-", " ")]
     if folded.startswith(("Saint-", "Sainte-")):
         variants.append(re.sub(r"^Saint(e?)-", r"St\1 ", folded))
@@ -66,7 +61,7 @@ def unique_sorted(names: Iterable[str]) -> List[str]:
         name = name.strip()
         if name:
             by_key.setdefault(name.lower(), name)
-    return sorted(by_key.values(), key=lambda name: (strip_accents(name).lower(), name))
+    return sorted(by_key.values(), key=lambda name: (strip_accents(name, ligatures=False).lower(), name))
 
 
 def read_csv(path: Path) -> List[dict]:
@@ -131,7 +126,7 @@ def everyday_words() -> Set[str]:
     for item in (synonyms or {}).get("nlu", []):
         words.update(line.lstrip("- ").strip() for line in item.get("examples", "").splitlines())
     words.update(region_names())
-    return {strip_accents(word).lower() for word in words}
+    return {strip_accents(word, ligatures=False).lower() for word in words}
 
 
 def campus_names() -> List[str]:
@@ -145,7 +140,7 @@ def campus_names() -> List[str]:
         for raw_name in raw_names
         if raw_name.strip()
         for alias in campus_aliases(raw_name)
-        if strip_accents(alias).lower() not in generic
+        if strip_accents(alias, ligatures=False).lower() not in generic
     ]
     return unique_sorted(variant for name in names for variant in spelling_variants(name)[:2])
 

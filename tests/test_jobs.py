@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 import pytest
 
 from actions import jobs
-from actions.places import strip_accents
+from actions.text import strip_accents
 from actions.sectors import load_sectors
 
 ROME = jobs.ROME_DIR
