@@ -17,24 +17,20 @@ import secrets
 from pathlib import Path
 from typing import Any, Optional
 
-import yaml
-
-from actions.settings import settings_path
+from actions.settings import read_settings, settings_path
+from bot.paths import VAR_DIR
 
 logger = logging.getLogger(__name__)
 
 TOKEN_HEADER = "X-Counsellor-Token"
 AUTH_FIELD = "counsellor_token"
-LOCAL_TOKEN_FILE = Path(__file__).resolve().parent.parent / "var" / "counsellor-token"
+LOCAL_TOKEN_FILE = VAR_DIR / "counsellor-token"
 REFUSED_MESSAGE = "Code d'accès conseiller refusé : vérifiez le code ou ouvrez le chat sans #counsellor."
 
 
 def token_file_from_settings() -> Optional[str]:
-    try:
-        raw = yaml.safe_load(settings_path().read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return None
-    return (raw.get("counsellor_view") or {}).get("token_file") or None
+    """Read again at each call: the token file may be set while the process runs (tests)."""
+    return read_settings(settings_path()).counsellor_token_file
 
 
 def configured_token() -> Optional[str]:

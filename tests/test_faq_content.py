@@ -10,10 +10,11 @@ from typing import Dict, List, Set
 import pytest
 import yaml
 
+from actions.domain_facts import faq_topics
 from bot.paths import PROJECT_ROOT
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
-TOPICS = sorted({name.split("/")[0][len("utter_faq_"):] for name in DOMAIN["responses"] if name.startswith("utter_faq_")})
+TOPICS = sorted(intent[len("faq_"):] for intent in faq_topics())
 ANNOTATION = re.compile(r"\[([^\]]+)\]\{[^}]*\}|\[([^\]]+)\]\([^)]*\)")
 OFFICIAL_LINK = re.compile(r"^En savoir plus : https://\S+$")
 

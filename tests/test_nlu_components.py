@@ -7,8 +7,9 @@ import asyncio
 import pytest
 from rasa.core.agent import Agent
 
-FAQ_TOPICS = ["faq_apprenticeship", "faq_vae", "faq_continuing_education", "faq_mobility",
-              "faq_cmq", "faq_studies"]
+from actions.domain_facts import faq_topics
+
+FAQ_TOPICS = faq_topics()
 
 
 @pytest.fixture(scope="module")
