@@ -70,7 +70,7 @@ test-nlu: train
 test-python: train browser-deps web-deps balancer-deps
 	$(BIN)/python -m pytest tests
 
-# Tests that need neither the trained model, nor PostgreSQL or Redis, nor a browser (markers: tests/conftest.py).
+# Tests that need neither the trained model, nor PostgreSQL or Redis, nor a browser (devtools/pytest_markers.py).
 test-fast: install
 	$(BIN)/python -m pytest tests -m unit -q
 
