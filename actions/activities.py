@@ -8,14 +8,14 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-from actions.places import strip_accents
+from actions.text import strip_accents
+from bot.paths import ACTIONS_DATA_DIR
 
-ACTIVITIES_PATH = Path(__file__).resolve().parent / "data" / "activities.yml"
+ACTIVITIES_PATH = ACTIONS_DATA_DIR / "activities.yml"
 WORD = re.compile(r"\w+")
 
 

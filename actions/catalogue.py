@@ -17,11 +17,14 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from rapidfuzz import fuzz
 
-from actions.places import departement_of_insee, get_resolver, normalise, usual_town_name
+from actions.places import departement_of_insee, get_resolver, usual_town_name
+from actions.sectors import load_sectors
+from actions.text import normalise
+from bot.paths import ACTIONS_DATA_DIR
 
 logger = logging.getLogger(__name__)
 
-CATALOGUE_CSV = Path(__file__).resolve().parent / "data" / "campuses.csv"
+CATALOGUE_CSV = ACTIONS_DATA_DIR / "campuses.csv"
 
 COLUMNS = (
     "id", "name", "sector", "sector_inferred", "region", "academie", "lead_establishment",
@@ -32,37 +35,8 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("id", "name", "sector", "region", "source_url")
 LIST_SEPARATOR = ";"
 
-# The 12 sectors of the label, as the Ministry names them (one page each, SECTOR_SOURCES).
-# source: https://github.com/mission-apprentissage/tjp-pilotage/blob/main/server/src/modules/glossaire/entries/cmq.md
-SECTOR_LABELS: Dict[str, str] = {
-    "mobility_aeronautics_transport": "Mobilité, aéronautique, transports terrestres et maritimes",
-    "tourism_gastronomy": "Tourisme, gastronomie",
-    "creation_design_audiovisual": "Création, design, audiovisuel",
-    "chemistry_biotechnology": "Chimie et biotechnologies",
-    "materials": "Matériaux, matériaux innovants",
-    "energy_transition_eco_industry": "Transition énergétique, éco-industrie",
-    "services_people_wellbeing": "Services à la personne, bien-être",
-    "food_agrifood": "Alimentaire, agroalimentaire",
-    "infrastructure_building_eco_construction": "Infrastructures, bâtiment, éco-construction",
-    "innovative_systems_mechatronics": "Systèmes innovants, mécatronique",
-    "business_services_logistics": "Services aux entreprises, logistique",
-    "digital_telecommunications": "Numérique, télécommunications",
-}
-# The education.gouv.fr page of each sector.
-SECTOR_SOURCES: Dict[str, str] = {
-    "mobility_aeronautics_transport": "https://www.education.gouv.fr/mobilite-aeronautique-transports-terrestres-et-maritimes-les-campus-des-metiers-et-des-2981",
-    "tourism_gastronomy": "https://www.education.gouv.fr/tourisme-gastronomie-les-campus-des-metiers-et-des-qualifications-9590",
-    "creation_design_audiovisual": "https://www.education.gouv.fr/creation-design-audiovisuel-les-campus-des-metiers-et-des-qualifications-4730",
-    "chemistry_biotechnology": "https://www.education.gouv.fr/chimie-biotechnologies-les-campus-des-metiers-et-des-qualifications-2984",
-    "materials": "https://www.education.gouv.fr/materiaux-materiaux-innovants-les-campus-des-metiers-et-des-qualifications-11306",
-    "energy_transition_eco_industry": "https://www.education.gouv.fr/transition-energetique-eco-industrie-les-campus-des-metiers-et-des-qualifications-9581",
-    "services_people_wellbeing": "https://www.education.gouv.fr/services-la-personne-bien-etre-les-campus-des-metiers-et-des-qualifications-10640",
-    "food_agrifood": "https://www.education.gouv.fr/alimentaire-agroalimentaire-les-campus-des-metiers-et-des-qualifications-7163",
-    "infrastructure_building_eco_construction": "https://www.education.gouv.fr/infrastructures-batiment-eco-construction-les-campus-des-metiers-et-des-qualifications-5087",
-    "innovative_systems_mechatronics": "https://www.education.gouv.fr/systemes-innovants-mecatronique-les-campus-des-metiers-et-des-qualifications-2747",
-    "business_services_logistics": "https://www.education.gouv.fr/services-aux-entreprises-logistique-les-campus-des-metiers-et-des-qualifications-6644",
-    "digital_telecommunications": "https://www.education.gouv.fr/numerique-telecommunications-les-campus-des-metiers-et-des-qualifications-3134",
-}
+# The 12 sectors of the label, as the Ministry names them (actions/data/sectors.yml).
+SECTOR_LABELS: Dict[str, str] = {key: sector.label for key, sector in load_sectors().items()}
 TRAINING_MODES = ("initial_training", "apprenticeship", "continuing_education", "vae")
 LEVELS = ("cap", "bac_pro", "bts", "but", "licence", "licence_pro", "master", "ingenieur", "doctorat")
 YES_NO = ("yes", "no")

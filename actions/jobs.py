@@ -36,10 +36,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from actions.places import strip_accents
+from actions.text import strip_accents
 from actions.sectors import load_sectors
+from bot.paths import ACTIONS_DATA_DIR
 
-ROME_DIR = Path(__file__).resolve().parent / "data" / "rome"
+ROME_DIR = ACTIONS_DATA_DIR / "rome"
 APPELLATIONS_CSV = ROME_DIR / "appellations.csv"
 METIERS_CSV = ROME_DIR / "metiers.csv"
 SECTORS_CSV = ROME_DIR / "sectors.csv"

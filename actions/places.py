@@ -15,7 +15,6 @@ import csv
 import functools
 import math
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -23,7 +22,10 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from rapidfuzz import fuzz, process
 
-GEO_DIR = Path(__file__).resolve().parent / "data" / "geo"
+from actions.text import normalise, strip_accents
+from bot.paths import ACTIONS_DATA_DIR
+
+GEO_DIR = ACTIONS_DATA_DIR / "geo"
 COMMUNES_CSV = GEO_DIR / "communes.csv"
 DEPARTEMENTS_CSV = GEO_DIR / "departements.csv"
 # The commune table drops the leading article ("Havre", "Mans"); this lists the usual names
@@ -146,23 +148,7 @@ class Resolution:
 
 # ---------------------------------------------------------------- text helpers
 
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
-_TOKEN_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes", "mt": "mont"}
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_COMBINING_MARKS = re.compile(r"[\u0300-\u036f]")
 _ARRONDISSEMENT = re.compile(r" \d{1,2} ?(?:e|eme|er|ere|em)(?: arrondissement| arr)?$")
-
-
-def strip_accents(text: str) -> str:
-    return _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text.translate(_LIGATURES)))
-
-
-@functools.lru_cache(maxsize=65536)
-def normalise(text: str) -> str:
-    """Lower case, no accents, no punctuation, "st" -> "saint": the form every index uses."""
-    lowered = strip_accents(text.lower()).replace("s/", " sur ")
-    tokens = _NON_ALNUM.sub(" ", lowered).split()
-    return " ".join(_TOKEN_ABBREVIATIONS.get(token, token) for token in tokens)
 
 
 @functools.lru_cache(maxsize=1)

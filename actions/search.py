@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
 from actions.catalogue import SECTOR_LABELS, Campus, Catalogue
-from actions.places import Place, at_place, distance_km, get_resolver, normalise, of_place, region_phrase
+from actions.places import Place, at_place, distance_km, get_resolver, of_place, region_phrase
+from actions.text import normalise
 from actions.wording import fill
 
 # Slot values that mean "no preference".

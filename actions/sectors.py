@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Dict, Optional, Tuple
 
 import yaml
 
-SECTORS_PATH = Path(__file__).resolve().parent / "data" / "sectors.yml"
+from bot.paths import ACTIONS_DATA_DIR
+
+SECTORS_PATH = ACTIONS_DATA_DIR / "sectors.yml"
 GENERAL_CMQ_URL = (
     "https://www.education.gouv.fr/les-campus-des-metiers-et-des-qualifications-5075"
 )

@@ -22,13 +22,14 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
-import yaml
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from actions.settings import read_settings
+from bot.paths import PROJECT_ROOT, SCHOOL_SETTINGS_PATH
+
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS = {
     "url": None,
     "timeout_seconds": 3,
@@ -77,17 +78,9 @@ class RemoteRecords:
     fetched_at: float      # epoch seconds
 
 
-def load_source_settings(path: Union[str, Path] = PROJECT_ROOT / "school.yml") -> Dict[str, Any]:
-    """The `catalogue_source` section of school.yml with defaults; no source if unreadable."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        section = raw.get("catalogue_source") or {}
-        if not isinstance(section, Mapping):
-            raise ValueError("catalogue_source is not a mapping")
-    except (OSError, yaml.YAMLError, ValueError, AttributeError) as error:
-        logger.warning("Catalogue source settings unreadable (%s): embedded catalogue only.", error)
-        section = {}
-    return {**DEFAULT_SETTINGS, **section}
+def load_source_settings(path: Union[str, Path] = SCHOOL_SETTINGS_PATH) -> Dict[str, Any]:
+    """The `catalogue_source` section of a school file with defaults; no source if unreadable."""
+    return {**DEFAULT_SETTINGS, **read_settings(Path(path)).catalogue_source}
 
 
 # ---------------------------------------------------------------- HTTP

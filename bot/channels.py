@@ -34,17 +34,10 @@ from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as SocketConnectionRefused
 
 from actions.settings import load_settings
-from bot import action_calls, model_calls, policy_calls
 from bot.counsellor import AUTH_FIELD, REFUSED_MESSAGE, TOKEN_HEADER, configured_token, token_is_valid, understanding
 from bot.privacy import mask_personal_data
 
 logger = logging.getLogger(__name__)
-
-# Rasa loads this module at start, before it loads the model: the place to make its action,
-# model and policy calls cheaper.
-action_calls.install()
-model_calls.install()
-policy_calls.install()
 
 MAX_MESSAGE_CHARS = 1000
 MAX_SENDER_CHARS = 128
@@ -115,9 +108,9 @@ def parse_rest_request(content_type: Optional[str], body: bytes) -> IncomingMess
     try:
         payload = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
-        raise InvalidRequest(400, "Le corps de la requête n'est pas encodé en UTF-8.")
+        raise InvalidRequest(400, "Le corps de la requête n'est pas encodé en UTF-8.") from None
     except (ValueError, RecursionError):
-        raise InvalidRequest(400, "Le corps de la requête n'est pas du JSON valide.")
+        raise InvalidRequest(400, "Le corps de la requête n'est pas du JSON valide.") from None
     if not isinstance(payload, dict):
         raise InvalidRequest(400, 'Objet JSON attendu : {"sender": "...", "message": "..."}.')
     sender = valid_sender(payload.get("sender"))
@@ -430,6 +423,7 @@ class SocketIOChannel(SocketIOInput):
             if not isinstance(data, dict):
                 logger.warning("Socket.io message ignored: not an object.")
                 return
+            sender: Any  # a session id is checked below before it is used
             if self.session_persistence:
                 sender = data.get("session_id")
                 if not self._valid_session_id(sender):

@@ -4,9 +4,9 @@ The token is never in the page: it is set in COUNSELLOR_TOKEN, or in a file outs
 named by COUNSELLOR_TOKEN_FILE or by `counsellor_view.token_file` in school.yml. No token set means
 the counsellor view is off. The counsellor types it in the widget (page opened with #counsellor);
 the browser keeps it in sessionStorage and sends it in the socket.io connection's `auth` data;
-`bot ask` sends it in the X-Counsellor-Token header of the REST channel.
+`cli ask` sends it in the X-Counsellor-Token header of the REST channel.
 When none is configured, `make run` makes one for this machine in var/counsellor-token (outside the
-web root, readable by its owner only), so that `bot ask` reaches the assistant it started.
+web root, readable by its owner only), so that `cli ask` reaches the assistant it started.
 """
 from __future__ import annotations
 
@@ -17,24 +17,20 @@ import secrets
 from pathlib import Path
 from typing import Any, Optional
 
-import yaml
-
-from actions.settings import settings_path
+from actions.settings import read_settings, settings_path
+from bot.paths import VAR_DIR
 
 logger = logging.getLogger(__name__)
 
 TOKEN_HEADER = "X-Counsellor-Token"
 AUTH_FIELD = "counsellor_token"
-LOCAL_TOKEN_FILE = Path(__file__).resolve().parent.parent / "var" / "counsellor-token"
+LOCAL_TOKEN_FILE = VAR_DIR / "counsellor-token"
 REFUSED_MESSAGE = "Code d'accès conseiller refusé : vérifiez le code ou ouvrez le chat sans #counsellor."
 
 
 def token_file_from_settings() -> Optional[str]:
-    try:
-        raw = yaml.safe_load(settings_path().read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return None
-    return (raw.get("counsellor_view") or {}).get("token_file") or None
+    """Read again at each call: the token file may be set while the process runs (tests)."""
+    return read_settings(settings_path()).counsellor_token_file
 
 
 def configured_token() -> Optional[str]:
@@ -62,7 +58,7 @@ def local_token_file() -> Path:
 
 
 def token_for_ask() -> Optional[str]:
-    """The token `bot ask` sends: the configured one, else the one `make run` made on this machine."""
+    """The token `cli ask` sends: the configured one, else the one `make run` made on this machine."""
     token = configured_token()
     if token is None and LOCAL_TOKEN_FILE.exists():
         token = LOCAL_TOKEN_FILE.read_text(encoding="utf-8").strip() or None

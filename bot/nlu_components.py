@@ -76,10 +76,10 @@ class FrenchSpacyNLP(SpacyNLP):
         provides the model and the node that processes messages), each loading it in full."""
         import spacy
 
-        names = spacy.info(spacy_model_name).get("pipeline", [])
-        unused = [name for name in names if name not in pipes]
         try:
-            language = spacy.load(spacy_model_name, exclude=unused)
+            info = spacy.info(spacy_model_name)
+            names = info.get("pipeline", []) if isinstance(info, dict) else []
+            language = spacy.load(spacy_model_name, exclude=[name for name in names if name not in pipes])
         except OSError as error:
             raise InvalidModelError(f"The spaCy model {spacy_model_name} is not installed "
                                     f"(it is pinned in requirements.lock).") from error

@@ -20,9 +20,26 @@ import warnings
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
+from bot.paths import CREDENTIALS_PATH, ENDPOINTS_PATH, MODEL_PATH, PROJECT_ROOT, VENV_BIN
+
 CHECK_TIMEOUT_SECONDS = 3
+# One thread per Rasa process: with several processes on a small machine, TensorFlow's own thread
+# pools would make them fight over the same cores.
+SINGLE_THREAD_ENV = {"TF_INTER_OP_PARALLELISM_THREADS": "1", "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+                     "OMP_NUM_THREADS": "1"}
+
+
+def rasa_cpu(index: int) -> Optional[int]:
+    """The core for the `index`-th Rasa process of the scale-out profile (None on one core).
+
+    A Rasa process hands each message from thread to thread (event loop, TensorFlow, database
+    worker), one at a time. Left free, the scheduler often wakes the next thread on the core the
+    other process is using and leaves its own core idle for a moment: with two processes on two
+    cores, 0.12 to 0.19 core stayed idle under full load. One core per process removes that idle
+    time; the other services (PostgreSQL, Redis, the action server) still run on either core.
+    """
+    cores = sorted(os.sched_getaffinity(0))
+    return cores[index % len(cores)] if len(cores) > 1 else None
 
 
 class ConfigurationError(RuntimeError):
@@ -138,7 +155,7 @@ def problems(endpoints: Path) -> List[str]:
 
 def rasa_command(endpoints: Path, port: int, model: Path, credentials: Path,
                  origins: Sequence[str], interface: str = "127.0.0.1") -> List[str]:
-    command = [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--interface", interface,
+    command = [str(VENV_BIN / "python"), "-m", "bot.patched_rasa", "run", "--model", str(model), "--interface", interface,
                "--port", str(port), "--credentials", str(credentials), "--endpoints", str(endpoints)]
     if origins:
         command += ["--cors", *origins]
@@ -146,15 +163,11 @@ def rasa_command(endpoints: Path, port: int, model: Path, credentials: Path,
 
 
 def single_thread_env() -> Dict[str, str]:
-    from bot.processes import SINGLE_THREAD_ENV
-
     return {name: os.environ.get(name, value) for name, value in SINGLE_THREAD_ENV.items()}
 
 
 def pin_to_own_core(index: int) -> None:
     """Rasa (after exec) and every thread it starts stay on this process's core."""
-    from bot.processes import rasa_cpu
-
     core = rasa_cpu(index)
     if core is not None:
         os.sched_setaffinity(0, {core})
@@ -163,13 +176,13 @@ def pin_to_own_core(index: int) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.preflight", description=__doc__.split("\n")[0])
-    parser.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
+    parser.add_argument("--endpoints", type=Path, default=ENDPOINTS_PATH)
     parser.add_argument("--run", action="store_true", help="puis lance `rasa run`")
     parser.add_argument("--port", type=int, default=5005)
     parser.add_argument("--interface", default="127.0.0.1",
                         help="adresse d'écoute de Rasa (0.0.0.0 pour l'exposer sans répartiteur)")
-    parser.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "assistant.tar.gz")
-    parser.add_argument("--credentials", type=Path, default=PROJECT_ROOT / "credentials.yml")
+    parser.add_argument("--model", type=Path, default=MODEL_PATH)
+    parser.add_argument("--credentials", type=Path, default=CREDENTIALS_PATH)
     parser.add_argument("--single-thread", action="store_true",
                         help="un seul fil de calcul TensorFlow (plusieurs processus Rasa par machine)")
     parser.add_argument("--cpu", type=int, metavar="N",

@@ -16,24 +16,21 @@ import os
 import secrets
 import sys
 from html import escape
-from pathlib import Path
 from string import Template
 from typing import Any, Dict, List, Optional
 from urllib.parse import urlsplit
 
-import yaml
 from aiohttp import web
 
-from actions.settings import load_settings, settings_path
+from actions.settings import WidgetSettings, load_settings
+from bot.paths import WEB_DIR
 
 logger = logging.getLogger(__name__)
 
-WEB_DIR = Path(__file__).resolve().parent / "web"
 SITE_DIR = WEB_DIR / "site"
 WIDGET_DIR = WEB_DIR / "widget"
 VENDOR_FILES = ("socket.io.min.js",)
 DEFAULT_RASA_PORT = 5005
-DEFAULT_WIDGET = {"lang": "fr", "colors": {"primary": "#1f4e8c", "onPrimary": "#ffffff"}}
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -41,21 +38,10 @@ SECURITY_HEADERS = {
 }
 
 
-def widget_options(path: Path) -> Dict[str, Any]:
-    """Optional `web.widget` section of school.yml: language and colours of the widget."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        raw = {}
-    given = ((raw.get("web") or {}).get("widget")) or {}
-    colors = given.get("colors") or {}
-    return {
-        "lang": str(given.get("lang") or DEFAULT_WIDGET["lang"]),
-        "colors": {
-            "primary": str(colors.get("primary") or DEFAULT_WIDGET["colors"]["primary"]),
-            "onPrimary": str(colors.get("on_primary") or DEFAULT_WIDGET["colors"]["onPrimary"]),
-        },
-    }
+def widget_options(widget: WidgetSettings) -> Dict[str, Any]:
+    """The widget's options as its script reads them (`web.widget` of school.yml)."""
+    return {"lang": widget.lang,
+            "colors": {"primary": widget.primary_color, "onPrimary": widget.on_primary_color}}
 
 
 def rasa_url_for(request: web.Request, configured: Optional[str]) -> str:
@@ -101,7 +87,7 @@ def render_page(template: Template, config: Dict[str, Any], school_name: str, no
 
 def create_app(rasa_url: Optional[str] = None) -> web.Application:
     settings = load_settings()
-    options = widget_options(settings_path())
+    options = widget_options(settings.widget)
     template = Template((SITE_DIR / "index.html").read_text(encoding="utf-8"))
 
     async def page(request: web.Request) -> web.Response:

@@ -10,8 +10,8 @@ from typing import Dict, Tuple
 import pytest
 import yaml
 
-from bot.content import main
-from bot.processes import PROJECT_ROOT
+from ops.content import main
+from bot.paths import PROJECT_ROOT
 
 TODAY = "2026-12-02"
 LINK = "https://www.service-public.fr/particuliers/vosdroits/F2918"
@@ -58,7 +58,7 @@ def test_a_sourced_recent_short_answer_passes(tmp_path, capsys):
 def test_each_register_failure_names_the_answer(tmp_path, capsys, entry, expected):
     code, out = run_check(capsys, *write_fixture(tmp_path, entry=entry))
     assert code == 1
-    assert f"ERREUR faq_apprenticeship/what_is : " in out and expected in out, out
+    assert "ERREUR faq_apprenticeship/what_is : " in out and expected in out, out
 
 
 def test_an_answer_missing_from_the_register_has_no_source(tmp_path, capsys):
@@ -126,7 +126,7 @@ def test_a_malformed_entry_fails_with_the_answer_name_and_the_problem(tmp_path, 
 def test_an_unreadable_register_is_a_message_not_a_traceback(tmp_path):
     domain, register = write_fixture(tmp_path)
     register.write_text("answers:\n  faq_apprenticeship/what_is: [unclosed\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "bot", "content-check", "--domain", str(domain),
+    result = subprocess.run([sys.executable, "-m", "cli", "content-check", "--domain", str(domain),
                              "--register", str(register)], cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert result.returncode == 1
     assert "ERREUR registre : registre illisible" in result.stdout

@@ -56,7 +56,7 @@ def test_make_run_makes_a_private_token_that_bot_ask_reads(monkeypatch, tmp_path
     monkeypatch.delenv("COUNSELLOR_TOKEN", raising=False)
     monkeypatch.setenv("COUNSELLOR_TOKEN_FILE", str(tmp_path / "missing"))
     monkeypatch.setattr(counsellor, "LOCAL_TOKEN_FILE", tmp_path / "var" / "counsellor-token")
-    assert counsellor.token_for_ask() is None  # nothing made yet: bot ask loads the model itself
+    assert counsellor.token_for_ask() is None  # nothing made yet: cli ask loads the model itself
     made = counsellor.local_token_file()
     assert made.stat().st_mode & 0o777 == 0o600 and len(made.read_text()) >= 32
     assert counsellor.token_for_ask() == made.read_text()

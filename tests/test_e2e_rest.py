@@ -5,14 +5,12 @@ import uuid
 
 import pytest
 
-from bot.processes import MODEL_PATH, running_assistant
+from devtools.processes import running_assistant
 
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory):
-    if not MODEL_PATH.exists():
-        pytest.fail("No trained model: run `make train` first.")
-    with running_assistant(tmp_path_factory.mktemp("e2e")) as running:
+def assistant(tmp_path_factory, trained_model):
+    with running_assistant(tmp_path_factory.mktemp("e2e"), model=trained_model) as running:
         yield running
 
 

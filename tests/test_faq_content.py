@@ -10,9 +10,11 @@ from typing import Dict, List, Set
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-TOPICS = sorted({name.split("/")[0][len("utter_faq_"):] for name in DOMAIN["responses"] if name.startswith("utter_faq_")})
+from actions.domain_facts import faq_topics
+from bot.paths import PROJECT_ROOT
+
+DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+TOPICS = sorted(intent[len("faq_"):] for intent in faq_topics())
 ANNOTATION = re.compile(r"\[([^\]]+)\]\{[^}]*\}|\[([^\]]+)\]\([^)]*\)")
 OFFICIAL_LINK = re.compile(r"^En savoir plus : https://\S+$")
 
@@ -45,7 +47,7 @@ def responses(topic: str) -> Dict[str, dict]:
 
 
 def training_stem(topic: str) -> Path:
-    return ROOT / "data" / "nlu" / f"{topic}.yml"
+    return PROJECT_ROOT / "data" / "nlu" / f"{topic}.yml"
 
 
 @pytest.mark.parametrize("topic", TOPICS)
@@ -65,7 +67,7 @@ def test_every_answer_ends_with_an_official_link(topic: str) -> None:
 
 @pytest.mark.parametrize("topic", TOPICS)
 def test_nlu_test_set_covers_every_sub_intent_with_unseen_phrasings(topic: str) -> None:
-    test_set = nlu_examples(ROOT / "tests" / "nlu" / f"faq_{topic}.yml")
+    test_set = nlu_examples(PROJECT_ROOT / "tests" / "nlu" / f"faq_{topic}.yml")
     training = {normalise(t) for texts in nlu_examples(training_stem(topic)).values() for t in texts}
     assert set(test_set) == set(responses(topic)), "every sub-intent needs test phrasings"
     seen = [t for texts in test_set.values() for t in texts if normalise(t) in training]

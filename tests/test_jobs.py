@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 import pytest
 
 from actions import jobs
-from actions.places import strip_accents
+from actions.text import strip_accents
 from actions.sectors import load_sectors
 
 ROME = jobs.ROME_DIR
@@ -82,7 +82,7 @@ def test_titles_with_one_typo_are_mostly_found():
     forms = [item for item in title_forms() if any(len(word) >= 8 for word in WORD.findall(item[0]))]
     sample = random.Random(7).sample(forms, 400)
     found = 0
-    for form, code, sheets in sample:
+    for form, code, _sheets in sample:
         longest = max(WORD.findall(form), key=len)
         position = len(longest) // 2
         replacement = "z" if longest[position].lower() != "z" else "w"

@@ -1,4 +1,4 @@
-"""The trained models called through their built graph (bot/model_calls.py) give exactly the
+"""The trained models called through their built graph (bot/patches/model_calls.py) give exactly the
 answers Rasa's own call path gives: intents, entities, FAQ answers and the next actions."""
 import asyncio
 from collections import Counter
@@ -11,22 +11,19 @@ from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.tensorflow.models import RasaModel
 
-from bot import model_calls
-from bot.processes import MODEL_PATH
+from bot.patches import model_calls
 
 CONVERSATION = ["bonjour", "je cherche un campus d'informatique près de Brest",
                 "c'est quoi la VAE ?", "et en Occitanie ?", "aéronautique", "merci, au revoir"]
 
 
 @pytest.fixture(scope="module")
-def agent():
-    if not MODEL_PATH.exists():
-        pytest.fail("No trained model: run `make train` first.")
-    # Rasa's own graph runner, which runs TED at every step (bot/policy_calls.py would skip it
-    # where rules decide, and bot.channels installs that when another test imports it).
+def agent(trained_model):
+    # Rasa's own graph runner, which runs TED at every step (bot/patches/policy_calls.py would skip it
+    # where rules decide, and another test may have installed the patches in this process).
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(rasa.core.processor, "DaskGraphRunner", DaskGraphRunner)
-        return Agent.load(str(MODEL_PATH))
+        return Agent.load(str(trained_model))
 
 
 def answers(agent):

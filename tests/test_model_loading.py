@@ -1,9 +1,8 @@
-"""A model loaded for prediction only (bot/model_loading.py) answers exactly as one loaded Rasa's
+"""A model loaded for prediction only (bot/patches/model_loading.py) answers exactly as one loaded Rasa's
 way: same intents and confidences, entities, FAQ answers and next actions (its memory is measured
-by `python -m bot.memory_profile`)."""
+by `python -m devtools.memory_profile`)."""
 import asyncio
 
-import pytest
 import rasa.core.processor
 from rasa.core.agent import Agent
 from rasa.engine.runner.dask import DaskGraphRunner
@@ -11,22 +10,19 @@ from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.tensorflow.models import RasaModel
 
-from bot import model_loading
-from bot.processes import MODEL_PATH
+from bot.patches import model_loading
 
 CONVERSATION = ["bonjour", "je cherche un campus d'informatique près de Brest",
                 "c'est quoi la VAE ?", "et en Occitanie ?", "aéronautique", "je veux devenir fleuriste",
                 "merci, au revoir"]
 
 
-def load(monkeypatch, rasa_load: bool) -> Agent:
-    if not MODEL_PATH.exists():
-        pytest.fail("No trained model: run `make train` first.")
+def load(monkeypatch, model, rasa_load: bool) -> Agent:
     # Rasa's own graph runner, so that TED runs at every step.
     monkeypatch.setattr(rasa.core.processor, "DaskGraphRunner", DaskGraphRunner)
     loader = model_loading.rasa_load if rasa_load else model_loading.load_for_prediction
     monkeypatch.setattr(RasaModel, "load", classmethod(loader))
-    return Agent.load(str(MODEL_PATH))
+    return Agent.load(str(model))
 
 
 def answers(agent: Agent) -> list:
@@ -44,7 +40,7 @@ def answers(agent: Agent) -> list:
     return said
 
 
-def test_a_model_loaded_for_prediction_answers_as_rasas_load(monkeypatch):
-    expected = answers(load(monkeypatch, rasa_load=True))
-    assert answers(load(monkeypatch, rasa_load=False)) == expected
+def test_a_model_loaded_for_prediction_answers_as_rasas_load(monkeypatch, trained_model):
+    expected = answers(load(monkeypatch, trained_model, rasa_load=True))
+    assert answers(load(monkeypatch, trained_model, rasa_load=False)) == expected
 

@@ -7,17 +7,14 @@ import asyncio
 import pytest
 from rasa.core.agent import Agent
 
-from bot.processes import MODEL_PATH
+from actions.domain_facts import faq_topics
 
-FAQ_TOPICS = ["faq_apprenticeship", "faq_vae", "faq_continuing_education", "faq_mobility",
-              "faq_cmq", "faq_studies"]
+FAQ_TOPICS = faq_topics()
 
 
 @pytest.fixture(scope="module")
-def parse():
-    if not MODEL_PATH.exists():
-        pytest.fail("No trained model: run `make train` first.")
-    agent = Agent.load(str(MODEL_PATH))
+def parse(trained_model):
+    agent = Agent.load(str(trained_model))
     loop = asyncio.new_event_loop()
     yield lambda text: loop.run_until_complete(agent.parse_message(text))
     loop.close()

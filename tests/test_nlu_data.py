@@ -11,10 +11,11 @@ from typing import Iterator
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from bot.paths import PROJECT_ROOT
+
 ANNOTATION = re.compile(r"\[([^\]]+)\]\{[^}]*\}|\[([^\]]+)\]\([^)]*\)")
 MIN_WORDS = 3
-TEST_SETS = sorted((ROOT / "tests" / "nlu").glob("*.yml")) + sorted((ROOT / "tests" / "nlu_students").glob("*.yml"))
+TEST_SETS = sorted((PROJECT_ROOT / "tests" / "nlu").glob("*.yml")) + sorted((PROJECT_ROOT / "tests" / "nlu_students").glob("*.yml"))
 
 
 def phrasings(path: Path) -> Iterator[str]:
@@ -28,7 +29,7 @@ def phrasings(path: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def training() -> set:
-    return {text for path in (ROOT / "data" / "nlu").glob("*.yml") for text in phrasings(path)}
+    return {text for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml") for text in phrasings(path)}
 
 
 @pytest.mark.parametrize("test_set", TEST_SETS, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -41,8 +42,8 @@ def test_no_test_phrasing_is_used_for_training(test_set: Path, training: set) ->
 
 def test_the_independent_set_covers_students_own_words() -> None:
     """At least 300 phrasings, English among them, kept apart from the style-matched set."""
-    tested = list(phrasings(ROOT / "tests" / "nlu_students" / "students.yml"))
+    tested = list(phrasings(PROJECT_ROOT / "tests" / "nlu_students" / "students.yml"))
     intents = {block["intent"] for block in yaml.safe_load(
-        (ROOT / "tests" / "nlu_students" / "students.yml").read_text(encoding="utf-8"))["nlu"]}
+        (PROJECT_ROOT / "tests" / "nlu_students" / "students.yml").read_text(encoding="utf-8"))["nlu"]}
     assert len(tested) >= 300
     assert {"english", "search_campus", "ask_sector"} <= intents

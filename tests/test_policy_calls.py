@@ -1,4 +1,4 @@
-"""Rules first (bot/policy_calls.py): over every step of the conversation tests, the next-action
+"""Rules first (bot/patches/policy_calls.py): over every step of the conversation tests, the next-action
 prediction is exactly the one of Rasa's own graph run, while TED is left out where rules decide."""
 import asyncio
 
@@ -12,20 +12,18 @@ from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import policy_calls
-from bot.processes import MODEL_PATH, PROJECT_ROOT
+from bot.patches import policy_calls
+from bot.paths import TESTS_DIR
 
-CONVERSATION_TESTS = str(PROJECT_ROOT / "tests")
+CONVERSATION_TESTS = str(TESTS_DIR)
 
 
 @pytest.fixture(scope="module")
-def agent():
-    if not MODEL_PATH.exists():
-        pytest.fail("No trained model: run `make train` first.")
+def agent(trained_model):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(rasa.core.processor, "DaskGraphRunner", rasa.core.processor.DaskGraphRunner)
         policy_calls.install()
-        loaded = Agent.load(str(MODEL_PATH))
+        loaded = Agent.load(str(trained_model))
     assert isinstance(loaded.processor.graph_runner, policy_calls.RulesFirstGraphRunner)
     return loaded
 

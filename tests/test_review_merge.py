@@ -1,4 +1,4 @@
-"""`python -m bot review-merge`: a counsellor's reviewed examples go into the right block of the
+"""`python -m cli review-merge`: a counsellor's reviewed examples go into the right block of the
 right topic file of data/nlu/, and a wrong file is refused with a clear message (exit code 2),
 leaving the training data untouched. Runs on a copy of data/, domain.yml and the test sets."""
 import shutil
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot.processes import PROJECT_ROOT
-from bot.training_data import read_examples
+from bot.paths import PROJECT_ROOT
+from ops.training_data import read_examples
 
 REVIEW_HEADER = 'version: "3.1"\nnlu:\n'
 
@@ -34,7 +34,7 @@ def review_file(folder: Path, *entries, name: str = "review.yml") -> Path:
 
 
 def merge(project: Path, review: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", "review-merge", str(review), "--data", str(project / "data"),
+    return subprocess.run([sys.executable, "-m", "cli", "review-merge", str(review), "--data", str(project / "data"),
                            "--domain", str(project / "domain.yml"), "--tests", str(project / "tests")],
                           cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
 

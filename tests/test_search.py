@@ -1,7 +1,8 @@
 """Campus search on the real catalogue: filters, ranking, reasons, alternatives."""
 import pytest
 
-from actions.places import normalise, resolve_place
+from actions.places import resolve_place
+from actions.text import normalise
 from actions.search import SearchQuery, search
 
 LANNION_ID = "bretagne-numerique-photonique"

@@ -17,7 +17,8 @@ import yaml
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from actions.settings import settings_path
-from bot.processes import MODEL_PATH, VENV_BIN, Assistant, Service, free_port, running_assistant
+from bot.paths import VENV_BIN
+from devtools.processes import Assistant, Service, free_port, running_assistant
 from bot.web_server import missing_vendor_files
 
 CHROMIUM = "/usr/bin/chromium"
@@ -63,9 +64,7 @@ def school_settings_for(origin: str, path: Path) -> Path:
 # Module scope: Playwright's sync API keeps an event loop running in this thread while it is
 # open, which would break the asyncio.run() of the test modules that come after.
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[Site]:
-    if not MODEL_PATH.exists():
-        pytest.fail("No trained model: run `make train` first.")
+def site(tmp_path_factory, trained_model) -> Iterator[Site]:
     if missing_vendor_files():
         pytest.fail("The widget's libraries are missing: run `make web-deps` first.")
     workdir = tmp_path_factory.mktemp("widget")

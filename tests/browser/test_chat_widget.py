@@ -7,7 +7,7 @@ import time
 from playwright.sync_api import Page, expect
 
 from actions.settings import load_settings
-from bot.processes import PROJECT_ROOT
+from bot.paths import PROJECT_ROOT
 
 SCREENSHOT = PROJECT_ROOT / "docs" / "screenshot.png"
 

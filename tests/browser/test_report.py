@@ -1,4 +1,4 @@
-"""The counsellors' report (`python -m bot report`) and the review loop, from real conversations.
+"""The counsellors' report (`python -m cli report`) and the review loop, from real conversations.
 
 Real conversations go through the REST channel of a running assistant (SQLite store): a FAQ
 question rated thumbs down with the widget's feedback payload, a message that falls back, and one
@@ -25,9 +25,10 @@ import sqlalchemy as sa
 import yaml
 from playwright.sync_api import Browser, Page, expect
 
-from bot.conversations import LOW_CONFIDENCE
-from bot.processes import MODEL_PATH, PROJECT_ROOT, running_assistant
-from bot.training_data import read_examples
+from ops.conversations import LOW_CONFIDENCE
+from bot.paths import PROJECT_ROOT
+from devtools.processes import running_assistant
+from ops.training_data import read_examples
 
 AXE = PROJECT_ROOT / "bot" / "web" / "widget" / "vendor" / "axe.min.js"
 THUMBS_DOWN = '/feedback{"feedback_value":"down"}'  # what the widget sends (bot/web/widget/widget.js)
@@ -61,9 +62,7 @@ def understood(event: dict) -> tuple:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Store:
-    if not MODEL_PATH.exists():
-        pytest.fail("No trained model: run `make train` first.")
+def store(tmp_path_factory, trained_model) -> Store:
     workdir = tmp_path_factory.mktemp("report")
     # One-word questions out of context: some fall back, some are understood without much confidence
     # (which ones depends on the model, so the test looks at what was stored).
@@ -85,8 +84,8 @@ def store(tmp_path_factory) -> Store:
 
 
 def bot_command(*args) -> subprocess.CompletedProcess:
-    """`python -m bot ARGS`, or `python -m MODULE ARGS` when ARGS start with -m."""
-    command = list(map(str, args)) if args[0] == "-m" else ["-m", "bot", *map(str, args)]
+    """`python -m cli ARGS`, or `python -m MODULE ARGS` when ARGS start with -m."""
+    command = list(map(str, args)) if args[0] == "-m" else ["-m", "cli", *map(str, args)]
     return subprocess.run([sys.executable, *command], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
 
 
@@ -154,7 +153,7 @@ def test_the_report_shows_real_conversations_charts_and_passes_the_audit(store, 
         expect(page.get_by_role("heading", level=1)).to_contain_text("Lycée des métiers Jean Moulin")
         assert_counsellor_sees_the_conversations(page, store)
         expect(page.get_by_text("lancez make test-nlu")).to_be_visible()
-        expect(page.get_by_text("bot/content.py absent").or_(page.get_by_text("Réponses à relire"))
+        expect(page.get_by_text("ops/content.py absent").or_(page.get_by_text("Réponses à relire"))
                .or_(page.get_by_text("Aucune réponse à relire"))).to_be_visible()
         assert axe_violations(page) == []
 
@@ -192,6 +191,7 @@ def postgres_store(store, tmp_path) -> Iterator[Path]:
     source.dispose()
 
 
+@pytest.mark.services("postgresql")
 def test_the_same_report_from_postgresql(store, postgres_store, browser, tmp_path):
     from_sqlite = build_report(store, store.endpoints, tmp_path / "sqlite.html", tmp_path / "no-results")
     from_postgres = build_report(store, postgres_store, tmp_path / "postgresql.html", tmp_path / "no-results")
@@ -287,9 +287,11 @@ def write_json(path: Path, content) -> None:
 @pytest.fixture
 def results(tmp_path) -> Path:
     """Result files as `rasa test nlu` and `rasa test core` write them, each folder stamped with
-    the model by `python -m bot.quality`."""
+    the model by `python -m ops.quality`."""
     folder = tmp_path / "results"
-    scores = lambda f1, support: {"precision": f1, "recall": f1, "f1-score": f1, "support": support}
+    def scores(f1, support):
+        return {"precision": f1, "recall": f1, "f1-score": f1, "support": support}
+
     write_json(folder / "nlu" / "intent_report.json", {
         "greet": scores(1.0, 10), "faq_vae": {**scores(0.8, 10), "confused_with": {"faq_cmq": 2}},
         "faq_cmq": scores(0.9, 10), "accuracy": 0.9, "macro avg": scores(0.9, 30), "weighted avg": scores(0.9, 30)})
@@ -313,7 +315,7 @@ def results(tmp_path) -> Path:
     model = tmp_path / "assistant.tar.gz"
     model.write_bytes(b"model")
     for measured in ("nlu", "stories"):
-        stamped = bot_command("-m", "bot.quality", folder / measured, "--model", model)
+        stamped = bot_command("-m", "ops.quality", folder / measured, "--model", model)
         assert stamped.returncode == 0, stamped.stderr
     return folder
 

@@ -1,14 +1,7 @@
 """Servers shared by the production tests: started once, on free ports, stopped at the end."""
 import pytest
 
-from bot.processes import MODEL_PATH, running_assistant
-
-
-@pytest.fixture(scope="session")
-def trained_model():
-    if not MODEL_PATH.exists():
-        pytest.fail("No trained model: run `make train` first.")
-    return MODEL_PATH
+from devtools.processes import running_assistant
 
 
 # The counsellors' access token of the shared assistant (bot.counsellor).

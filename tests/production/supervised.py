@@ -1,4 +1,4 @@
-"""A profile started as `make run` starts it (bot/supervision.py), on free ports, for the restart tests."""
+"""A profile started as `make run` starts it (ops/supervision.py), on free ports, for the restart tests."""
 from __future__ import annotations
 
 import contextlib
@@ -15,8 +15,9 @@ from typing import Callable, Dict, Iterator, List, Optional
 
 import requests
 
-from bot.processes import PROJECT_ROOT, VENV_BIN, is_up
-from bot.supervision import START_RETRIES, read_procfile, supervisord_config
+from bot.paths import PROJECT_ROOT, VENV_BIN
+from devtools.processes import is_up
+from ops.supervision import START_RETRIES, read_procfile, supervisord_config
 
 # How soon the assistant must answer again after one of its processes is killed. RESTART_ANSWER_SECONDS
 # overrides it (e.g. while the model takes longer than this to load).
@@ -120,7 +121,7 @@ def wait_until_up(supervisor: Supervised, urls: List[str], timeout: float = LOAD
         return is_up(url)
 
     for url in urls:
-        wait_until(lambda: up(url), timeout, f"{url} did not answer")
+        wait_until(lambda url=url: up(url), timeout, f"{url} did not answer")
 
 
 def say(rasa_url: str, sender: str, text: str, timeout: float = 60) -> list:

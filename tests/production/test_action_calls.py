@@ -1,11 +1,12 @@
-"""Replies of the action server are still checked, with the validator built once (bot.action_calls)."""
+"""Replies of the action server are still checked, with the validator built once (bot.patches.action_calls)."""
 from datetime import datetime
 
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
-import bot.channels  # noqa: F401  (Rasa imports it at start; that is what installs the check)
+# As in the running assistant (bot.patched_rasa): the quick check is installed.
+pytestmark = pytest.mark.usefixtures("rasa_patches")
 
 VALID_REPLY = {
     "events": [{"event": "slot", "name": "search_results", "value": ["bzh-numerique"], "timestamp": None}],
@@ -83,7 +84,7 @@ def broken_variants(event):
 @pytest.mark.parametrize("event", [event.as_dict() for event in every_event_type()],
                          ids=lambda event: event["event"])
 def test_the_quick_check_agrees_with_rasas_complete_schema(event):
-    from bot.action_calls import action_response_validator, is_valid_reply
+    from bot.patches.action_calls import action_response_validator, is_valid_reply
 
     complete = action_response_validator()
     replies = [{"events": [event], "responses": []}]

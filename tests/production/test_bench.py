@@ -8,8 +8,9 @@ from collections import defaultdict
 import pytest
 from aiohttp import web
 
-from bot.bench import CONVERSATIONS, Traffic, closed_loop, fixed_rate, percentile, scale_out_rounds
-from bot.processes import Service, free_port, rasa_cpu
+from devtools.bench import CONVERSATIONS, Traffic, closed_loop, fixed_rate, percentile, scale_out_rounds
+from bot.preflight import rasa_cpu
+from devtools.processes import Service, free_port
 
 
 def test_percentiles_use_the_nearest_rank():

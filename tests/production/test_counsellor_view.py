@@ -1,5 +1,5 @@
 """The counsellor view: what was understood travels with the replies only for a valid token,
-over socket.io (the widget) and REST (`bot ask`); `bot ask` uses the running assistant."""
+over socket.io (the widget) and REST (`cli ask`); `cli ask` uses the running assistant."""
 import os
 import subprocess
 import sys
@@ -10,7 +10,7 @@ import pytest
 import requests
 import socketio
 
-from bot.processes import PROJECT_ROOT
+from bot.paths import PROJECT_ROOT
 from tests.production.test_socketio_channel import ChatClient, run
 
 FAQ_QUESTION = "c'est quoi la VAE ?"
@@ -81,7 +81,7 @@ def test_rest_gives_the_understanding_only_with_the_right_token(assistant, couns
 
 def bot_ask(assistant, token: str, *question: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "COUNSELLOR_TOKEN": token}
-    return subprocess.run([sys.executable, "-m", "bot", "ask", *question, "--rasa-url", assistant.rasa_url,
+    return subprocess.run([sys.executable, "-m", "cli", "ask", *question, "--rasa-url", assistant.rasa_url,
                            "--action-url", assistant.action_url],
                           cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
 
@@ -90,7 +90,7 @@ def test_bot_ask_uses_the_running_assistant_quickly_and_prints_only_its_answer(a
     started = time.monotonic()
     asked = bot_ask(assistant, counsellor_token, FAQ_QUESTION)
     seconds = time.monotonic() - started
-    print(f"bot ask against the running assistant: {seconds:.1f} s")
+    print(f"cli ask against the running assistant: {seconds:.1f} s")
     assert asked.returncode == 0, asked.stderr
     assert seconds < 5
     assert "Intention  : faq_vae" in asked.stdout and "Réponse FAQ: faq_vae/" in asked.stdout

@@ -10,7 +10,7 @@ import yaml
 
 from actions.settings import load_settings
 from bot.channels import reply_timeout_from
-from bot.processes import CREDENTIALS_PATH
+from bot.paths import CREDENTIALS_PATH
 
 REPLY_TIMEOUT = reply_timeout_from(
     yaml.safe_load(CREDENTIALS_PATH.read_text(encoding="utf-8"))["bot.channels.RestChannel"])

@@ -3,10 +3,14 @@ import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from rasa.core.lock_store import RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from deploy.lock_store import AtomicRedisLockStore
+
+pytestmark = pytest.mark.services("redis")
 
 
 def lock_store(prefix: str) -> AtomicRedisLockStore:

@@ -8,7 +8,7 @@ import time
 import pytest
 import yaml
 
-from bot.processes import PROJECT_ROOT
+from bot.paths import PROJECT_ROOT
 
 POSTGRES = {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
             "username": "postgres", "db": "test"}
@@ -31,11 +31,13 @@ def preflight(tmp_path, *args, **sections):
     return result, time.monotonic() - started
 
 
+@pytest.mark.services("postgresql", "redis")
 def test_reachable_services_pass(tmp_path):
     result, _ = preflight(tmp_path, tracker_store=POSTGRES, lock_store=REDIS)
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.services("redis")
 def test_postgresql_down_stops_the_start_with_a_clear_message(tmp_path):
     port = closed_port()
     result, elapsed = preflight(tmp_path, tracker_store={**POSTGRES, "port": port}, lock_store=REDIS)
@@ -47,6 +49,7 @@ def test_postgresql_down_stops_the_start_with_a_clear_message(tmp_path):
 
 
 @pytest.mark.parametrize("lock_type", ["redis", "deploy.lock_store.AtomicRedisLockStore"])
+@pytest.mark.services("postgresql")
 def test_redis_down_stops_the_start_with_a_clear_message(tmp_path, lock_type):
     port = closed_port()
     result, elapsed = preflight(tmp_path, tracker_store=POSTGRES, lock_store={**REDIS, "type": lock_type, "port": port})
@@ -77,6 +80,7 @@ def test_an_unset_secret_is_reported(tmp_path):
     assert "CMQ_UNSET_VARIABLE_FOR_TEST" in result.stderr
 
 
+@pytest.mark.services("postgresql", "redis")
 def test_the_scale_out_profile_endpoints_pass_here():
     endpoints = PROJECT_ROOT / "deploy" / "endpoints.yml"
     env = {"TRACKER_DB_USER": "postgres", "TRACKER_DB_PASSWORD": "", "REDIS_PASSWORD": ""}

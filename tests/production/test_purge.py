@@ -1,4 +1,4 @@
-"""`python -m bot purge` deletes conversations older than the retention period, and only those."""
+"""`python -m cli purge` deletes conversations older than the retention period, and only those."""
 import asyncio
 import os
 import subprocess
@@ -13,7 +13,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.processes import PROJECT_ROOT
+from bot.paths import PROJECT_ROOT
 
 DAY = 86_400
 POSTGRES = {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
@@ -36,11 +36,11 @@ def stored_texts(store: SQLTrackerStore, sender: str) -> list:
 
 def purge(endpoints, *args, settings=None):
     env = {**os.environ, **({"SCHOOL_SETTINGS": str(settings)} if settings else {})}
-    return subprocess.run([sys.executable, "-m", "bot", "purge", "--endpoints", str(endpoints), *args],
+    return subprocess.run([sys.executable, "-m", "cli", "purge", "--endpoints", str(endpoints), *args],
                           cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services("postgresql"))])
 def store_config(request, tmp_path):
     if request.param == "sqlite":
         return {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "conversations.db")}

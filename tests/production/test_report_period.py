@@ -9,7 +9,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.conversations import TIMEZONE, period_start, read_conversations
+from ops.conversations import TIMEZONE, period_start, read_conversations
 
 DAY = 86_400
 

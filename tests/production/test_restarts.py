@@ -1,4 +1,4 @@
-"""The default profile under its supervisor (bot/supervision.py, as `make run` starts it): each process
+"""The default profile under its supervisor (ops/supervision.py, as `make run` starts it): each process
 killed with SIGKILL during conversations comes back, no answered message is lost, and a conversation
 goes on where it was. A program that keeps crashing is retried with growing pauses, then given up.
 
@@ -12,7 +12,8 @@ import time
 import pytest
 
 from actions.settings import load_settings
-from bot.processes import PROJECT_ROOT, free_port, is_up, write_endpoints
+from bot.paths import PROJECT_ROOT
+from devtools.processes import free_port, is_up, write_endpoints
 from tests.production.supervised import (
     ANSWER_AGAIN_SECONDS, LOAD_TIMEOUT_SECONDS, BackgroundLoad, Supervised, new_sender, programs_of, say,
     supervised, text_of, wait_until, wait_until_up,

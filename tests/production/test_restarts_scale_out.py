@@ -1,4 +1,4 @@
-"""The scale-out profile under its supervisor (bot/supervision.py, as `make run-scale` starts it): a Rasa
+"""The scale-out profile under its supervisor (ops/supervision.py, as `make run-scale` starts it): a Rasa
 process killed with SIGKILL comes back while the other one goes on answering the same conversations."""
 import time
 import uuid
@@ -6,7 +6,8 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from bot.processes import PROJECT_ROOT, free_port, write_endpoints
+from bot.paths import PROJECT_ROOT
+from devtools.processes import free_port, write_endpoints
 from tests.production.supervised import (
     ANSWER_AGAIN_SECONDS, LOAD_TIMEOUT_SECONDS, new_sender, programs_of, say, supervised, text_of, wait_until,
     wait_until_up,

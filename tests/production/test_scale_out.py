@@ -15,15 +15,16 @@ import requests
 import sqlalchemy as sa
 
 from actions.settings import load_settings
-from bot.processes import (
-    PROJECT_ROOT, Assistant, Service, action_server, free_port, is_up, scale_out_store_type, started,
-    write_endpoints,
+from bot.paths import PROJECT_ROOT
+from devtools.processes import (
+    Assistant, Service, action_server, free_port, is_up, scale_out_store_type, started, write_endpoints,
 )
 
 DATABASE = "cmq_scale_test"
 POSTGRES = {"type": scale_out_store_type("tracker_store"), "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
             "username": "postgres", "db": DATABASE, "login_db": "test"}
 LOCK_STORE_TYPE = scale_out_store_type("lock_store")
+pytestmark = pytest.mark.services("postgresql", "redis")
 CONVERSATION = ["Bonjour", "je cherche un campus", "le numérique", "en Bretagne", "merci"]
 USERS = 10
 

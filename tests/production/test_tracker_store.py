@@ -11,6 +11,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from deploy.tracker_store import ThreadedSQLTrackerStore
 
+pytestmark = pytest.mark.services("postgresql")
+
 DOMAIN = Domain.from_dict({"slots": {"sector": {"type": "text", "mappings": [{"type": "custom"}]}}})
 OPTIONS = dict(dialect="postgresql", host="127.0.0.1", port=5432, username="postgres",
                db="cmq_tracker_test", login_db="test")

@@ -156,7 +156,7 @@ class ConversationReader:
             self.list_last_message()
 
     def list_last_message(self) -> None:
-        if not self.last_message_listed:
+        if self.last_message is not None and not self.last_message_listed:
             self.stats.unsure.append(self.last_message)
             self.last_message_listed = True
 
@@ -224,6 +224,7 @@ def read_conversations(engine: Optional[sa.engine.Engine], since: datetime,
     for row in stream_events(engine, since.timestamp()):
         if row.sender_id != sender:
             sender, reader = row.sender_id, ConversationReader(stats)
+        assert reader is not None  # made at the first row of each sender
         if row.type_name == "action":
             reader.on_action(row.action_name or "")
         elif row.type_name == "user":

@@ -18,8 +18,8 @@ from typing import Dict, List, Optional
 from rasa.shared.nlu.training_data.message import Message
 from tabulate import tabulate
 
-from bot.processes import MODEL_PATH, PROJECT_ROOT, VENV_BIN
-from bot.quality import write_model_stamp
+from bot.paths import MODEL_PATH, PROJECT_ROOT, VENV_BIN
+from ops.quality import write_model_stamp
 
 SUMMARY_KEYS = {"accuracy", "micro avg", "macro avg", "weighted avg"}
 
@@ -37,7 +37,7 @@ def average_f1(report: dict, kind: str) -> float:
 
 def run_rasa_test(test_data: Path, model: Path, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    command = [str(VENV_BIN / "rasa"), "test", "nlu", "--nlu", str(test_data), "--model", str(model),
+    command = [str(VENV_BIN / "python"), "-m", "bot.patched_rasa", "test", "nlu", "--nlu", str(test_data), "--model", str(model),
                "--out", str(out), "--no-plot"]
     subprocess.run(command, cwd=PROJECT_ROOT, check=True)
 
@@ -99,7 +99,7 @@ def confusions(examples: List[Message], parses: List[dict], limit: int = 15) -> 
 
 def save_students_results(out: Path, examples: List[Message], parses: List[dict], scores: dict,
                           model: Path) -> None:
-    """The results in the shape of `rasa test nlu`'s, for the counsellors' report (bot/quality.py)."""
+    """The results in the shape of `rasa test nlu`'s, for the counsellors' report (ops/quality.py)."""
     from sklearn.metrics import classification_report
 
     expected = [example.get("intent") for example in examples]
@@ -136,7 +136,7 @@ def evaluate_students(model: Path, args: argparse.Namespace) -> bool:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="bot evaluate", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m cli evaluate", description=__doc__)
     parser.add_argument("--test-data", default=str(PROJECT_ROOT / "tests" / "nlu"))
     parser.add_argument("--model", default=str(MODEL_PATH))
     parser.add_argument("--out", default=str(PROJECT_ROOT / "results" / "nlu"))

@@ -6,7 +6,7 @@ dated rule, the last day the rule is known to hold. French rules on apprenticesh
 Erasmus+ change every January, so the check fails on an answer that is unsourced, not re-read for
 12 months or past its "valid until" date, and lists the answers due within 60 days.
 
-`python -m bot content-check [--today YYYY-MM-DD]`: exit 0 when all is well, 1 when an answer
+`python -m cli content-check [--today YYYY-MM-DD]`: exit 0 when all is well, 1 when an answer
 needs work; each problem names the answer, never a stack trace.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from bot.processes import PROJECT_ROOT
+from bot.paths import PROJECT_ROOT
 
 REGISTER_PATH = PROJECT_ROOT / "content" / "answers.yml"
 DOMAIN_PATH = PROJECT_ROOT / "domain.yml"
@@ -272,7 +272,7 @@ def print_findings(findings: Findings, register_problems: List[str], today: dt.d
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="bot content-check", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m cli content-check", description=__doc__.splitlines()[0])
     parser.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(),
                         help="la date du contrôle (AAAA-MM-JJ), aujourd'hui par défaut")
     parser.add_argument("--register", type=Path, default=REGISTER_PATH)

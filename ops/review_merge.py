@@ -1,4 +1,4 @@
-"""`python -m bot review-merge FILE`: adds the reviewed messages of a review file (written by
+"""`python -m cli review-merge FILE`: adds the reviewed messages of a review file (written by
 `review-export`, then edited by a counsellor) to the topic files of data/nlu/.
 
 Each example goes to the file and block that already hold its intent (a FAQ answer such as
@@ -20,9 +20,9 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-from bot.processes import PROJECT_ROOT
-from bot.review_export import IGNORE, TO_REVIEW
-from bot.training_data import (Example, domain_intents, example_lines, examples_in, examples_index, normalised,
+from bot.paths import PROJECT_ROOT
+from ops.review_export import IGNORE, TO_REVIEW
+from ops.training_data import (Example, domain_intents, example_lines, examples_in, examples_index, normalised,
                                read_examples, retrieval_answers, test_set_files, training_files)
 
 INTENT_LINE = re.compile(r"^(?P<indent>\s*)- intent:\s*(?P<intent>[^\s#]+)")
@@ -43,12 +43,12 @@ def read_review(path: Path) -> List[Reviewed]:
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise ReviewError(f"Fichier de relecture illisible : {path} ({error.strerror}).")
+        raise ReviewError(f"Fichier de relecture illisible : {path} ({error.strerror}).") from error
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" ligne {mark.line + 1}" if mark else ""
         raise ReviewError(f"{path} n'est pas du YAML valide ({where.strip() or 'position inconnue'}) : "
-                          f"{getattr(error, 'problem', None) or error}. Corrigez le fichier puis relancez.")
+                          f"{getattr(error, 'problem', None) or error}. Corrigez le fichier puis relancez.") from error
     entries = content.get("nlu") if isinstance(content, dict) else None
     if not isinstance(entries, list):
         raise ReviewError(f"{path} : pas de liste « nlu: » ; ce n'est pas un fichier écrit par review-export.")
@@ -75,7 +75,8 @@ def intent_problem(intent: str, known: set) -> Optional[str]:
 
 def problems_of(entries: List[Reviewed], known: set, training: Dict[str, Example],
                 tests: Dict[str, Example], root: Path) -> List[str]:
-    problems, seen = [], {}
+    problems: List[str] = []
+    seen: Dict[str, str] = {}
     for entry in entries:
         key = normalised(entry.text)
         problem = intent_problem(entry.intent, known)
@@ -196,7 +197,7 @@ def updated_text(path: Path, added: List[Reviewed]) -> str:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot review-merge", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m cli review-merge", description=__doc__.split("\n")[0])
     parser.add_argument("file", type=Path, help="le fichier de relecture (écrit par review-export)")
     parser.add_argument("--data", type=Path, default=PROJECT_ROOT / "data")
     parser.add_argument("--domain", type=Path, default=PROJECT_ROOT / "domain.yml")

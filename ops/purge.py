@@ -1,4 +1,4 @@
-"""`python -m bot purge`: deletes what conversations older than the retention period left behind.
+"""`python -m cli purge`: deletes what conversations older than the retention period left behind.
 
 Every event (message, answer, slot) older than N days is deleted from the SQL tracker store, so a
 conversation with no recent activity disappears entirely. N is `privacy.retention_days` in
@@ -18,7 +18,8 @@ from typing import List, Optional
 
 import sqlalchemy as sa
 
-from bot.preflight import (PROJECT_ROOT, ConfigurationError, is_sql_tracker_store, quiet_library_warnings,
+from bot.paths import PROJECT_ROOT
+from bot.preflight import (ConfigurationError, is_sql_tracker_store, quiet_library_warnings,
                            read_section, sql_url)
 
 SECONDS_PER_DAY = 86_400
@@ -72,7 +73,7 @@ def retention_days_setting() -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot purge", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m cli purge", description=__doc__.split("\n")[0])
     parser.add_argument("--days", type=float, default=None,
                         help="durée de conservation en jours (défaut : privacy.retention_days de school.yml)")
     parser.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")

@@ -1,4 +1,4 @@
-"""`python -m bot report`: the counsellors' page, one self-contained HTML file (results/report.html).
+"""`python -m cli report`: the counsellors' page, one self-contained HTML file (results/report.html).
 
 Three parts: how well the assistant understands (latest `make test-nlu` and `make test-stories`),
 what students really asked (the tracker store of the endpoints file, over the period: `--since`,
@@ -19,13 +19,13 @@ from typing import Dict, List, Optional
 import jinja2
 import sqlalchemy as sa
 
-from bot import charts
-from bot.conversations import (LOW_CONFIDENCE, TIMEZONE, ConversationStats, days_between, period_start,
+from ops import charts
+from ops.conversations import (LOW_CONFIDENCE, TIMEZONE, ConversationStats, days_between, period_start,
                                read_conversations, store_engine, week_of)
+from bot.paths import MODEL_PATH, PROJECT_ROOT
 from bot.preflight import ConfigurationError, quiet_library_warnings
-from bot.processes import MODEL_PATH, PROJECT_ROOT
-from bot.quality import NluResult, current_model, nlu_results, story_result
-from bot.training_data import TEST_SET_FOLDERS
+from ops.quality import NluResult, current_model, nlu_results, story_result
+from ops.training_data import TEST_SET_FOLDERS
 
 TEMPLATE = "report.html.j2"
 DEFAULT_OUT = PROJECT_ROOT / "results" / "report.html"
@@ -89,7 +89,7 @@ def nlu_view(result: NluResult) -> dict:
 
 
 def lowest(scores: Dict[str, float]) -> str:
-    label = min(scores, key=scores.get)
+    label = min(scores, key=lambda name: scores[name])
     return f"la plus basse : {label} ({french_number(scores[label])})"
 
 
@@ -139,11 +139,11 @@ def conversations_view(stats: ConversationStats, until: date) -> dict:
 # --- content to review -------------------------------------------------------------------------
 
 def content_view(today: date) -> dict:
-    """Answers due for re-reading, from bot.content when the project has it."""
+    """Answers due for re-reading, from ops.content when the project has it."""
     try:
-        content = importlib.import_module("bot.content")
+        content = importlib.import_module("ops.content")
     except ModuleNotFoundError as error:
-        if error.name != "bot.content":
+        if error.name != "ops.content":
             raise
         return {"available": False, "answers": [], "error": None}
     try:
@@ -198,7 +198,7 @@ def render_report(school_name: str, period: Period, now: datetime, reading: Stor
         now=now, endpoints=endpoints,
         store_error=reading.error, threshold=stats.threshold if stats else LOW_CONFIDENCE,
         quality=quality_view(results, model),
-        conversations=conversations_view(stats, now.date()) if has_messages else None,
+        conversations=conversations_view(stats, now.date()) if stats is not None and has_messages else None,
         content=content_view(now.date()), messages_listed=MESSAGES_LISTED, lowest=lowest,
     )
 
@@ -207,11 +207,11 @@ def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"date attendue au format AAAA-MM-JJ (ex. 2026-11-01), pas « {text} »")
+        raise argparse.ArgumentTypeError(f"date attendue au format AAAA-MM-JJ (ex. 2026-11-01), pas « {text} »") from None
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot report", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m cli report", description=__doc__.split("\n")[0])
     parser.add_argument("--since", type=parse_day, default=None,
                         help="début de la période, AAAA-MM-JJ (défaut : la durée de conservation)")
     parser.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")

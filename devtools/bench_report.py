@@ -1,4 +1,4 @@
-"""`python -m bot bench-report`: time and peak memory of `python -m bot report` over a large store.
+"""`python -m cli bench-report`: time and peak memory of `python -m cli report` over a large store.
 
 Fills a throwaway tracker store (SQLite in a temporary folder; `--postgresql` also a database of
 the local PostgreSQL, dropped afterwards) with realistic conversations: the test set's phrasings
@@ -20,15 +20,15 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import sqlalchemy as sa
 import yaml
 
-from bot.conversations import events_table
+from ops.conversations import events_table
+from bot.paths import PROJECT_ROOT, VENV_BIN
 from bot.preflight import quiet_library_warnings
-from bot.processes import PROJECT_ROOT, VENV_BIN
-from bot.training_data import ANNOTATION, Example, domain_intents, read_examples, test_set_files
+from ops.training_data import ANNOTATION, Example, domain_intents, read_examples, test_set_files
 
 TARGET_SECONDS = 30
 TARGET_MB = 500
@@ -59,7 +59,7 @@ class Generator:
         text = ANNOTATION.sub(r"\1", example.text)  # what a student types: no annotations
         confidence = {"fallback": 0.38, "low": 0.52}.get(kind, round(self.rng.uniform(0.8, 0.99), 3))
         ranking = self.ranking(intent, confidence)
-        parse = {"text": text, "intent": ranking[0], "intent_ranking": ranking, "entities": [],
+        parse: Dict[str, Any] = {"text": text, "intent": ranking[0], "intent_ranking": ranking, "entities": [],
                  "message_id": uuid.uuid4().hex, "metadata": {}, "response_selector": {}}
         if kind == "fallback":
             parse["intent"] = {"name": "nlu_fallback", "confidence": 0.45}
@@ -124,10 +124,10 @@ def store(options: dict):
 
 
 def timed_report(endpoints: Path, out: Path) -> tuple:
-    """Wall seconds and peak RSS (MB) of `python -m bot report` in a child process."""
+    """Wall seconds and peak RSS (MB) of `python -m cli report` in a child process."""
     started = time.monotonic()
     with tempfile.TemporaryFile() as errors:
-        child = subprocess.Popen([str(VENV_BIN / "python"), "-m", "bot", "report", "--endpoints", str(endpoints),
+        child = subprocess.Popen([str(VENV_BIN / "python"), "-m", "cli", "report", "--endpoints", str(endpoints),
                                   "--out", str(out)], cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=errors)
         # wait4 gives this child's own peak memory (RUSAGE_CHILDREN would mix all children).
         _, status, usage = os.wait4(child.pid, 0)
@@ -160,7 +160,7 @@ def bench(name: str, options: dict, endpoints_store: dict, workdir: Path, messag
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot bench-report", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m cli bench-report", description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--postgresql", action="store_true", help="aussi sur le PostgreSQL local (base de test)")
     args = parser.parse_args(argv)

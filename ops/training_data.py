@@ -38,7 +38,7 @@ def examples_in(text: str, path: Path) -> Iterator[Example]:
     content = yaml.safe_load(text) or {}
     for item in content.get("nlu") or []:
         if isinstance(item, dict) and "intent" in item:
-            for example in example_lines(item.get("examples")):
+            for example in example_lines(item.get("examples") or ""):
                 yield Example(str(item["intent"]), example, path)
 
 

@@ -1,7 +1,7 @@
 """Start the action server and Rasa server as child processes and wait until they answer.
 
-Used by the end-to-end tests, the benchmark and `bot ask`. `make run` uses supervisord with the
-Procfile instead (bot/supervision.py), which does the same for an interactive session.
+Used by the end-to-end tests, the benchmark and `cli ask`. `make run` uses supervisord with the
+Procfile instead (ops/supervision.py), which does the same for an interactive session.
 """
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import contextlib
 import os
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,29 +17,10 @@ from typing import Dict, Iterator, List, Optional, Sequence
 import requests
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-MODEL_PATH = PROJECT_ROOT / "models" / "assistant.tar.gz"
-CREDENTIALS_PATH = PROJECT_ROOT / "credentials.yml"
-SCALE_OUT_ENDPOINTS = PROJECT_ROOT / "deploy" / "endpoints.yml"
-# One thread per Rasa process: with several processes on a small machine, TensorFlow's own thread
-# pools would make them fight over the same cores.
-SINGLE_THREAD_ENV = {"TF_INTER_OP_PARALLELISM_THREADS": "1", "TF_INTRA_OP_PARALLELISM_THREADS": "1",
-                     "OMP_NUM_THREADS": "1"}
+from bot.paths import CREDENTIALS_PATH, MODEL_PATH, PROJECT_ROOT, SCALE_OUT_ENDPOINTS, VENV_BIN
+from bot.preflight import rasa_cpu
+
 START_TIMEOUT_SECONDS = 240
-
-
-def rasa_cpu(index: int) -> Optional[int]:
-    """The core for the `index`-th Rasa process of the scale-out profile (None on one core).
-
-    A Rasa process hands each message from thread to thread (event loop, TensorFlow, database
-    worker), one at a time. Left free, the scheduler often wakes the next thread on the core the
-    other process is using and leaves its own core idle for a moment: with two processes on two
-    cores, 0.12 to 0.19 core stayed idle under full load. One core per process removes that idle
-    time; the other services (PostgreSQL, Redis, the action server) still run on either core.
-    """
-    cores = sorted(os.sched_getaffinity(0))
-    return cores[index % len(cores)] if len(cores) > 1 else None
 
 
 class StartupError(RuntimeError):
@@ -81,7 +61,8 @@ class Service:
 
     def _pin_to_cpu(self) -> None:
         """Runs in the child before it starts: every thread it creates inherits the core."""
-        os.sched_setaffinity(0, {self.cpu})
+        if self.cpu is not None:
+            os.sched_setaffinity(0, {self.cpu})
 
     def wait_until_up(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
         deadline = time.monotonic() + timeout
@@ -138,7 +119,7 @@ def rasa_server(port: int, endpoints: Path, log_dir: Path, model: Path = MODEL_P
                 cpu: Optional[int] = None) -> Service:
     return Service(
         name=f"Rasa server :{port}",
-        command=[str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
+        command=[str(VENV_BIN / "python"), "-m", "bot.patched_rasa", "run", "--model", str(model), "--port", str(port),
                  "--credentials", str(credentials),
                  "--endpoints", str(endpoints), "--cors", *cors, *extra_args],
         health_url=f"http://127.0.0.1:{port}/webhooks/rest/",

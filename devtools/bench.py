@@ -1,4 +1,4 @@
-"""`python -m bot bench`: load benchmark of the REST channel, beside a reference Rasa bot.
+"""`python -m cli bench`: load benchmark of the REST channel, beside a reference Rasa bot.
 
 What it runs, in one go (about 12 minutes with the defaults, plus a few minutes the first time to
 train the reference bot, which is then kept under var/reference-bot/):
@@ -35,11 +35,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Deque, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Sequence
 
-from bot.processes import (
-    MODEL_PATH, PROJECT_ROOT, SINGLE_THREAD_ENV, VENV_BIN, Service, running_assistant, scale_out_store_type,
-)
+from bot.paths import MODEL_PATH, PROJECT_ROOT, VENV_BIN
+from bot.preflight import SINGLE_THREAD_ENV
+from devtools.processes import Service, running_assistant, scale_out_store_type
 
 REFERENCE_DIR = PROJECT_ROOT / "var" / "reference-bot"
 OUTPUT_DIR = PROJECT_ROOT / "var" / "bench"
@@ -80,7 +80,7 @@ class LoadResult:
     def ok(self) -> List[Sample]:
         return [s for s in self.samples if s.error is None]
 
-    def summary(self) -> Dict[str, float]:
+    def summary(self) -> Dict[str, Any]:
         latencies = sorted(s.latency for s in self.ok)
         return {
             "messages": len(self.samples),
@@ -222,7 +222,7 @@ async def closed_loop(traffic: Traffic, users: int, duration: float) -> LoadResu
 
 async def scale_out_rounds(traffic_for: Callable[[Sequence[str]], Traffic], urls: Sequence[str],
                            services: Sequence[Service], users: int, seconds: float,
-                           rounds: int) -> Dict[str, object]:
+                           rounds: int) -> Dict[str, Any]:
     """Throughput of one process and of all of them, `rounds` times in a row. The speed of a
     shared machine drifts during a run by more than 10 %: the ratio of each round compares two
     tests run back to back, which of the two goes first alternates from round to round (a steady
@@ -446,15 +446,17 @@ def quiet_rasa_logs() -> None:
     configure_structlog(logging.WARNING)
 
 
-async def profile_messages(endpoints: Path, messages: int, html_path: Path) -> Dict[str, object]:
+async def profile_messages(endpoints: Path, messages: int, html_path: Path) -> Dict[str, Any]:
     """Runs `messages` messages through our REST channel code and the agent, in this process."""
     from pyinstrument import Profiler
     from rasa.core.agent import load_agent
     from rasa.core.utils import AvailableEndpoints
 
+    from bot import patches
     from bot.channels import IncomingMessage, RestChannel
 
     quiet_rasa_logs()
+    patches.install()
     # The servers' threading settings, so that the profile shows where their time goes.
     os.environ.update(SINGLE_THREAD_ENV)
     agent = await load_agent(model_path=str(MODEL_PATH), endpoints=AvailableEndpoints.read_endpoints(str(endpoints)))
@@ -493,7 +495,7 @@ async def profile_messages(endpoints: Path, messages: int, html_path: Path) -> D
 
 async def measure(assistant_services: Sequence[Service], traffic_for: Callable[[Sequence[str]], Traffic],
                   urls: Sequence[str], args: argparse.Namespace, log: Callable[[str], None],
-                  scale: bool) -> Dict[str, object]:
+                  scale: bool) -> Dict[str, Any]:
     memory = PeakMemory(assistant_services)
     one = [urls[0]]
     await warm_up(traffic_for(one), urls if scale else one)
@@ -516,7 +518,7 @@ async def measure(assistant_services: Sequence[Service], traffic_for: Callable[[
     return results
 
 
-def measure_ours(args: argparse.Namespace, run_id: str, workdir: Path, log: Callable[[str], None]) -> Dict[str, object]:
+def measure_ours(args: argparse.Namespace, run_id: str, workdir: Path, log: Callable[[str], None]) -> Dict[str, Any]:
     scale = args.store == "postgresql" and not args.no_scale
     with running_assistant(workdir / "ours", **store_options(args.store), rasa_processes=2 if scale else 1,
                            rasa_env=SINGLE_THREAD_ENV) as assistant:
@@ -531,7 +533,7 @@ def measure_ours(args: argparse.Namespace, run_id: str, workdir: Path, log: Call
     return results
 
 
-def measure_reference(args: argparse.Namespace, run_id: str, workdir: Path, log: Callable[[str], None]) -> Dict[str, object]:
+def measure_reference(args: argparse.Namespace, run_id: str, workdir: Path, log: Callable[[str], None]) -> Dict[str, Any]:
     model = reference_model(log)
     credentials = reference_credentials(workdir)
     with running_assistant(workdir / "reference", model=model, credentials=credentials,
@@ -563,7 +565,7 @@ def ratio(ours: float, reference: float) -> str:
     return f"{ours / reference:.2f}x" if reference else "-"
 
 
-def format_report(report: Dict[str, object]) -> str:
+def format_report(report: Dict[str, Any]) -> str:
     from tabulate import tabulate
 
     ours, reference = report["ours"], report.get("reference")
@@ -572,7 +574,7 @@ def format_report(report: Dict[str, object]) -> str:
              f"fixed rate: {settings['rate']:g} msg/s for {settings['latency_seconds']:g} s; "
              f"max throughput: {settings['users']} users without pause for {settings['throughput_seconds']:g} s", ""]
     rows = []
-    for index, step in enumerate(STEPS):
+    for step in STEPS:
         value = ours["one_user"]["p50_ms_by_step"][step]
         ref = reference["one_user"]["p50_ms_by_step"][step] if reference else None
         rows.append([f"one user: p50 {step} (ms)", f"{value:.0f}", "" if ref is None else f"{ref:.0f}",
@@ -625,7 +627,7 @@ def format_report(report: Dict[str, object]) -> str:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m cli bench", description=__doc__.split("\n")[0])
     parser.add_argument("--rate", type=float, default=10.0, help="messages per second in the latency test")
     parser.add_argument("--latency-seconds", type=float, default=30.0)
     parser.add_argument("--alone-seconds", type=float, default=10.0,
@@ -653,7 +655,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(message, file=sys.stderr, flush=True)
 
     started = time.monotonic()
-    report: Dict[str, object] = {"date": datetime.now().isoformat(timespec="minutes"), "settings": vars(args)}
+    report: Dict[str, Any] = {"date": datetime.now().isoformat(timespec="minutes"), "settings": vars(args)}
     try:
         if not args.no_reference:
             reference_model(log)  # trains before any measurement, never during one

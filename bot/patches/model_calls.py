@@ -7,7 +7,7 @@ more than a millisecond per call. The graph never changes once built: after the 
 Rasa builds it as usual) its concrete function is called directly. Same graph, same inputs, same
 outputs (tests/test_model_calls.py).
 
-Rasa imports bot.channels (credentials.yml) when it starts, and bot.channels applies this.
+Installed by bot.patches.install().
 """
 from __future__ import annotations
 

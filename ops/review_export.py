@@ -1,10 +1,10 @@
-"""`python -m bot review-export`: the students' messages the assistant did not understand well, to
+"""`python -m cli review-export`: the students' messages the assistant did not understand well, to
 turn into training examples.
 
 Writes, in Rasa's NLU YAML format, each message of the period that fell back or was understood
 below the confidence threshold, under `intent: TO_REVIEW`, with the assistant's best guesses as
 comments. The counsellor replaces TO_REVIEW by the right intent (or `ignore`), then runs
-`python -m bot review-merge FILE`. Texts are those stored (already masked); no sender id.
+`python -m cli review-merge FILE`. Texts are those stored (already masked); no sender id.
 """
 from __future__ import annotations
 
@@ -13,15 +13,15 @@ import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Mapping, Optional
 
 import sqlalchemy as sa
 
-from bot.conversations import LOW_CONFIDENCE, TIMEZONE, UnsureMessage, period_start, read_conversations, store_engine
+from ops.conversations import LOW_CONFIDENCE, TIMEZONE, UnsureMessage, period_start, read_conversations, store_engine
+from bot.paths import PROJECT_ROOT
 from bot.preflight import ConfigurationError, quiet_library_warnings
-from bot.processes import PROJECT_ROOT
-from bot.report import french_date, french_number, parse_day
-from bot.training_data import examples_index, normalised, training_files
+from ops.report import french_date, french_number, parse_day
+from ops.training_data import examples_index, normalised, training_files
 
 TO_REVIEW = "TO_REVIEW"
 IGNORE = "ignore"
@@ -52,7 +52,7 @@ def entry(message: UnsureMessage, times_seen: int) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def messages_to_review(unsure: List[UnsureMessage], known: Dict[str, object]) -> List[tuple]:
+def messages_to_review(unsure: List[UnsureMessage], known: Mapping[str, object]) -> List[tuple]:
     """One entry per distinct phrasing (its latest occurrence), the most frequent first, leaving out
     button payloads and phrasings already in the training data."""
     counts = Counter(normalised(message.text) for message in unsure)
@@ -74,7 +74,7 @@ def write_review_file(path: Path, entries: List[tuple], since: datetime, until: 
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot review-export", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m cli review-export", description=__doc__.split("\n")[0])
     parser.add_argument("--since", type=parse_day, default=None,
                         help="début de la période, AAAA-MM-JJ (défaut : la durée de conservation)")
     parser.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")

@@ -1,9 +1,9 @@
-"""The latest measures of understanding: `python -m bot evaluate` (NLU test sets, one folder of
+"""The latest measures of understanding: `python -m cli evaluate` (NLU test sets, one folder of
 results each) and `rasa test core` (conversation tests, results/stories).
 
 Each result folder gets a `model.json` stamp saying which model it was measured on:
-`python -m bot.quality results/stories` writes it (the Makefile does, after `rasa test core`);
-`python -m bot evaluate` writes its own.
+`python -m ops.quality results/stories` writes it (the Makefile does, after `rasa test core`);
+`python -m cli evaluate` writes its own.
 """
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-from bot.conversations import TIMEZONE
-from bot.processes import MODEL_PATH
+from ops.conversations import TIMEZONE
+from bot.paths import MODEL_PATH
 
 STAMP_FILE = "model.json"
 SUMMARY_KEYS = {"accuracy", "micro avg", "macro avg", "weighted avg"}
@@ -87,7 +87,7 @@ def read_json(path: Path, default):
 
 @dataclass
 class NluResult:
-    """One NLU test set's latest evaluation (a folder written by `python -m bot evaluate`)."""
+    """One NLU test set's latest evaluation (a folder written by `python -m cli evaluate`)."""
     name: str
     measure: Measure
     intents: dict
@@ -205,7 +205,7 @@ def current_model(model: Path = MODEL_PATH) -> Optional[ModelStamp]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.quality",
+    parser = argparse.ArgumentParser(prog="python -m ops.quality",
                                      description="Notes dans un dossier de résultats le modèle mesuré.")
     parser.add_argument("folder", type=Path)
     parser.add_argument("--model", type=Path, default=MODEL_PATH)

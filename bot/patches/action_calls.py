@@ -8,7 +8,7 @@ only: the `oneOf` tries every event type (~2 ms for a reply of ten events), alth
 can match, since each type's schema fixes the value of `event`. A reply that fails is checked again
 with the complete schema, which raises the same `ValidationError` with the same hint as Rasa.
 
-Rasa imports bot.channels (credentials.yml) when it starts, and bot.channels applies this.
+Installed by bot.patches.install().
 """
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Command line: `python -m bot COMMAND`: ask, run, evaluate, bench, bench-search, purge, content-check,
-report, review-export, review-merge, bench-report."""
+"""Command line: `python -m cli COMMAND`: ask, run, evaluate, bench, bench-search, purge, content-check,
+report, review-export, review-merge, bench-report.
+
+Outside the runtime package (bot/): it drives operations (ops/) and development tools (devtools/),
+which the running assistant never imports."""
 from __future__ import annotations
 
 import argparse
@@ -12,7 +15,8 @@ import uuid
 from pathlib import Path
 from typing import List, Optional
 
-from bot.processes import MODEL_PATH, PROJECT_ROOT, action_server, is_up
+from bot.paths import MODEL_PATH, PROJECT_ROOT
+from devtools.processes import action_server, is_up
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("LOG_LEVEL", "WARNING")  # counsellors read answers, not Rasa's debug log
@@ -88,7 +92,10 @@ async def ask_questions(questions: List[str], model: Path, action_url: str) -> L
     from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 
+    from bot import patches
     from bot.counsellor import understanding
+
+    patches.install()  # the model runs as in the running assistant
 
     agent = Agent.load(str(model), action_endpoint=EndpointConfig(url=f"{action_url}/webhook"))
     results = []
@@ -134,7 +141,7 @@ def ask_in_process(questions: List[str], model: Path, action_url: str) -> List[d
     server = None
     if not is_up(f"{action_url}/health"):
         # No action server running: start one for the duration of the command.
-        from bot.processes import free_port
+        from devtools.processes import free_port
         port = free_port()
         server = action_server(port, Path(tempfile.mkdtemp(prefix="ask-")))
         server.start()
@@ -186,25 +193,25 @@ def command_run(args: argparse.Namespace) -> int:
     from bot.counsellor import configured_token, local_token_file
 
     os.chdir(PROJECT_ROOT)
-    if configured_token() is None:  # a token of this machine, so that `bot ask` is answered quickly
+    if configured_token() is None:  # a token of this machine, so that `cli ask` is answered quickly
         os.environ["COUNSELLOR_TOKEN_FILE"] = str(local_token_file())
-    # Each process restarted when it dies (bot/supervision.py).
-    os.execv(sys.executable, [sys.executable, "-m", "bot.supervision", str(PROJECT_ROOT / "Procfile")])
+    # Each process restarted when it dies (ops/supervision.py).
+    os.execv(sys.executable, [sys.executable, "-m", "ops.supervision", str(PROJECT_ROOT / "Procfile")])
     return 0  # not reached
 
 
 # --- delegated commands ----------------------------------------------------------------------
 
 DELEGATED = {
-    "evaluate": "bot.evaluate",
-    "bench": "bot.bench",
-    "bench-search": "bot.bench_search",
-    "purge": "bot.purge",
-    "content-check": "bot.content",
-    "report": "bot.report",
-    "review-export": "bot.review_export",
-    "review-merge": "bot.review_merge",
-    "bench-report": "bot.bench_report",
+    "evaluate": "devtools.evaluate",
+    "bench": "devtools.bench",
+    "bench-search": "devtools.bench_search",
+    "purge": "ops.purge",
+    "content-check": "ops.content",
+    "report": "ops.report",
+    "review-export": "ops.review_export",
+    "review-merge": "ops.review_merge",
+    "bench-report": "devtools.bench_report",
 }
 
 
@@ -214,7 +221,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         module = importlib.import_module(DELEGATED[argv[0]])
         return module.main(argv[1:]) or 0
 
-    parser = argparse.ArgumentParser(prog="bot", description="Assistant orientation CMQ")
+    parser = argparse.ArgumentParser(prog="python -m cli", description="Assistant orientation CMQ")
     commands = parser.add_subparsers(dest="command", required=True)
     ask = commands.add_parser("ask", help="ce que l'assistant comprend et répond à une question")
     ask.add_argument("question", nargs="*")
@@ -227,6 +234,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     run = commands.add_parser("run", help="lance l'assistant, le serveur d'actions et le site")
     run.set_defaults(handler=command_run)
     for name in DELEGATED:
-        commands.add_parser(name, help=f"voir `python -m bot {name} --help`")
+        commands.add_parser(name, help=f"voir `python -m cli {name} --help`")
     args = parser.parse_args(argv)
     return args.handler(args)

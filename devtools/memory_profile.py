@@ -1,4 +1,4 @@
-"""`python -m bot.memory_profile`: where the memory of one Rasa process goes.
+"""`python -m devtools.memory_profile`: where the memory of one Rasa process goes.
 
 Loads the trained model in this process the way `rasa run` does and records the resident memory
 (RSS) before and after each step: the Python runtime, Rasa with TensorFlow imported, each
@@ -17,7 +17,9 @@ from typing import List, Optional, Tuple
 
 import psutil
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from bot import patches
+from bot.paths import MODEL_PATH
+
 MESSAGES = [
     "Bonjour", "Je cherche un campus dans le numérique près de Rennes", "C'est quoi la VAE ?",
     "et en Occitanie ?", "Merci beaucoup", "je veux devenir fleuriste", "comment partir avec Erasmus+ ?",
@@ -68,9 +70,7 @@ async def run(model: Path, messages: int) -> Steps:
     import tensorflow  # noqa: F401
     steps.record("Rasa and TensorFlow imported")
     watch_component_loads(steps)
-    if os.environ.get("LOAD_FOR_PREDICTION"):
-        from bot import model_loading
-        model_loading.install()
+    patches.install()  # as the running assistant does (RASA_PATCHES=off: Rasa's own loading)
     from rasa.core.agent import Agent
 
     started = time.monotonic()
@@ -87,7 +87,7 @@ async def run(model: Path, messages: int) -> Steps:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "assistant.tar.gz")
+    parser.add_argument("--model", type=Path, default=MODEL_PATH)
     parser.add_argument("--messages", type=int, default=200)
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -11,7 +11,7 @@ Procfiles stay the one list of processes, this module says how they are supervis
 - Ctrl-C (or SIGTERM to supervisord) stops every process, each with its own process group, and
   waits STOP_SECONDS before killing one that does not stop.
 
-`python -m bot.supervision [PROCFILE] [--log-dir DIR]`; the configuration it generates is written
+`python -m ops.supervision [PROCFILE] [--log-dir DIR]`; the configuration it generates is written
 to var/supervisor/ (`supervisorctl -c var/supervisor/Procfile/supervisord.conf status` shows the
 processes of `make run`).
 """
@@ -23,7 +23,7 @@ import shlex
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from bot.processes import PROJECT_ROOT, VENV_BIN
+from bot.paths import PROJECT_ROOT, VENV_BIN
 
 RUN_DIR = PROJECT_ROOT / "var" / "supervisor"
 # Longer than the preflight checks of a Rasa line (3 s each), so that one failing is a failed start.
@@ -122,7 +122,7 @@ def write_config(procfile: Path, log_dir: Optional[Path]) -> Path:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.supervision",
+    parser = argparse.ArgumentParser(prog="python -m ops.supervision",
                                      description="lance les processus d'un Procfile sous supervisord")
     parser.add_argument("procfile", nargs="?", type=Path, default=PROJECT_ROOT / "Procfile")
     parser.add_argument("--log-dir", type=Path,

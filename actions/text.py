@@ -1,0 +1,27 @@
+"""Text normalisation shared by every index and comparison of the project (places, campuses, jobs,
+activities, NLU lookup tables): one definition, so that what is stored and what is looked up agree."""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
+_TOKEN_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes", "mt": "mont"}
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_COMBINING_MARKS = re.compile(r"[\u0300-\u036f]")
+
+
+def strip_accents(text: str, ligatures: bool = True) -> str:
+    """Without diacritics; ligatures spelled out in lower case ("œ" -> "oe") unless ligatures=False."""
+    if ligatures:
+        text = text.translate(LIGATURES)
+    return _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text))
+
+
+@functools.lru_cache(maxsize=65536)
+def normalise(text: str) -> str:
+    """Lower case, no accents, no punctuation, "st" -> "saint": the form every index uses."""
+    lowered = strip_accents(text.lower()).replace("s/", " sur ")
+    tokens = _NON_ALNUM.sub(" ", lowered).split()
+    return " ".join(_TOKEN_ABBREVIATIONS.get(token, token) for token in tokens)
