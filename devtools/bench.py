@@ -307,7 +307,8 @@ async def cpu_usage(services: Sequence[Service], into: Dict[str, float]):
 
 
 class PeakMemory:
-    """Samples the RSS (process and its children) of each service every half second."""
+    """Peak memory of each service: its processes' RSS sampled every half second, and the kernel's
+    own record of each process's peak (VmHWM), which catches what falls between samples."""
 
     def __init__(self, services: Sequence[Service]) -> None:
         self.services = list(services)
@@ -323,11 +324,21 @@ class PeakMemory:
         except psutil.Error:
             return 0.0
 
+    @staticmethod
+    def vmhwm_mb(pid: int) -> float:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return 0.0
+        kilobytes = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+        return kilobytes / 1024
+
     def sample(self) -> None:
         for service in self.services:
             if service.process is not None:
-                rss = self.rss_mb(service.process.pid)
-                self.peak_mb[service.name] = max(self.peak_mb[service.name], rss)
+                pid = service.process.pid
+                peak = max(self.rss_mb(pid), self.vmhwm_mb(pid))
+                self.peak_mb[service.name] = max(self.peak_mb[service.name], peak)
 
     async def _run(self) -> None:
         while True:

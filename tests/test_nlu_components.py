@@ -121,3 +121,24 @@ def test_a_job_is_named_as_the_job_repository_writes_it(parse):
 
 def test_a_message_in_english_is_recognised(parse):
     assert parse("Hi, is there anyone who can answer me in English?")["intent"]["name"] == "english"
+
+
+# --- lighter components -------------------------------------------------------------------------
+
+def test_the_faq_answer_comes_with_rasas_selection_fields(parse):
+    selection = parse("Combien de temps dure une VAE ?")["response_selector"]["faq_vae"]
+    answer = selection["response"]
+    assert answer["intent_response_key"].startswith("faq_vae/")
+    assert answer["utter_action"] == f"utter_{answer['intent_response_key']}"
+    confidences = [entry["confidence"] for entry in selection["ranking"]]
+    assert confidences == sorted(confidences, reverse=True) and 0 < answer["confidence"] == confidences[0] <= 1
+    assert selection["ranking"][0]["intent_response_key"] == answer["intent_response_key"]
+
+
+def test_spacy_is_loaded_once_with_only_the_pipes_asked_for():
+    from bot.nlu_components import FrenchSpacyNLP
+
+    first = FrenchSpacyNLP.load_pipes("fr_core_news_md", ())
+    assert FrenchSpacyNLP.load_pipes("fr_core_news_md", ()) is first
+    assert first.model.pipe_names == []
+    assert first.model("informatique").vector.any()  # the word vectors the features read
