@@ -85,6 +85,7 @@ test: lint validate content-check test-stories test-nlu test-python
 # Lint and type checks of the Python packages (settings: pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 bench-search: install

@@ -3,6 +3,7 @@
 Data in actions/data/activities.yml, reviewed by hand. Pure Python: read by the NLU pipeline
 (bot/nlu_components.py), which adds a `sector` entity when the trained model found none.
 """
+
 from __future__ import annotations
 
 import functools
@@ -22,7 +23,7 @@ WORD = re.compile(r"\w+")
 @dataclass(frozen=True)
 class ActivityMatch:
     sector: str
-    start: int   # character span in the text as typed
+    start: int  # character span in the text as typed
     end: int
     text: str
 
@@ -57,7 +58,7 @@ def find_activities(text: str) -> List[ActivityMatch]:
     index, matches, position = activity_index(), [], 0
     while position < len(words):
         for length in range(min(longest_phrase(), len(words) - position), 0, -1):
-            key = tuple(w[2] for w in words[position:position + length])
+            key = tuple(w[2] for w in words[position : position + length])
             if key in index:
                 start, end = words[position][0], words[position + length - 1][1]
                 matches.append(ActivityMatch(index[key], start, end, text[start:end]))

@@ -3,6 +3,7 @@
 They read slots, call the pure search code (catalogue, places, search) and format replies.
 The website widget (socket.io channel) gets campus cards; other channels get plain text.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -98,8 +99,11 @@ def campus_lines(match: Match) -> List[str]:
     lines = [title, fill("text_card_sector_where", sector=sector_label(campus.sector), where=where)]
     if match.reasons:
         lines.append(fill("text_card_reasons", reasons=" ; ".join(match.reasons)))
-    lines.append(fill("text_campus_website", url=campus.website) if campus.website
-                 else fill("text_campus_source", url=campus.source_url))
+    lines.append(
+        fill("text_campus_website", url=campus.website)
+        if campus.website
+        else fill("text_campus_source", url=campus.source_url)
+    )
     return lines
 
 
@@ -124,8 +128,10 @@ def campus_card(match: Match) -> Dict[str, Any]:
 
 
 def details_button(campus: Campus) -> Dict[str, str]:
-    return {"title": fill("text_button_details", name=campus.name),
-            "payload": f'/campus_details{{"campus":"{campus.id}"}}'}
+    return {
+        "title": fill("text_button_details", name=campus.name),
+        "payload": f'/campus_details{{"campus":"{campus.id}"}}',
+    }
 
 
 def show_matches(dispatcher: CollectingDispatcher, tracker: Tracker, matches: List[Match]) -> None:
@@ -134,8 +140,7 @@ def show_matches(dispatcher: CollectingDispatcher, tracker: Tracker, matches: Li
         if as_cards:
             dispatcher.utter_message(json_message=campus_card(match))
         else:
-            dispatcher.utter_message(text="\n".join(campus_lines(match)),
-                                     buttons=[details_button(match.campus)])
+            dispatcher.utter_message(text="\n".join(campus_lines(match)), buttons=[details_button(match.campus)])
 
 
 def show_page(dispatcher, tracker, ids: List[str], start: int) -> List[Dict[Text, Any]]:
@@ -144,7 +149,7 @@ def show_page(dispatcher, tracker, ids: List[str], start: int) -> List[Dict[Text
     query = build_query(tracker)
     result = search(cat, query)
     by_id = {m.campus.id: m for m in list(result.matches) + list(result.alternatives)}
-    page = [by_id[i] for i in ids[start:start + PAGE_SIZE] if i in by_id]
+    page = [by_id[i] for i in ids[start : start + PAGE_SIZE] if i in by_id]
     show_matches(dispatcher, tracker, page)
     shown = start + len(page)
     remaining = len(ids) - shown
@@ -171,17 +176,22 @@ def sector_filter_buttons(matches: List[Match]) -> List[Dict[str, str]]:
     for match in matches:
         counts[match.campus.sector] = counts.get(match.campus.sector, 0) + 1
     ranked = sorted(counts, key=lambda key: (-counts[key], sector_label(key)))[:SECTOR_FILTERS]
-    return [{"title": fill("text_button_sector_filter", sector=sector_label(key), count=counts[key]),
-             "payload": f'/inform{{"sector":"{key}"}}'}
-            for key in ranked]
+    return [
+        {
+            "title": fill("text_button_sector_filter", sector=sector_label(key), count=counts[key]),
+            "payload": f'/inform{{"sector":"{key}"}}',
+        }
+        for key in ranked
+    ]
 
 
 class ActionSearchCampus(Action):
     def name(self) -> Text:
         return "action_search_campus"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         query = build_query(tracker)
         result = search(catalogue(), query)
         criteria = describe_query(query)
@@ -213,8 +223,9 @@ class ActionShowMoreCampuses(Action):
     def name(self) -> Text:
         return "action_show_more_campuses"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         ids = tracker.get_slot("search_results") or []
         shown = int(tracker.get_slot("search_shown") or 0)
         if shown >= len(ids):
@@ -236,11 +247,14 @@ def details_text(campus: Campus) -> str:
     if lead:
         lines.append(fill("text_details_lead", lead=lead))
     if campus.training_modes:
-        lines.append(fill("text_details_training_modes",
-                          modes=", ".join(TRAINING_MODE_LABELS.get(m, m) for m in campus.training_modes)))
+        lines.append(
+            fill(
+                "text_details_training_modes",
+                modes=", ".join(TRAINING_MODE_LABELS.get(m, m) for m in campus.training_modes),
+            )
+        )
     if campus.levels:
-        lines.append(fill("text_details_levels",
-                          levels=", ".join(LEVEL_LABELS.get(lv, lv) for lv in campus.levels)))
+        lines.append(fill("text_details_levels", levels=", ".join(LEVEL_LABELS.get(lv, lv) for lv in campus.levels)))
     if campus.mobility:
         lines.append(fill("text_details_mobility", mobility=campus.mobility))
     if campus.former_names:
@@ -258,8 +272,14 @@ TRAINING_MODE_LABELS = {
     "vae": "VAE",
 }
 LEVEL_LABELS = {
-    "cap": "CAP", "bac_pro": "bac pro", "bts": "BTS", "but": "BUT", "licence": "licence",
-    "licence_pro": "licence pro", "master": "master", "ingenieur": "diplôme d'ingénieur",
+    "cap": "CAP",
+    "bac_pro": "bac pro",
+    "bts": "BTS",
+    "but": "BUT",
+    "licence": "licence",
+    "licence_pro": "licence pro",
+    "master": "master",
+    "ingenieur": "diplôme d'ingénieur",
     "doctorat": "doctorat",
 }
 
@@ -282,21 +302,25 @@ class ActionCampusDetails(Action):
     def name(self) -> Text:
         return "action_campus_details"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         asked = next(iter(tracker.get_latest_entity_values("campus")), None) or tracker.get_slot("campus")
         found = find_campus(asked)
         if not found:
             dispatcher.utter_message(response="text_campus_unknown")
             return [SlotSet("campus", None)]
         if len(found) > 1:
-            dispatcher.utter_message(response="text_campus_which",
-                                     buttons=[details_button(campus) for campus in found])
+            dispatcher.utter_message(response="text_campus_which", buttons=[details_button(campus) for campus in found])
             return [SlotSet("campus", None)]
         campus = found[0]
         dispatcher.utter_message(
             text=details_text(campus),
-            buttons=[{"title": fill("text_button_sector_campuses"),
-                      "payload": f'/search_campus{{"sector":"{campus.sector}"}}'}],
+            buttons=[
+                {
+                    "title": fill("text_button_sector_campuses"),
+                    "payload": f'/search_campus{{"sector":"{campus.sector}"}}',
+                }
+            ],
         )
         return [SlotSet("campus", campus.id)]

@@ -4,6 +4,7 @@ coordinates, optionally updated from an HTTP source (actions/sources.py).
 Every row goes through validate_row(); a bad row is left out with a warning rather than
 shown to a student. Loaded once per process.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,9 +28,24 @@ logger = logging.getLogger(__name__)
 CATALOGUE_CSV = ACTIONS_DATA_DIR / "campuses.csv"
 
 COLUMNS = (
-    "id", "name", "sector", "sector_inferred", "region", "academie", "lead_establishment",
-    "town", "insee_code", "excellence", "unconfirmed", "website", "mobility", "training_modes",
-    "levels", "former_names", "source_url", "other_sources",
+    "id",
+    "name",
+    "sector",
+    "sector_inferred",
+    "region",
+    "academie",
+    "lead_establishment",
+    "town",
+    "insee_code",
+    "excellence",
+    "unconfirmed",
+    "website",
+    "mobility",
+    "training_modes",
+    "levels",
+    "former_names",
+    "source_url",
+    "other_sources",
 )
 # A row (CSV line or HTTP record) without one of these is skipped; the others default to empty.
 REQUIRED_COLUMNS = ("id", "name", "sector", "region", "source_url")
@@ -66,20 +82,20 @@ class Campus:
     region: str
     academie: Tuple[str, ...]
     lead_establishment: Optional[str]
-    town: str                       # "" when the sources give no town
-    insee_code: str                 # "" when the town is unknown
-    lat: Optional[float]            # None when the town is unknown
+    town: str  # "" when the sources give no town
+    insee_code: str  # "" when the town is unknown
+    lat: Optional[float]  # None when the town is unknown
     lon: Optional[float]
-    excellence: bool                # labelled excellence by a source (see `unconfirmed`)
+    excellence: bool  # labelled excellence by a source (see `unconfirmed`)
     website: Optional[str]
     mobility: Optional[str]
     training_modes: Tuple[str, ...]  # empty: the sources say nothing (not "none")
-    levels: Tuple[str, ...]          # idem
+    levels: Tuple[str, ...]  # idem
     former_names: Tuple[str, ...]
     source_url: str
     other_sources: Tuple[str, ...]
     departement_code: Optional[str] = None
-    unconfirmed: str = ""           # "label" or "excellence": no official source confirms it yet
+    unconfirmed: str = ""  # "label" or "excellence": no official source confirms it yet
 
     @property
     def sector_label(self) -> str:
@@ -142,8 +158,7 @@ def validate_row(raw: Mapping[str, Any]) -> List[str]:
     """The problems in one row (empty list: the row is usable)."""
     row = clean_row(raw)
     problems = [f"missing field: {column}" for column in REQUIRED_COLUMNS if column not in row]
-    problems += [f"empty field: {column}" for column in REQUIRED_COLUMNS
-                 if column in row and not row[column]]
+    problems += [f"empty field: {column}" for column in REQUIRED_COLUMNS if column in row and not row[column]]
     if row.get("id") and not _SLUG.fullmatch(row["id"]):
         problems.append(f"id is not a lowercase slug: {row['id']!r}")
     if row.get("sector") and row["sector"] not in SECTOR_LABELS:
@@ -182,13 +197,12 @@ def validate_row(raw: Mapping[str, Any]) -> List[str]:
 def _town_problems(row: Mapping[str, str]) -> List[str]:
     town, insee_code, region = row.get("town", ""), row.get("insee_code", ""), row.get("region", "")
     if not town and not insee_code:
-        return []   # the sources give no town: the campus is listed by region only
+        return []  # the sources give no town: the campus is listed by region only
     commune = get_resolver().communes_by_insee.get(insee_code.upper()) if insee_code else None
     if commune is None:
         if insee_code:
             return [f"unknown INSEE code: {insee_code!r}"]
-        return [f"town {town!r} has no INSEE code"] if _commune_by_name(town, region) is None \
-            else []
+        return [f"town {town!r} has no INSEE code"] if _commune_by_name(town, region) is None else []
     problems = []
     if town and normalise(town) != normalise(commune.name):
         problems.append(f"INSEE code {insee_code} is {commune.name}, not {town!r}")
@@ -266,8 +280,7 @@ def _name_score(query: str, key: str) -> float:
     ("photonique"), but a short name inside a long query ("mer" in "numérique") does not count."""
     score = fuzz.ratio(query, key)
     if len(query) >= 4 and len(query) <= len(key):
-        score = max(score, PART_OF_NAME_WEIGHT * max(fuzz.partial_ratio(query, key),
-                                                     fuzz.token_set_ratio(query, key)))
+        score = max(score, PART_OF_NAME_WEIGHT * max(fuzz.partial_ratio(query, key), fuzz.token_set_ratio(query, key)))
     return score
 
 
@@ -345,8 +358,9 @@ class MergeReport:
     skipped: int = 0
 
 
-def merge_rows(embedded: Sequence[Mapping[str, Any]], remote: Sequence[Mapping[str, Any]]
-               ) -> Tuple[List[Dict[str, str]], MergeReport]:
+def merge_rows(
+    embedded: Sequence[Mapping[str, Any]], remote: Sequence[Mapping[str, Any]]
+) -> Tuple[List[Dict[str, str]], MergeReport]:
     """Embedded rows updated by the remote ones (same id) plus the new remote ids.
     A remote record with missing or invalid fields is skipped and counted."""
     merged: Dict[str, Dict[str, str]] = {}
@@ -376,8 +390,7 @@ _CACHE: Dict[str, Catalogue] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def load_catalogue(source_settings: Optional[Mapping[str, Any]] = None,
-                   csv_path: Path = CATALOGUE_CSV) -> Catalogue:
+def load_catalogue(source_settings: Optional[Mapping[str, Any]] = None, csv_path: Path = CATALOGUE_CSV) -> Catalogue:
     """The catalogue for these settings, built once per process.
 
     source_settings is the `catalogue_source` section of school.yml; without a url only the
@@ -408,8 +421,13 @@ def _with_remote_rows(rows: List[Dict[str, str]], settings: Mapping[str, Any]) -
     except Exception:  # a bug in remote data handling must not take the catalogue down
         logger.warning("Campus source ignored after an unexpected error.", exc_info=True)
         return rows
-    logger.info("Campus source (%s): %d updated, %d added, %d skipped.",
-                remote.origin, report.updated, report.added, report.skipped)
+    logger.info(
+        "Campus source (%s): %d updated, %d added, %d skipped.",
+        remote.origin,
+        report.updated,
+        report.added,
+        report.skipped,
+    )
     if report.skipped:
         logger.warning("Campus source: %d record(s) skipped (missing or invalid fields).", report.skipped)
     return merged

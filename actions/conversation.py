@@ -1,4 +1,5 @@
 """Conversation actions: greeting, sectors, human counsellor, fallback, new search."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -17,9 +18,22 @@ from actions.wording import fill
 # The meanings offered when a message is not understood ("Vouliez-vous :"), each button titled
 # by its response text_intent_<intent>.
 OFFERED_INTENTS = (
-    "greet", "goodbye", "thank", "bot_challenge", "help", "request_counsellor", "search_campus",
-    "campus_details", "list_sectors", "ask_sector", "faq_cmq", "faq_apprenticeship", "faq_vae",
-    "faq_continuing_education", "faq_mobility", "faq_studies",
+    "greet",
+    "goodbye",
+    "thank",
+    "bot_challenge",
+    "help",
+    "request_counsellor",
+    "search_campus",
+    "campus_details",
+    "list_sectors",
+    "ask_sector",
+    "faq_cmq",
+    "faq_apprenticeship",
+    "faq_vae",
+    "faq_continuing_education",
+    "faq_mobility",
+    "faq_studies",
 )
 # Retrieval intents need words, not a "/intent" payload, to reach the response selector.
 INTENT_PAYLOADS = {
@@ -30,11 +44,29 @@ INTENT_PAYLOADS = {
     "faq_mobility": "Comment partir avec Erasmus+ ?",
     "faq_studies": "Quels diplômes après la 3e ?",
 }
-SEARCH_SLOTS = ("sector", "area", "region", "location", "place", "feature",
-                "training_mode", "level", "job", "search_results", "search_shown")
-SLOT_ENTITIES = {"sector": "sector", "area": None, "region": "region", "location": "location",
-                 "feature": "feature", "training_mode": "training_mode", "level": "level",
-                 "job": "job"}
+SEARCH_SLOTS = (
+    "sector",
+    "area",
+    "region",
+    "location",
+    "place",
+    "feature",
+    "training_mode",
+    "level",
+    "job",
+    "search_results",
+    "search_shown",
+)
+SLOT_ENTITIES = {
+    "sector": "sector",
+    "area": None,
+    "region": "region",
+    "location": "location",
+    "feature": "feature",
+    "training_mode": "training_mode",
+    "level": "level",
+    "job": "job",
+}
 
 
 def counsellor_message() -> str:
@@ -43,8 +75,13 @@ def counsellor_message() -> str:
     national = settings.national_service
     if not counsellor.is_reachable:
         return fill("text_counsellor_national", service=national["name"], url=national["url"])
-    lines = [fill("text_counsellor_intro", counsellor=counsellor.name or fill("text_counsellor_default_name"),
-                  school=settings.school_name)]
+    lines = [
+        fill(
+            "text_counsellor_intro",
+            counsellor=counsellor.name or fill("text_counsellor_default_name"),
+            school=settings.school_name,
+        )
+    ]
     if counsellor.email:
         lines.append(fill("text_counsellor_email", email=counsellor.email))
     if counsellor.phone and counsellor.hours:
@@ -61,8 +98,9 @@ class ActionGreet(Action):
     def name(self) -> Text:
         return "action_greet"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(response="text_greet", school=load_settings().school_name)
         dispatcher.utter_message(response="utter_help")
         return []
@@ -72,8 +110,9 @@ class ActionContactCounsellor(Action):
     def name(self) -> Text:
         return "action_contact_counsellor"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(text=counsellor_message())
         return []
 
@@ -82,13 +121,14 @@ class ActionListSectors(Action):
     def name(self) -> Text:
         return "action_list_sectors"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         sectors = load_sectors()
         dispatcher.utter_message(
-            response="text_sectors_list", count=len(sectors),
-            buttons=[{"title": s.label, "payload": f'/ask_sector{{"sector":"{key}"}}'}
-                     for key, s in sectors.items()],
+            response="text_sectors_list",
+            count=len(sectors),
+            buttons=[{"title": s.label, "payload": f'/ask_sector{{"sector":"{key}"}}'} for key, s in sectors.items()],
         )
         return []
 
@@ -97,8 +137,9 @@ class ActionDescribeSector(Action):
     def name(self) -> Text:
         return "action_describe_sector"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         key = next(iter(tracker.get_latest_entity_values("sector")), None) or tracker.get_slot("sector")
         if isinstance(key, list):
             key = key[0] if key else None
@@ -119,8 +160,7 @@ class ActionDescribeSector(Action):
         lines.append(fill("text_sector_more", url=sector.url))
         dispatcher.utter_message(
             text="\n".join(lines),
-            buttons=[{"title": fill("text_button_sector_search"),
-                      "payload": f'/search_campus{{"sector":"{key}"}}'}],
+            buttons=[{"title": fill("text_button_sector_search"), "payload": f'/search_campus{{"sector":"{key}"}}'}],
         )
         return [SlotSet("sector", key)]
 
@@ -131,8 +171,9 @@ class ActionResetSearch(Action):
     def name(self) -> Text:
         return "action_reset_search"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         given = {entity["entity"] for entity in tracker.latest_message.get("entities", [])}
         keep = {slot for slot, entity in SLOT_ENTITIES.items() if entity in given}
         if given & {"region", "location"}:
@@ -146,11 +187,11 @@ class ActionDefaultAskAffirmation(Action):
     def name(self) -> Text:
         return "action_default_ask_affirmation"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         ranking = tracker.latest_message.get("intent_ranking") or []
-        candidates = [item["name"] for item in ranking
-                      if item.get("name") in OFFERED_INTENTS][:3]
+        candidates = [item["name"] for item in ranking if item.get("name") in OFFERED_INTENTS][:3]
         buttons = [
             {"title": fill(f"text_intent_{name}"), "payload": INTENT_PAYLOADS.get(name, f"/{name}")}
             for name in candidates
@@ -166,8 +207,9 @@ class ActionDefaultAskRephrase(Action):
     def name(self) -> Text:
         return "action_default_ask_rephrase"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(response="text_ask_rephrase")
         return []
 
@@ -178,9 +220,11 @@ class ActionDefaultFallback(Action):
     def name(self) -> Text:
         return "action_default_fallback"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(response="text_fallback")
-        dispatcher.utter_message(text=counsellor_message(),
-                                 buttons=[{"title": fill("text_button_help"), "payload": "/help"}])
+        dispatcher.utter_message(
+            text=counsellor_message(), buttons=[{"title": fill("text_button_help"), "payload": "/help"}]
+        )
         return [UserUtteranceReverted()]

@@ -3,6 +3,7 @@
 "Peu importe" is accepted for both. The place typed by the user is resolved here
 (town, département, postcode, region...) so that the search action gets a clean place.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -49,13 +50,11 @@ def place_buttons(candidates) -> List[Dict[str, str]]:
 def explain_unresolved(dispatcher: CollectingDispatcher, resolution: Resolution) -> None:
     """Says that a place is ambiguous or unknown, with the places it may be as buttons."""
     if resolution.status == "ambiguous":
-        dispatcher.utter_message(response="text_place_ambiguous", place=resolution.query,
-                                 buttons=place_buttons(resolution.candidates))
+        dispatcher.utter_message(
+            response="text_place_ambiguous", place=resolution.query, buttons=place_buttons(resolution.candidates)
+        )
         return
-    buttons = [
-        {"title": name, "payload": f'/inform{{"location":"{name}"}}'}
-        for name in resolution.suggestions
-    ]
+    buttons = [{"title": name, "payload": f'/inform{{"location":"{name}"}}'} for name in resolution.suggestions]
     dispatcher.utter_message(response="text_place_unknown", place=resolution.query, buttons=buttons)
 
 
@@ -81,8 +80,11 @@ class ValidateCampusSearchForm(FormValidationAction):
         return "validate_campus_search_form"
 
     def validate_sector(
-        self, slot_value: Any, dispatcher: CollectingDispatcher,
-        tracker: Tracker, domain: DomainDict,
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
     ) -> Dict[Text, Any]:
         sector = _first(slot_value)
         if sector is None:  # cleared by a new search: the form will ask for it
@@ -96,8 +98,11 @@ class ValidateCampusSearchForm(FormValidationAction):
         return {"sector": None}
 
     def validate_area(
-        self, slot_value: Any, dispatcher: CollectingDispatcher,
-        tracker: Tracker, domain: DomainDict,
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
     ) -> Dict[Text, Any]:
         area = _first(slot_value)
         if area is None:
@@ -133,11 +138,11 @@ class ActionAskSector(Action):
     def name(self) -> Text:
         return "action_ask_sector"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         buttons = [
-            {"title": sector.label, "payload": f'/inform{{"sector":"{key}"}}'}
-            for key, sector in load_sectors().items()
+            {"title": sector.label, "payload": f'/inform{{"sector":"{key}"}}'} for key, sector in load_sectors().items()
         ]
         buttons.append({"title": fill("text_button_no_preference"), "payload": "/no_preference"})
         job = named_job(tracker)
@@ -153,8 +158,9 @@ class ActionAskArea(Action):
     def name(self) -> Text:
         return "action_ask_area"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         buttons = []
         default_region = load_settings().default_region
         if default_region:

@@ -24,6 +24,7 @@ When a typed form fits titles of several job sheets ("mécanicien"), one match c
 has the most common sheet, whose sectors come first, then the other sheets' sectors, most frequent
 first (counted in titles).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from actions.text import strip_accents
 from actions.sectors import load_sectors
+from actions.text import strip_accents
 from bot.paths import ACTIONS_DATA_DIR
 
 ROME_DIR = ACTIONS_DATA_DIR / "rome"
@@ -59,52 +60,125 @@ TYPO_PENALTY = 10.0
 # Never a job when named alone: people the chatbot talks about during orientation, and
 # everyday words of the conversation that are also titles (carrière = career, mineur = under 18,
 # première = a school year, couleur, capteur = a sensor).
-NOT_JOBS_ALONE = frozenset({
-    "conseiller", "conseillere", "professeur", "professeure", "prof", "formateur", "formatrice",
-    "enseignant", "enseignante", "apprenti", "apprentie", "stagiaire", "tuteur", "tutrice",
-    "alternant", "alternante", "eleve", "etudiant", "etudiante", "parent",
-    "carriere", "mineur", "premier", "premiere", "second", "seconde", "couleur", "capteur",
-    "monsieur", "madame",
-})
+NOT_JOBS_ALONE = frozenset(
+    {
+        "conseiller",
+        "conseillere",
+        "professeur",
+        "professeure",
+        "prof",
+        "formateur",
+        "formatrice",
+        "enseignant",
+        "enseignante",
+        "apprenti",
+        "apprentie",
+        "stagiaire",
+        "tuteur",
+        "tutrice",
+        "alternant",
+        "alternante",
+        "eleve",
+        "etudiant",
+        "etudiante",
+        "parent",
+        "carriere",
+        "mineur",
+        "premier",
+        "premiere",
+        "second",
+        "seconde",
+        "couleur",
+        "capteur",
+        "monsieur",
+        "madame",
+    }
+)
 # Words a short form may not end with, and that are never corrected as typos.
-FUNCTION_WORDS = frozenset({
-    "de", "d", "du", "des", "la", "le", "les", "l", "en", "a", "au", "aux", "et", "ou", "pour",
-    "sur", "dans", "par", "avec", "sans", "un", "une", "autour", "apres", "avant", "depuis",
-    "pendant", "chez", "entre", "vers", "pres",
-})
+FUNCTION_WORDS = frozenset(
+    {
+        "de",
+        "d",
+        "du",
+        "des",
+        "la",
+        "le",
+        "les",
+        "l",
+        "en",
+        "a",
+        "au",
+        "aux",
+        "et",
+        "ou",
+        "pour",
+        "sur",
+        "dans",
+        "par",
+        "avec",
+        "sans",
+        "un",
+        "une",
+        "autour",
+        "apres",
+        "avant",
+        "depuis",
+        "pendant",
+        "chez",
+        "entre",
+        "vers",
+        "pres",
+    }
+)
 # A capitalised word after these is a place ("à Mâcon", "près de Poitiers"), not a job.
-PLACE_INTRODUCERS = frozenset({"a", "au", "aux", "de", "d", "du", "des", "en", "dans", "vers", "pres",
-                               "sur", "le", "la", "les", "l"})
+PLACE_INTRODUCERS = frozenset(
+    {"a", "au", "aux", "de", "d", "du", "des", "en", "dans", "vers", "pres", "sur", "le", "la", "les", "l"}
+)
 # Endings of French nouns for people: lets "mécanicien" stand for "Mécanicien moto" but not
 # "second" for "Second de cuisine".
-PERSON_ENDINGS = ("eur", "euse", "rice", "ier", "iere", "iste", "ien", "ienne", "aire", "logue",
-                  "ant", "ante", "ecte", "graphe")
+PERSON_ENDINGS = (
+    "eur",
+    "euse",
+    "rice",
+    "ier",
+    "iere",
+    "iste",
+    "ien",
+    "ienne",
+    "aire",
+    "logue",
+    "ant",
+    "ante",
+    "ecte",
+    "graphe",
+)
 
 _WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
 class Job:
-    title: str                  # masculine or neutral label: "Fleuriste", "Plâtrier"
-    feminine: str               # "Plâtrière", or "" when the title is the same
-    code_rome: str              # job sheet: "F1601"
-    sheet: str                  # the sheet's label
-    sectors: Tuple[str, ...]    # Campus sector keys, most relevant first; may be empty
-    route: str                  # 'campus' | 'outside' (main training path)
+    title: str  # masculine or neutral label: "Fleuriste", "Plâtrier"
+    feminine: str  # "Plâtrière", or "" when the title is the same
+    code_rome: str  # job sheet: "F1601"
+    sheet: str  # the sheet's label
+    sectors: Tuple[str, ...]  # Campus sector keys, most relevant first; may be empty
+    route: str  # 'campus' | 'outside' (main training path)
 
 
 @dataclass(frozen=True)
 class JobMatch:
     job: Job
-    start: int                  # character span in the original text
+    start: int  # character span in the original text
     end: int
-    text: str                   # as typed
-    score: float                # 0-100
+    text: str  # as typed
+    score: float  # 0-100
 
 
 @dataclass(frozen=True)
 class Destination:
     """Where a domaine or job sheet leads: Campus sectors and training route."""
+
     sectors: Tuple[str, ...]
     route: str
 
@@ -149,7 +223,7 @@ def split_genders(label: str) -> Tuple[str, str]:
         return label, ""
     masculine_head, feminine_part = label.split(" / ", 1)
     masculine, feminine = masculine_head.split(), feminine_part.split()
-    if masculine_head.lower().endswith(feminine_part.lower()):   # "Homme sage-femme / Sage-femme"
+    if masculine_head.lower().endswith(feminine_part.lower()):  # "Homme sage-femme / Sage-femme"
         return masculine_head, feminine_part
     start = _feminine_start(masculine, feminine)
     gendered = len(masculine) - start
@@ -204,9 +278,7 @@ def load_sheets() -> Dict[str, str]:
 
 @functools.lru_cache(maxsize=1)
 def load_titles() -> Tuple[Title, ...]:
-    return tuple(
-        Title(*split_genders(row["title"]), row["code_rome"]) for row in _read_csv(APPELLATIONS_CSV)
-    )
+    return tuple(Title(*split_genders(row["title"]), row["code_rome"]) for row in _read_csv(APPELLATIONS_CSV))
 
 
 class JobIndex:
@@ -216,8 +288,8 @@ class JobIndex:
         self.titles = titles
         self.full: Dict[str, Tuple[int, ...]] = {}
         self.short: Dict[str, Tuple[int, ...]] = {}
-        self.max_words: Dict[str, int] = {}         # first word -> longest key starting with it
-        self.vocabulary: Dict[str, int] = {}        # title word -> number of titles using it
+        self.max_words: Dict[str, int] = {}  # first word -> longest key starting with it
+        self.vocabulary: Dict[str, int] = {}  # title word -> number of titles using it
         self.one_deletion: Dict[str, Tuple[str, ...]] = {}
         self._build()
 
@@ -238,7 +310,8 @@ class JobIndex:
         self.generic = frozenset(generic)
         self.full = {key: tuple(sorted(ids)) for key, ids in full.items() if key not in generic}
         self.short = {
-            key: tuple(sorted(ids)) for key, ids in short.items()
+            key: tuple(sorted(ids))
+            for key, ids in short.items()
             if key not in full and key not in generic and (" " in key or key.endswith(PERSON_ENDINGS))
         }
         for key in (*self.full, *self.short):
@@ -259,7 +332,7 @@ class JobIndex:
                 ids = full.get(key, set()) | short.get(key, set())
                 if len({self.titles[number].code_rome[:3] for number in ids}) > MAX_DOMAINES_FOR_ONE_WORD:
                     generic.add(key)
-        for title in self.titles:   # "cheffe" goes with "chef"
+        for title in self.titles:  # "cheffe" goes with "chef"
             if title.feminine and folded_words(title.masculine)[0] in generic:
                 generic.add(folded_words(title.feminine)[0])
         return generic
@@ -273,14 +346,16 @@ class JobIndex:
         """
         if word in self.vocabulary or word in FUNCTION_WORDS or len(word) < MIN_TYPO_LENGTH:
             return None
-        candidates = set(self.one_deletion.get(word, ()))       # a letter missing
+        candidates = set(self.one_deletion.get(word, ()))  # a letter missing
         for variant in _deletions(word):
             if variant in self.vocabulary:
-                candidates.add(variant)                          # a letter too many
+                candidates.add(variant)  # a letter too many
             candidates.update(self.one_deletion.get(variant, ()))  # a letter wrong or swapped
         candidates = {
-            candidate for candidate in candidates
-            if len(candidate) >= MIN_TYPO_LENGTH and candidate[0] == word[0]
+            candidate
+            for candidate in candidates
+            if len(candidate) >= MIN_TYPO_LENGTH
+            and candidate[0] == word[0]
             and (candidate[-2:] == word[-2:] or candidate == word + "e")
             and _edit_distance_at_most_one(word, candidate)
         }
@@ -294,7 +369,7 @@ class JobIndex:
 
 
 def _deletions(word: str) -> Iterable[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def _edit_distance_at_most_one(a: str, b: str) -> bool:
@@ -307,11 +382,11 @@ def _edit_distance_at_most_one(a: str, b: str) -> bool:
     while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
         prefix += 1
     if len(a) == len(b):
-        if a[prefix + 1:] == b[prefix + 1:]:
+        if a[prefix + 1 :] == b[prefix + 1 :]:
             return True
-        return a[prefix] == b[prefix + 1] and a[prefix + 1] == b[prefix] and a[prefix + 2:] == b[prefix + 2:]
+        return a[prefix] == b[prefix + 1] and a[prefix + 1] == b[prefix] and a[prefix + 2 :] == b[prefix + 2 :]
     longer, shorter = (a, b) if len(a) > len(b) else (b, a)
-    return longer[prefix + 1:] == shorter[prefix:]
+    return longer[prefix + 1 :] == shorter[prefix:]
 
 
 @functools.lru_cache(maxsize=1)
@@ -429,8 +504,7 @@ def _joined_to_previous(text: str, tokens: Sequence[Tuple[str, int, int]]) -> Li
     A job may end inside such a compound ("mécanicien-réparateur") but not start there.
     """
     return [
-        position > 0 and text[tokens[position - 1][2]:start] == "-"
-        for position, (_, start, _) in enumerate(tokens)
+        position > 0 and text[tokens[position - 1][2] : start] == "-" for position, (_, start, _) in enumerate(tokens)
     ]
 
 
@@ -438,10 +512,10 @@ def _longest_at(index: JobIndex, corrected: Sequence[Tuple[str, bool]], start: i
     """(score, first, last, key) of the longest key starting at word `start`, or None."""
     longest = min(index.max_words.get(corrected[start][0], 0), len(corrected) - start)
     for length in range(longest, 0, -1):
-        key = " ".join(word for word, _ in corrected[start:start + length])
+        key = " ".join(word for word, _ in corrected[start : start + length])
         numbers, is_short = index.lookup(key)
         if numbers:
-            typos = sum(typo for _, typo in corrected[start:start + length])
+            typos = sum(typo for _, typo in corrected[start : start + length])
             score = EXACT_SCORE - TYPO_PENALTY * typos - (SHORT_FORM_PENALTY if is_short else 0.0)
             return score, start, start + length, key
     return None
@@ -512,8 +586,10 @@ def main(argv: Sequence[str] = ()) -> int:
         sys.stdout.write(mapping_table())
         return 0
     for match in find_jobs(" ".join(args.text)):
-        print(f"{match.text!r} -> {match.job.title} ({match.job.code_rome}, {', '.join(match.job.sectors)}, "
-              f"{match.job.route}) score {match.score:.0f}")
+        print(
+            f"{match.text!r} -> {match.job.title} ({match.job.code_rome}, {', '.join(match.job.sectors)}, "
+            f"{match.job.route}) score {match.score:.0f}"
+        )
     return 0
 
 

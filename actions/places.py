@@ -9,6 +9,7 @@ The tables (actions/data/geo/) come from INSEE/IGN administrative data. Their co
 carry no leading article ("Havre", "Mans", "Rochelle"), so "le"/"la"/"les" typed by the user
 are dropped before the lookup. The tables load once per process.
 """
+
 from __future__ import annotations
 
 import csv
@@ -98,19 +99,60 @@ OVERSEAS_ALIASES = ("outre mer", "dom", "drom", "dom tom", "outremer")
 # Words before the place name. Those in COMMUNE_HINTS mean a town ("à Mayenne" is the town,
 # "en Mayenne" the département); AREA_HINTS mean a wider area; ARTICLES mean neither.
 COMMUNE_HINTS = (
-    "j habite a", "j habite", "habite a", "je suis a", "je vis a", "je vis", "chez moi a",
-    "aux alentours de", "a cote de", "du cote de", "autour de", "pres de", "proche de",
-    "la ville de", "ville de", "la commune de", "commune de", "vers", "sur", "a",
+    "j habite a",
+    "j habite",
+    "habite a",
+    "je suis a",
+    "je vis a",
+    "je vis",
+    "chez moi a",
+    "aux alentours de",
+    "a cote de",
+    "du cote de",
+    "autour de",
+    "pres de",
+    "proche de",
+    "la ville de",
+    "ville de",
+    "la commune de",
+    "commune de",
+    "vers",
+    "sur",
+    "a",
 )
 AREA_HINTS = (
-    "le departement de", "le departement du", "le departement des", "le departement",
-    "departement de", "departement du", "departement des", "departement", "dept", "dpt",
-    "la region de", "la region", "region de", "en region", "region", "dans", "en",
+    "le departement de",
+    "le departement du",
+    "le departement des",
+    "le departement",
+    "departement de",
+    "departement du",
+    "departement des",
+    "departement",
+    "dept",
+    "dpt",
+    "la region de",
+    "la region",
+    "region de",
+    "en region",
+    "region",
+    "dans",
+    "en",
 )
 ARTICLES = ("les", "le", "la", "l", "du", "des", "de", "d", "au", "aux")
 TRAILING_NOISE = (
-    "et ses environs", "et environs", "et alentours", "et autour", "environs", "alentours",
-    "centre ville", "centre", "france", "svp", "stp", "merci",
+    "et ses environs",
+    "et environs",
+    "et alentours",
+    "et autour",
+    "environs",
+    "alentours",
+    "centre ville",
+    "centre",
+    "france",
+    "svp",
+    "stp",
+    "merci",
 )
 # Left over between a town and its qualifier: "Saint-Denis de la Réunion", "Brest dans le 29".
 QUALIFIER_GLUE = {"de", "du", "des", "d", "la", "le", "les", "l", "en", "dans", "a", "au", "departement", "dept"}
@@ -121,14 +163,14 @@ KINDS = ("commune", "departement", "region", "academie")
 
 @dataclass(frozen=True)
 class Place:
-    kind: str                      # 'commune' | 'departement' | 'region' | 'academie'
-    name: str                      # "Brest", "Finistère", "Bretagne", "Rennes" (académie)
-    label: str                     # shown to users: "Brest (29)", "Finistère (29)", "Bretagne"
-    region: Optional[str] = None   # None only for a multi-region area ("Outre-mer")
+    kind: str  # 'commune' | 'departement' | 'region' | 'academie'
+    name: str  # "Brest", "Finistère", "Bretagne", "Rennes" (académie)
+    label: str  # shown to users: "Brest (29)", "Finistère (29)", "Bretagne"
+    region: Optional[str] = None  # None only for a multi-region area ("Outre-mer")
     departement_code: Optional[str] = None
     insee_code: Optional[str] = None
-    lat: Optional[float] = None    # a point inside a commune; the population-weighted centre
-    lon: Optional[float] = None    # of a département or académie; None for regions
+    lat: Optional[float] = None  # a point inside a commune; the population-weighted centre
+    lon: Optional[float] = None  # of a département or académie; None for regions
     regions: Tuple[str, ...] = ()  # regions covered
 
     @property
@@ -139,11 +181,11 @@ class Place:
 
 @dataclass(frozen=True)
 class Resolution:
-    status: str                    # 'found' | 'ambiguous' | 'unknown'
+    status: str  # 'found' | 'ambiguous' | 'unknown'
     query: str
     place: Optional[Place] = None
-    candidates: Tuple[Place, ...] = ()    # homonyms or close names, most likely first
-    suggestions: Tuple[str, ...] = ()     # labels close to an unknown place
+    candidates: Tuple[Place, ...] = ()  # homonyms or close names, most likely first
+    suggestions: Tuple[str, ...] = ()  # labels close to an unknown place
 
 
 # ---------------------------------------------------------------- text helpers
@@ -249,8 +291,8 @@ def _centre(points: Iterable[Tuple[float, float, int]]) -> Tuple[Optional[float]
 
 @dataclass
 class _Hints:
-    commune: bool = False   # "à", "près de"...: the user means a town
-    area: bool = False      # "en", "dans", "département"...: the user means an area
+    commune: bool = False  # "à", "près de"...: the user means a town
+    area: bool = False  # "en", "dans", "département"...: the user means an area
 
 
 class PlaceResolver:
@@ -258,10 +300,10 @@ class PlaceResolver:
 
     def __init__(self, communes_csv: Path = COMMUNES_CSV, departements_csv: Path = DEPARTEMENTS_CSV):
         self.communes_by_insee: Dict[str, Place] = {}
-        self.population: Dict[str, int] = {}          # by insee code, département code, region name
-        self.departements: Dict[str, Place] = {}      # by code ("29", "2A", "971")
-        self.regions: Dict[str, Place] = {}           # by official name
-        self.academies: Dict[str, Place] = {}         # by normalised name
+        self.population: Dict[str, int] = {}  # by insee code, département code, region name
+        self.departements: Dict[str, Place] = {}  # by code ("29", "2A", "971")
+        self.regions: Dict[str, Place] = {}  # by official name
+        self.academies: Dict[str, Place] = {}  # by normalised name
         self.departement_academie: Dict[str, str] = {}
         self.communes_per_departement: Dict[str, int] = defaultdict(int)
         self._by_key: Dict[str, List[Place]] = defaultdict(list)
@@ -283,9 +325,14 @@ class PlaceResolver:
         points_by_departement: Dict[str, List[Tuple[float, float, int]]] = defaultdict(list)
         for row in commune_rows:
             place = Place(
-                kind="commune", name=row["name"], label=f"{usual_town_name(row['name'])} ({row['departement_code']})",
-                region=row["region"], departement_code=row["departement_code"],
-                insee_code=row["insee_code"], lat=_coordinate(row["lat"]), lon=_coordinate(row["lon"]),
+                kind="commune",
+                name=row["name"],
+                label=f"{usual_town_name(row['name'])} ({row['departement_code']})",
+                region=row["region"],
+                departement_code=row["departement_code"],
+                insee_code=row["insee_code"],
+                lat=_coordinate(row["lat"]),
+                lon=_coordinate(row["lon"]),
                 regions=(row["region"],),
             )
             population = int(row["population"] or 0)
@@ -301,8 +348,16 @@ class PlaceResolver:
         for row in departement_rows:
             code, region = row["code"], row["region"]
             lat, lon = _centre(points_by_departement[code])
-            place = Place(kind="departement", name=row["name"], label=f"{row['name']} ({code})",
-                          region=region, departement_code=code, lat=lat, lon=lon, regions=(region,))
+            place = Place(
+                kind="departement",
+                name=row["name"],
+                label=f"{row['name']} ({code})",
+                region=region,
+                departement_code=code,
+                lat=lat,
+                lon=lon,
+                regions=(region,),
+            )
             self.departements[code] = place
             self.population[code] = sum(p for _, _, p in points_by_departement[code])
             self.departement_academie[code] = row["academie"]
@@ -317,8 +372,7 @@ class PlaceResolver:
             self._by_key[normalise(region)].append(place)
         for alias, names in REGION_ALIASES.items():
             self._by_key[alias].append(self.regions[names[0]])
-        overseas = Place(kind="region", name="Outre-mer", label="Outre-mer", region=None,
-                         regions=OVERSEAS_REGIONS)
+        overseas = Place(kind="region", name="Outre-mer", label="Outre-mer", region=None, regions=OVERSEAS_REGIONS)
         self.population["Outre-mer"] = sum(self.population[r] for r in OVERSEAS_REGIONS)
         for alias in OVERSEAS_ALIASES:
             self._by_key[alias].append(overseas)
@@ -327,8 +381,13 @@ class PlaceResolver:
             region = self.departements[codes[0]].region
             lat, lon = _centre(point for code in codes for point in points_by_departement[code])
             self.academies[normalise(academie)] = Place(
-                kind="academie", name=academie, label=f"Académie {of_place(academie)}",
-                region=region, lat=lat, lon=lon, regions=(region,),
+                kind="academie",
+                name=academie,
+                label=f"Académie {of_place(academie)}",
+                region=region,
+                lat=lat,
+                lon=lon,
+                regions=(region,),
             )
 
     def _index_extensions(self) -> Dict[str, List[Place]]:
@@ -414,12 +473,12 @@ class PlaceResolver:
                 if text.startswith(hint + " "):
                     if flag:
                         setattr(hints, flag, True)
-                    return text[len(hint) + 1:]
+                    return text[len(hint) + 1 :]
         return None
 
     @staticmethod
     def _strip_trailing_noise(text: str) -> str:
-        text = _ARRONDISSEMENT.sub("", text)   # "Lyon 3e": the table has the whole city
+        text = _ARRONDISSEMENT.sub("", text)  # "Lyon 3e": the table has the whole city
         changed = True
         while changed:
             changed = False
@@ -464,8 +523,9 @@ class PlaceResolver:
             academie = self.academies.get(name[3:])
         if academie is not None:
             return self._found(query, academie)
-        close = process.extract(name, list(self.academies), scorer=fuzz.ratio, limit=MAX_SUGGESTIONS,
-                                score_cutoff=FUZZY_SUGGESTION_SCORE)
+        close = process.extract(
+            name, list(self.academies), scorer=fuzz.ratio, limit=MAX_SUGGESTIONS, score_cutoff=FUZZY_SUGGESTION_SCORE
+        )
         if close and close[0][1] >= FUZZY_FOUND_SCORE:
             return self._found(query, self.academies[close[0][0]])
         return Resolution("unknown", query, suggestions=tuple(self.academies[k].label for k, _, _ in close))
@@ -473,7 +533,7 @@ class PlaceResolver:
     def _resolve_code(self, query: str, text: str) -> Optional[Resolution]:
         """Département numbers, INSEE codes and postcodes, alone or with a town name."""
         if re.fullmatch(r"\d{1,3}|2a|2b", text):
-            if text == "20":   # the former single Corsican département
+            if text == "20":  # the former single Corsican département
                 return self._found(query, self.regions["Corse"])
             departement = self._departement(text)
             return self._found(query, departement) if departement else None
@@ -510,8 +570,14 @@ class PlaceResolver:
         """The commune of a one-commune département (Paris)."""
         if self.communes_per_departement.get(departement.departement_code or "") != 1:
             return None
-        return next((c for c in self._by_key.get(normalise(departement.name), ())
-                     if c.kind == "commune" and c.departement_code == departement.departement_code), None)
+        return next(
+            (
+                c
+                for c in self._by_key.get(normalise(departement.name), ())
+                if c.kind == "commune" and c.departement_code == departement.departement_code
+            ),
+            None,
+        )
 
     def _pick(self, query: str, places: Sequence[Place], hints: _Hints) -> Resolution:
         """Choose among the places sharing one name (region > département > commune)."""
@@ -541,8 +607,11 @@ class PlaceResolver:
     def _dominant_extensions(self, key: str, communes: Sequence[Place]) -> List[Place]:
         """Longer names far more populous than the exact ones: "Clermont" -> Clermont-Ferrand."""
         largest = max(self._population_of(c) for c in communes)
-        return [c for c in self._extensions.get(key, ())
-                if self._population_of(c) >= DOMINANT_POPULATION_RATIO * max(largest, 1)]
+        return [
+            c
+            for c in self._extensions.get(key, ())
+            if self._population_of(c) >= DOMINANT_POPULATION_RATIO * max(largest, 1)
+        ]
 
     def _by_population(self, places: Iterable[Place]) -> List[Place]:
         return sorted(places, key=lambda p: (-self._population_of(p), p.label))
@@ -573,7 +642,7 @@ class PlaceResolver:
             if not head:
                 continue
             if area.kind == "departement" and head == normalise(area.name):
-                return self._found(query, area)   # a département label: "Finistère (29)"
+                return self._found(query, area)  # a département label: "Finistère (29)"
             resolution = self._in_area(query, head, area)
             if resolution is not None:
                 return resolution
@@ -605,8 +674,11 @@ class PlaceResolver:
         if not inside:
             for article in ARTICLES:
                 if name.startswith(article + " "):
-                    inside = [c for c in self._by_key.get(name[len(article) + 1:], ())
-                              if c.kind == "commune" and self._contains(area, c)]
+                    inside = [
+                        c
+                        for c in self._by_key.get(name[len(article) + 1 :], ())
+                        if c.kind == "commune" and self._contains(area, c)
+                    ]
                     break
         if inside:
             return self._homonyms(query, inside)
@@ -626,9 +698,9 @@ class PlaceResolver:
     def _area_keys(self, area: Place) -> List[str]:
         cache_key = f"{area.kind}:{area.name}"
         if cache_key not in self._keys_by_area:
-            self._keys_by_area[cache_key] = sorted({
-                normalise(c.name) for c in self.communes_by_insee.values() if self._contains(area, c)
-            })
+            self._keys_by_area[cache_key] = sorted(
+                {normalise(c.name) for c in self.communes_by_insee.values() if self._contains(area, c)}
+            )
         return self._keys_by_area[cache_key]
 
     # -- typos
@@ -642,8 +714,9 @@ class PlaceResolver:
         for text in texts:
             if len(text) < 3:
                 continue
-            for key, score, index in process.extract(text, self._keys, scorer=fuzz.ratio, limit=10,
-                                                     score_cutoff=FUZZY_SUGGESTION_SCORE):
+            for key, score, index in process.extract(
+                text, self._keys, scorer=fuzz.ratio, limit=10, score_cutoff=FUZZY_SUGGESTION_SCORE
+            ):
                 weighted = _weighted(score, self._key_population[index])
                 if key not in scored or weighted > scored[key][1]:
                     scored[key] = (score, weighted)
@@ -657,8 +730,11 @@ class PlaceResolver:
         if not ranked or ranked[0][1][0] < FUZZY_CANDIDATE_SCORE:
             return Resolution("unknown", query, suggestions=self._suggestions(ranked))
         (best_key, (best_score, best_weighted)) = ranked[0]
-        rivals = [key for key, (score, weighted) in ranked[1:]
-                  if score >= FUZZY_CANDIDATE_SCORE and best_weighted - weighted < FUZZY_MARGIN]
+        rivals = [
+            key
+            for key, (score, weighted) in ranked[1:]
+            if score >= FUZZY_CANDIDATE_SCORE and best_weighted - weighted < FUZZY_MARGIN
+        ]
         if best_score >= FUZZY_FOUND_SCORE and not rivals:
             return self._pick(query, self._by_key[best_key], hints)
         close = [best_key] + rivals

@@ -12,6 +12,7 @@ Ranking: campuses in the requested region first, then the closest to the user's 
 alternatives are campuses of the same sector elsewhere (closest first), then campuses of
 other sectors near the user.
 """
+
 from __future__ import annotations
 
 import math
@@ -36,10 +37,15 @@ TRAINING_MODE_NAMES = {
     "vae": ("VAE", "la VAE"),
 }
 LEVEL_NAMES = {
-    "cap": ("CAP", "le CAP"), "bac_pro": ("bac pro", "le bac pro"), "bts": ("BTS", "le BTS"),
-    "but": ("BUT", "le BUT"), "licence": ("licence", "la licence"),
-    "licence_pro": ("licence pro", "la licence pro"), "master": ("master", "le master"),
-    "ingenieur": ("diplôme d'ingénieur", "le diplôme d'ingénieur"), "doctorat": ("doctorat", "le doctorat"),
+    "cap": ("CAP", "le CAP"),
+    "bac_pro": ("bac pro", "le bac pro"),
+    "bts": ("BTS", "le BTS"),
+    "but": ("BUT", "le BUT"),
+    "licence": ("licence", "la licence"),
+    "licence_pro": ("licence pro", "la licence pro"),
+    "master": ("master", "le master"),
+    "ingenieur": ("diplôme d'ingénieur", "le diplôme d'ingénieur"),
+    "doctorat": ("doctorat", "le doctorat"),
 }
 
 
@@ -48,8 +54,8 @@ class SearchQuery:
     sector: Optional[str] = None
     region: Optional[str] = None
     place: Optional[Place] = None
-    excellence: Optional[bool] = None    # True: labelled excellence only; None/False: no filter
-    mobility: Optional[bool] = None      # True: campuses with a documented mobility only
+    excellence: Optional[bool] = None  # True: labelled excellence only; None/False: no filter
+    mobility: Optional[bool] = None  # True: campuses with a documented mobility only
     training_mode: Optional[str] = None
     level: Optional[str] = None
 
@@ -57,9 +63,9 @@ class SearchQuery:
 @dataclass(frozen=True)
 class Match:
     campus: Campus
-    distance_km: Optional[float]     # from the user's town or département, 1 decimal
-    reasons: Tuple[str, ...]         # in French, shown to the user
-    unconfirmed: int = 0             # how many of the training mode and level asked the data leaves open
+    distance_km: Optional[float]  # from the user's town or département, 1 decimal
+    reasons: Tuple[str, ...]  # in French, shown to the user
+    unconfirmed: int = 0  # how many of the training mode and level asked the data leaves open
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,7 @@ def _wanted(value: Optional[str]) -> Optional[str]:
 @dataclass(frozen=True)
 class _Area:
     """Where the user wants to study, and the point distances are measured from."""
+
     regions: Tuple[str, ...] = ()
     place: Optional[Place] = None
 
@@ -170,8 +177,14 @@ def _match(campus: Campus, query: SearchQuery, area: _Area) -> Optional[Match]:
     if query.mobility:
         reasons.append(fill("text_reason_mobility"))
     reasons += [reason for reason in (mode_reason, level_reason) if reason]
-    unconfirmed = sum(1 for wanted, offered in ((_wanted(query.training_mode), campus.training_modes),
-                                                (_wanted(query.level), campus.levels)) if wanted and not offered)
+    unconfirmed = sum(
+        1
+        for wanted, offered in (
+            (_wanted(query.training_mode), campus.training_modes),
+            (_wanted(query.level), campus.levels),
+        )
+        if wanted and not offered
+    )
     return Match(campus, distance, tuple(reasons), unconfirmed)
 
 
@@ -185,8 +198,7 @@ def _rank_key(match: Match, area: _Area):
     campus = match.campus
     in_region = not area.regions or campus.region in area.regions
     distance = match.distance_km if match.distance_km is not None else math.inf
-    return (not in_region, distance, not campus.confirmed_excellence, match.unconfirmed,
-            normalise(campus.name))
+    return (not in_region, distance, not campus.confirmed_excellence, match.unconfirmed, normalise(campus.name))
 
 
 def search(catalogue: Catalogue, query: SearchQuery) -> SearchResult:
@@ -219,10 +231,12 @@ def _alternative(campus: Campus, area: _Area, point, same_sector: bool, query: S
     reasons = []
     sector = _wanted(query.sector)
     if sector:
-        reasons.append(fill("text_reason_same_sector", sector=SECTOR_LABELS.get(sector, sector)) if same_sector
-                       else fill("text_reason_other_sector", sector=campus.sector_label))
-    reasons.append(_where(campus, area, distance) if area.contains(campus)
-                   else _elsewhere(campus, area, distance))
+        reasons.append(
+            fill("text_reason_same_sector", sector=SECTOR_LABELS.get(sector, sector))
+            if same_sector
+            else fill("text_reason_other_sector", sector=campus.sector_label)
+        )
+    reasons.append(_where(campus, area, distance) if area.contains(campus) else _elsewhere(campus, area, distance))
     reasons += _label_reasons(campus)
     return Match(campus, distance, tuple(reasons))
 
@@ -233,8 +247,12 @@ def _elsewhere(campus: Campus, area: _Area, distance: Optional[float]) -> str:
     if distance is None or area.place is None:
         return where
     if area.place.kind == "commune":
-        return fill("text_reason_elsewhere_from", where=where, km=max(1, round(distance)),
-                    of_place=of_place(area.place.usual_name))
+        return fill(
+            "text_reason_elsewhere_from",
+            where=where,
+            km=max(1, round(distance)),
+            of_place=of_place(area.place.usual_name),
+        )
     return fill("text_reason_elsewhere", where=where, km=max(1, round(distance)))
 
 
@@ -244,15 +262,18 @@ def _alternatives(catalogue: Catalogue, query: SearchQuery, area: _Area) -> List
 
     def closeness(campus: Campus):
         distance = _distance(campus, point)
-        return (not area.contains(campus), distance if distance is not None else math.inf,
-                not campus.confirmed_excellence, normalise(campus.name))
+        return (
+            not area.contains(campus),
+            distance if distance is not None else math.inf,
+            not campus.confirmed_excellence,
+            normalise(campus.name),
+        )
 
     # Same sector, relaxing the area and the other filters; then other sectors near the user.
     same = sorted((c for c in catalogue.campuses if sector is None or c.sector == sector), key=closeness)
     chosen = [_alternative(c, area, point, True, query) for c in same[:MAX_SAME_SECTOR_ALTERNATIVES]]
     if sector and area.regions:
-        nearby = sorted((c for c in catalogue.campuses if c.sector != sector and area.contains(c)),
-                        key=closeness)
+        nearby = sorted((c for c in catalogue.campuses if c.sector != sector and area.contains(c)), key=closeness)
         chosen += [_alternative(c, area, point, False, query) for c in nearby[:MAX_NEARBY_ALTERNATIVES]]
     return chosen
 
@@ -296,9 +317,11 @@ def _note_on_matches(matches: Sequence[Match], query: SearchQuery) -> Optional[s
     unknown = sum(1 for match in matches if match.unconfirmed)
     if not unknown:
         return None
-    asked = [names.get(wanted, (wanted, wanted))[1]
-             for wanted, names in ((_wanted(query.training_mode), TRAINING_MODE_NAMES),
-                                   (_wanted(query.level), LEVEL_NAMES)) if wanted]
+    asked = [
+        names.get(wanted, (wanted, wanted))[1]
+        for wanted, names in ((_wanted(query.training_mode), TRAINING_MODE_NAMES), (_wanted(query.level), LEVEL_NAMES))
+        if wanted
+    ]
     if unknown > 1:
         return fill("text_note_unconfirmed", count=unknown, asked=" et ".join(asked))
     return fill("text_note_unconfirmed_one", asked=" et ".join(asked))

@@ -2,6 +2,7 @@
 
 Data in actions/data/sectors.yml, read once per process.
 """
+
 from __future__ import annotations
 
 import functools
@@ -13,9 +14,7 @@ import yaml
 from bot.paths import ACTIONS_DATA_DIR
 
 SECTORS_PATH = ACTIONS_DATA_DIR / "sectors.yml"
-GENERAL_CMQ_URL = (
-    "https://www.education.gouv.fr/les-campus-des-metiers-et-des-qualifications-5075"
-)
+GENERAL_CMQ_URL = "https://www.education.gouv.fr/les-campus-des-metiers-et-des-qualifications-5075"
 
 
 @dataclass(frozen=True)

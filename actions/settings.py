@@ -4,6 +4,7 @@ web origins and widget, retention, counsellor view. The only reader of that file
 load_settings() reads it once per process; read_settings(path) reads a given file now.
 SCHOOL_SETTINGS may point to another file (tests, other schools).
 """
+
 from __future__ import annotations
 
 import functools
@@ -78,15 +79,18 @@ def parse_settings(raw: Dict[str, Any]) -> SchoolSettings:
     return SchoolSettings(
         school_name=school.get("name") or SchoolSettings.school_name,
         default_region=school.get("default_region") or None,
-        counsellor=Counsellor(**{k: str(v or "") for k, v in counsellor.items()
-                                 if k in Counsellor.__dataclass_fields__}),
+        counsellor=Counsellor(
+            **{k: str(v or "") for k, v in counsellor.items() if k in Counsellor.__dataclass_fields__}
+        ),
         national_service={**ONISEP_SERVICE, **{k: v for k, v in national.items() if v}},
         catalogue_source=catalogue_source,
         allowed_origins=tuple(web.get("allowed_origins") or ()),
         retention_days=int((raw.get("privacy") or {}).get("retention_days") or 30),
-        widget=WidgetSettings(lang=str(widget.get("lang") or WidgetSettings.lang),
-                              primary_color=str(colors.get("primary") or WidgetSettings.primary_color),
-                              on_primary_color=str(colors.get("on_primary") or WidgetSettings.on_primary_color)),
+        widget=WidgetSettings(
+            lang=str(widget.get("lang") or WidgetSettings.lang),
+            primary_color=str(colors.get("primary") or WidgetSettings.primary_color),
+            on_primary_color=str(colors.get("on_primary") or WidgetSettings.on_primary_color),
+        ),
         counsellor_token_file=(raw.get("counsellor_view") or {}).get("token_file") or None,
     )
 

@@ -8,6 +8,7 @@ embedded catalogue. Nothing here raises: failures are logged as warnings.
 Record fields carry the same names as the columns of actions/data/campuses.csv; the catalogue
 validates and merges them (actions/catalogue.py).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,7 +42,7 @@ DEFAULT_SETTINGS = {
 # offset + limit beyond 10,000 (https://help.opendatasoft.com/apis/ods-explore-v2/).
 PAGE_SIZE = 100
 MAX_RECORDS = 10_000
-BACKOFF_FACTOR = 0.5          # waits 0.5 s, 1 s, 2 s... between attempts
+BACKOFF_FACTOR = 0.5  # waits 0.5 s, 1 s, 2 s... between attempts
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 
 
@@ -74,8 +75,8 @@ class SourceSettings:
 @dataclass(frozen=True)
 class RemoteRecords:
     records: List[Dict[str, Any]]
-    origin: str            # 'network' | 'cache' | 'stale-cache'
-    fetched_at: float      # epoch seconds
+    origin: str  # 'network' | 'cache' | 'stale-cache'
+    fetched_at: float  # epoch seconds
 
 
 def load_source_settings(path: Union[str, Path] = SCHOOL_SETTINGS_PATH) -> Dict[str, Any]:
@@ -88,10 +89,15 @@ def load_source_settings(path: Union[str, Path] = SCHOOL_SETTINGS_PATH) -> Dict[
 
 def _session(retries: int) -> requests.Session:
     retry = Retry(
-        total=retries, connect=retries, read=retries, status=retries,
-        backoff_factor=BACKOFF_FACTOR, status_forcelist=RETRY_STATUSES,
-        allowed_methods=frozenset({"GET"}), raise_on_status=False,
-        respect_retry_after_header=False,   # a long Retry-After would stall the start-up
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=BACKOFF_FACTOR,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET"}),
+        raise_on_status=False,
+        respect_retry_after_header=False,  # a long Retry-After would stall the start-up
     )
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=retry)
@@ -108,8 +114,7 @@ def _without_paging(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def fetch_records(url: str, timeout_seconds: float = 3, retries: int = 2,
-                  page_size: int = PAGE_SIZE) -> List[Any]:
+def fetch_records(url: str, timeout_seconds: float = 3, retries: int = 2, page_size: int = PAGE_SIZE) -> List[Any]:
     """Every record of the endpoint, page by page. Raises requests.RequestException or SourceError."""
     base = _without_paging(url)
     records: List[Dict[str, Any]] = []
@@ -117,11 +122,12 @@ def fetch_records(url: str, timeout_seconds: float = 3, retries: int = 2,
     with _session(retries) as session:
         while offset < MAX_RECORDS:
             limit = min(page_size, MAX_RECORDS - offset)
-            response = session.get(base, params={"limit": limit, "offset": offset},
-                                   timeout=(timeout_seconds, timeout_seconds))
+            response = session.get(
+                base, params={"limit": limit, "offset": offset}, timeout=(timeout_seconds, timeout_seconds)
+            )
             response.raise_for_status()
             page, total = _parse_page(response)
-            records.extend(page)   # junk items are counted and skipped by the catalogue
+            records.extend(page)  # junk items are counted and skipped by the catalogue
             offset += len(page)
             if not page or offset >= total:
                 break
@@ -167,8 +173,7 @@ def write_cache(path: Path, url: str, records: List[Dict[str, Any]], fetched_at:
     """Written to a temporary file then renamed, so a reader never sees half a file."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
-                                         suffix=".tmp") as handle:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as handle:
             json.dump({"url": url, "fetched_at": fetched_at, "records": records}, handle, ensure_ascii=False)
         os.replace(handle.name, path)
     except OSError as error:
@@ -178,8 +183,7 @@ def write_cache(path: Path, url: str, records: List[Dict[str, Any]], fetched_at:
 # ---------------------------------------------------------------- entry point
 
 
-def load_remote_records(settings: Optional[Mapping[str, Any]],
-                        now: Optional[float] = None) -> Optional[RemoteRecords]:
+def load_remote_records(settings: Optional[Mapping[str, Any]], now: Optional[float] = None) -> Optional[RemoteRecords]:
     """Records from the cache while it is fresh, else from the source (then cached).
     A failing source falls back to a stale cache, then to None (embedded catalogue only)."""
     config = SourceSettings.from_mapping(settings)
@@ -194,8 +198,12 @@ def load_remote_records(settings: Optional[Mapping[str, Any]],
         records = fetch_records(config.url, config.timeout_seconds, config.retries)
     except (requests.RequestException, SourceError) as error:
         if cached is not None:
-            logger.warning("Campus source %s failed (%s): using the cache from %s.", config.url,
-                           error, time.strftime("%Y-%m-%d %H:%M", time.localtime(cached.fetched_at)))
+            logger.warning(
+                "Campus source %s failed (%s): using the cache from %s.",
+                config.url,
+                error,
+                time.strftime("%Y-%m-%d %H:%M", time.localtime(cached.fetched_at)),
+            )
             return RemoteRecords(cached.records, "stale-cache", cached.fetched_at)
         logger.warning("Campus source %s failed (%s): embedded catalogue only.", config.url, error)
         return None

@@ -1,5 +1,6 @@
 """Text normalisation shared by every index and comparison of the project (places, campuses, jobs,
 activities, NLU lookup tables): one definition, so that what is stored and what is looked up agree."""
+
 from __future__ import annotations
 
 import functools

@@ -4,6 +4,7 @@ A sentence is said with `dispatcher.utter_message(response="text_...", variable=
 fills it in. Computed content (campus cards and details, sector pages, the counsellor's contact,
 button titles next to computed payloads) is put together here from the same file's lines.
 """
+
 from __future__ import annotations
 
 import functools

@@ -12,6 +12,7 @@ same names in credentials.yml), plus what a public endpoint needs:
 - counsellors holding the access token (bot.counsellor) get, with each reply, what was understood
   of the message that led to it; nobody else does.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -94,7 +95,9 @@ def valid_sender(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidRequest(400, "Le champ « sender » (identifiant de conversation) est obligatoire.")
     if len(value) > MAX_SENDER_CHARS or not value.isprintable():
-        raise InvalidRequest(400, f"Le champ « sender » doit être un texte imprimable de {MAX_SENDER_CHARS} caractères au plus.")
+        raise InvalidRequest(
+            400, f"Le champ « sender » doit être un texte imprimable de {MAX_SENDER_CHARS} caractères au plus."
+        )
     return value
 
 
@@ -123,8 +126,7 @@ def parse_rest_request(content_type: Optional[str], body: bytes) -> IncomingMess
 # --- what the user reads when the assistant itself cannot answer -----------------------------
 
 EMPTY_MESSAGE_REPLY = (
-    "Je n'ai reçu aucun texte. Posez-moi votre question, par exemple : "
-    "« Quels campus pour le numérique en Bretagne ? »"
+    "Je n'ai reçu aucun texte. Posez-moi votre question, par exemple : « Quels campus pour le numérique en Bretagne ? »"
 )
 TOO_LONG_REPLY = (
     f"Votre message est trop long pour moi (plus de {MAX_MESSAGE_CHARS} caractères). "
@@ -139,8 +141,7 @@ def technical_problem_reply() -> str:
     settings = load_settings()
     service = settings.national_service
     lines = [
-        "Désolé, un problème technique m'empêche de vous répondre pour le moment. "
-        "Réessayez dans quelques minutes.",
+        "Désolé, un problème technique m'empêche de vous répondre pour le moment. Réessayez dans quelques minutes.",
         f"En attendant, vous pouvez poser votre question à {service['name']} : {service['url']}",
     ]
     counsellor = settings.counsellor
@@ -161,14 +162,13 @@ def input_problem_reply(text: str) -> Optional[str]:
 
 # --- running one turn with a bounded time ----------------------------------------------------
 
+
 @dataclass
 class TurnReport:
     failed: bool = False
 
 
-_current_turn: contextvars.ContextVar[Optional[TurnReport]] = contextvars.ContextVar(
-    "current_turn", default=None
-)
+_current_turn: contextvars.ContextVar[Optional[TurnReport]] = contextvars.ContextVar("current_turn", default=None)
 
 
 class ActionFailureLog(logging.Handler):
@@ -242,6 +242,7 @@ def limit_request_size(blueprint: Blueprint) -> None:
 
 # --- REST ------------------------------------------------------------------------------------
 
+
 def rest_message(sender: str, text: str, buttons: Optional[List[dict]] = None) -> Dict[str, Any]:
     message: Dict[str, Any] = {"recipient_id": sender, "text": text}
     if buttons:
@@ -297,8 +298,7 @@ class RestChannel(RestInput):
         if problem:
             return [rest_message(incoming.sender, problem, [HELP_BUTTON])]
         collector = CollectingOutputChannel()
-        message = UserMessage(mask_personal_data(text), collector, incoming.sender,
-                              input_channel=self.name())
+        message = UserMessage(mask_personal_data(text), collector, incoming.sender, input_channel=self.name())
         report = await run_turn(on_new_message, message, self.reply_timeout)
         closing = closing_reply(report, answered=bool(collector.messages))
         if closing:
@@ -307,6 +307,7 @@ class RestChannel(RestInput):
 
 
 # --- socket.io -------------------------------------------------------------------------------
+
 
 class CountingSocketIOOutput(SocketIOOutput):
     """Socket.io output that remembers whether anything was sent during the turn."""
@@ -345,8 +346,9 @@ class CounsellorSocketIOOutput(CountingSocketIOOutput):
 
     async def release(self, understood: Optional[dict]) -> None:
         for message in self.held:
-            await self.sio.emit(self.bot_message_evt, {**message, "understanding": understood},
-                                room=self.counsellor_sid)
+            await self.sio.emit(
+                self.bot_message_evt, {**message, "understanding": understood}, room=self.counsellor_sid
+            )
         self.held = []
 
 
@@ -379,8 +381,7 @@ class SocketIOChannel(SocketIOInput):
         allowed_origins = load_settings().allowed_origins
         # Origins are checked on connect (below): passing them here too would make engine.io add
         # CORS headers that Sanic-CORS already adds.
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[],
-                          max_http_buffer_size=MAX_SOCKETIO_PACKET_BYTES)
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[], max_http_buffer_size=MAX_SOCKETIO_PACKET_BYTES)
         webhook = SocketBlueprint(sio, self.socketio_path, "socketio_channel", __name__)
         self.sio = sio
         limit_request_size(webhook)
@@ -448,8 +449,14 @@ class SocketIOChannel(SocketIOInput):
     def _valid_session_id(value: Any) -> bool:
         return isinstance(value, str) and 0 < len(value) <= MAX_SENDER_CHARS and value.isprintable()
 
-    async def answer(self, on_new_message: OnNewMessage, sio: AsyncServer, sender: str, raw: str,
-                     output: Optional[CountingSocketIOOutput] = None) -> bool:
+    async def answer(
+        self,
+        on_new_message: OnNewMessage,
+        sio: AsyncServer,
+        sender: str,
+        raw: str,
+        output: Optional[CountingSocketIOOutput] = None,
+    ) -> bool:
         """Answers one message; False when it never reached NLU (empty, too long)."""
         output = output or CountingSocketIOOutput(sio, self.bot_message_evt)
         text = clean_text(raw)
@@ -464,8 +471,9 @@ class SocketIOChannel(SocketIOInput):
             await output.send_text_message(sender, closing)
         return True
 
-    async def answer_counsellor(self, on_new_message: OnNewMessage, sio: AsyncServer, sid: str,
-                                sender: str, raw: str) -> None:
+    async def answer_counsellor(
+        self, on_new_message: OnNewMessage, sio: AsyncServer, sid: str, sender: str, raw: str
+    ) -> None:
         output = CounsellorSocketIOOutput(sio, self.bot_message_evt, sid)
         reached_nlu = await self.answer(on_new_message, sio, sender, raw, output)
         understood = await latest_understanding(self.app, sender) if reached_nlu else None

@@ -8,6 +8,7 @@ the browser keeps it in sessionStorage and sends it in the socket.io connection'
 When none is configured, `make run` makes one for this machine in var/counsellor-token (outside the
 web root, readable by its owner only), so that `cli ask` reaches the assistant it started.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -86,5 +87,6 @@ def understanding(parse: dict) -> dict:
         "confidence": float(intent.get("confidence") or 0.0),
         "entities": [{"entity": e.get("entity"), "value": e.get("value")} for e in parse.get("entities") or []],
         "faq": {"key": response["intent_response_key"], "confidence": float(response.get("confidence") or 0.0)}
-        if chose_faq else None,
+        if chose_faq
+        else None,
     }

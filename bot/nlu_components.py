@@ -11,6 +11,7 @@ Rasa runs every pipeline component on every message. Two of ours did work nothin
   (utter_faq_vae reads the faq_vae selection).
 Training and predictions that are read stay exactly Rasa's.
 """
+
 from __future__ import annotations
 
 import functools
@@ -20,22 +21,32 @@ from typing import Any, Dict, Iterable, List, Optional, Text, Tuple
 
 import joblib
 import scipy.sparse
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import (
-    RESPONSE_SELECTOR_PREDICTION_KEY, RESPONSE_SELECTOR_PROPERTY_NAME, RESPONSE_SELECTOR_RANKING_KEY,
-    RESPONSE_SELECTOR_RETRIEVAL_INTENTS, RESPONSE_SELECTOR_UTTER_ACTION_KEY,
+    RESPONSE_SELECTOR_PREDICTION_KEY,
+    RESPONSE_SELECTOR_PROPERTY_NAME,
+    RESPONSE_SELECTOR_RANKING_KEY,
+    RESPONSE_SELECTOR_RETRIEVAL_INTENTS,
+    RESPONSE_SELECTOR_UTTER_ACTION_KEY,
 )
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.nlu.selectors.response_selector import ResponseSelector
 from rasa.nlu.model import InvalidModelError
+from rasa.nlu.selectors.response_selector import ResponseSelector
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.constants import (
-    ENTITIES, ENTITY_ATTRIBUTE_END, ENTITY_ATTRIBUTE_START, ENTITY_ATTRIBUTE_TYPE,
-    ENTITY_ATTRIBUTE_VALUE, INTENT, INTENT_NAME_KEY, INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY, TEXT,
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RESPONSE_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -62,8 +73,13 @@ class FrenchSpacyNLP(SpacyNLP):
         return {**SpacyNLP.get_default_config(), "pipes": []}
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "FrenchSpacyNLP":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "FrenchSpacyNLP":
         config = {**cls.get_default_config(), **config}
         model = cls.load_pipes(config["model"], tuple(config["pipes"]))
         cls.ensure_proper_language_model(model.model)
@@ -81,8 +97,9 @@ class FrenchSpacyNLP(SpacyNLP):
             names = info.get("pipeline", []) if isinstance(info, dict) else []
             language = spacy.load(spacy_model_name, exclude=[name for name in names if name not in pipes])
         except OSError as error:
-            raise InvalidModelError(f"The spaCy model {spacy_model_name} is not installed "
-                                    f"(it is pinned in requirements.lock).") from error
+            raise InvalidModelError(
+                f"The spaCy model {spacy_model_name} is not installed (it is pinned in requirements.lock)."
+            ) from error
         return SpacyModel(model=language, model_name=spacy_model_name)
 
 
@@ -159,13 +176,24 @@ class AbbreviationRespeller(GraphComponent):
         self._resource = resource
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "AbbreviationRespeller":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "AbbreviationRespeller":
         return cls((), model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "AbbreviationRespeller":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "AbbreviationRespeller":
         try:
             with model_storage.read_from(resource) as directory:
                 known = json.loads((directory / "abbreviations.json").read_text(encoding="utf-8"))
@@ -174,8 +202,9 @@ class AbbreviationRespeller(GraphComponent):
         return cls(known, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        self.known = frozenset(word for example in training_data.training_examples
-                               for word in UPPER_WORD.findall(example.get(TEXT) or ""))
+        self.known = frozenset(
+            word for example in training_data.training_examples for word in UPPER_WORD.findall(example.get(TEXT) or "")
+        )
         with self._model_storage.write_to(self._resource) as directory:
             (directory / "abbreviations.json").write_text(json.dumps(sorted(self.known)), encoding="utf-8")
         return self._resource
@@ -214,8 +243,13 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
     extracted but could not normalise is resolved the same way."""
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "JobAndActivityExtractor":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "JobAndActivityExtractor":
         return cls()
 
     def __init__(self) -> None:
@@ -237,11 +271,13 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
     def entities_of(self, message: Message) -> List[Dict[Text, Any]]:
         text = message.get(TEXT)
         jobs = self.find_jobs(text)
-        entities = [self.normalised(entity) for entity in message.get(ENTITIES) or []
-                    if not self.is_a_job_misread(entity, jobs)]
+        entities = [
+            self.normalised(entity) for entity in message.get(ENTITIES) or [] if not self.is_a_job_misread(entity, jobs)
+        ]
         taken = [(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]) for e in entities]
-        has_sector = any(e[ENTITY_ATTRIBUTE_TYPE] == "sector" and e[ENTITY_ATTRIBUTE_VALUE] in self.sector_keys
-                         for e in entities)
+        has_sector = any(
+            e[ENTITY_ATTRIBUTE_TYPE] == "sector" and e[ENTITY_ATTRIBUTE_VALUE] in self.sector_keys for e in entities
+        )
         found: List[Dict[Text, Any]] = []
         for match in jobs:
             if overlaps((match.start, match.end), taken):
@@ -260,10 +296,14 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
     @staticmethod
     def is_a_job_misread(entity: Dict[Text, Any], jobs: List[Any]) -> bool:
         """A job title the model took, unsure, for a place or a campus ("devenir infographiste")."""
-        return (entity.get(ENTITY_ATTRIBUTE_TYPE) in MISREAD_AS_JOBS
-                and (entity.get("confidence_entity") or 0.0) < MISREAD_CONFIDENCE
-                and any(overlaps((entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END]),
-                                 [(job.start, job.end)]) for job in jobs))
+        return (
+            entity.get(ENTITY_ATTRIBUTE_TYPE) in MISREAD_AS_JOBS
+            and (entity.get("confidence_entity") or 0.0) < MISREAD_CONFIDENCE
+            and any(
+                overlaps((entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END]), [(job.start, job.end)])
+                for job in jobs
+            )
+        )
 
     def normalised(self, entity: Dict[Text, Any]) -> Dict[Text, Any]:
         """A sector the model extracted as typed ("fleuriste") gets the sector of that job or activity."""
@@ -279,8 +319,13 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
 
     @staticmethod
     def entity(kind: str, value: str, start: int, end: int, text: str) -> Dict[Text, Any]:
-        return {ENTITY_ATTRIBUTE_TYPE: kind, ENTITY_ATTRIBUTE_VALUE: value,
-                ENTITY_ATTRIBUTE_START: start, ENTITY_ATTRIBUTE_END: end, "text": text}
+        return {
+            ENTITY_ATTRIBUTE_TYPE: kind,
+            ENTITY_ATTRIBUTE_VALUE: value,
+            ENTITY_ATTRIBUTE_START: start,
+            ENTITY_ATTRIBUTE_END: end,
+            "text": text,
+        }
 
 
 def overlaps(span: Tuple[int, int], taken: List[Tuple[int, int]]) -> bool:
@@ -295,6 +340,7 @@ def overlaps(span: Tuple[int, int], taken: List[Tuple[int, int]]) -> bool:
 # minutes of training). Its output has the ResponseSelector's shape, so Rasa's retrieval actions,
 # `rasa test nlu` and the counsellors' tools read it unchanged.
 
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class FaqAnswerSelector(GraphComponent):
     """For a message of an FAQ topic (retrieval intent), the answer of that topic it asks for."""
@@ -307,9 +353,14 @@ class FaqAnswerSelector(GraphComponent):
         # the ranking, as ResponseSelector's default.
         return {"C": 100.0, "ranking_length": 10}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 classifiers: Optional[Dict[str, Any]] = None,
-                 retrieval_intents: Optional[List[str]] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        classifiers: Optional[Dict[str, Any]] = None,
+        retrieval_intents: Optional[List[str]] = None,
+    ) -> None:
         self.config = config
         self.model_storage = model_storage
         self.resource = resource
@@ -317,13 +368,24 @@ class FaqAnswerSelector(GraphComponent):
         self.retrieval_intents = retrieval_intents or []
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "FaqAnswerSelector":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "FaqAnswerSelector":
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "FaqAnswerSelector":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "FaqAnswerSelector":
         try:
             with model_storage.read_from(resource) as directory:
                 saved = joblib.load(directory / cls.MODEL_FILE)
@@ -334,8 +396,9 @@ class FaqAnswerSelector(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         self.retrieval_intents = sorted(training_data.retrieval_intents)
         for topic in self.retrieval_intents:
-            examples = [e for e in training_data.intent_examples
-                        if e.get(INTENT) == topic and e.get(INTENT_RESPONSE_KEY)]
+            examples = [
+                e for e in training_data.intent_examples if e.get(INTENT) == topic and e.get(INTENT_RESPONSE_KEY)
+            ]
             labels = [e.get(INTENT_RESPONSE_KEY) for e in examples]
             if len(set(labels)) < 2:
                 continue
@@ -343,8 +406,10 @@ class FaqAnswerSelector(GraphComponent):
             classifier.fit(sentence_features(examples), labels)
             self.classifiers[topic] = classifier
         with self.model_storage.write_to(self.resource) as directory:
-            joblib.dump({"classifiers": self.classifiers, "retrieval_intents": self.retrieval_intents},
-                        directory / self.MODEL_FILE)
+            joblib.dump(
+                {"classifiers": self.classifiers, "retrieval_intents": self.retrieval_intents},
+                directory / self.MODEL_FILE,
+            )
         return self.resource
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -358,8 +423,10 @@ class FaqAnswerSelector(GraphComponent):
         classifier = self.classifiers[topic]
         probabilities = classifier.predict_proba(sentence_features([message]))[0]
         order = probabilities.argsort()[::-1][: self.config["ranking_length"]]
-        ranking = [{"id": int(i), "confidence": float(probabilities[i]),
-                    INTENT_RESPONSE_KEY: str(classifier.classes_[i])} for i in order]
+        ranking = [
+            {"id": int(i), "confidence": float(probabilities[i]), INTENT_RESPONSE_KEY: str(classifier.classes_[i])}
+            for i in order
+        ]
         best = ranking[0][INTENT_RESPONSE_KEY]
         selection = message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}
         selection[RESPONSE_SELECTOR_RETRIEVAL_INTENTS] = self.retrieval_intents

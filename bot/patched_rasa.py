@@ -6,6 +6,7 @@
 Takes the same arguments as `rasa`; every process that serves or tests the model starts here,
 so that it runs the model the way production does.
 """
+
 from __future__ import annotations
 
 import logging

@@ -2,6 +2,7 @@
 
 Standard library only: the action server (actions/) imports it too, and must not load Rasa.
 """
+
 from __future__ import annotations
 
 import sys

@@ -11,6 +11,7 @@ that says what is missing and where it is configured.
 web.allowed_origins) become its CORS list, and Rasa's HTTP API stays off (no --enable-api).
 `--cpu N` keeps the N-th Rasa process of the scale-out profile on a core of its own.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,11 @@ from bot.paths import CREDENTIALS_PATH, ENDPOINTS_PATH, MODEL_PATH, PROJECT_ROOT
 CHECK_TIMEOUT_SECONDS = 3
 # One thread per Rasa process: with several processes on a small machine, TensorFlow's own thread
 # pools would make them fight over the same cores.
-SINGLE_THREAD_ENV = {"TF_INTER_OP_PARALLELISM_THREADS": "1", "TF_INTRA_OP_PARALLELISM_THREADS": "1",
-                     "OMP_NUM_THREADS": "1"}
+SINGLE_THREAD_ENV = {
+    "TF_INTER_OP_PARALLELISM_THREADS": "1",
+    "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+}
 
 
 def rasa_cpu(index: int) -> Optional[int]:
@@ -72,9 +76,16 @@ def sql_url(tracker_store, working_db: bool = True):
     if dialect == "sqlite" and db and not Path(db).is_absolute():
         db = str(PROJECT_ROOT / db)
     login_db = None if working_db else options.get("login_db")
-    return SQLTrackerStore.get_db_url(dialect, tracker_store.url, options.get("port"), db,
-                                      options.get("username"), options.get("password"),
-                                      login_db, options.get("query"))
+    return SQLTrackerStore.get_db_url(
+        dialect,
+        tracker_store.url,
+        options.get("port"),
+        db,
+        options.get("username"),
+        options.get("password"),
+        login_db,
+        options.get("query"),
+    )
 
 
 def _first_line(error: Exception) -> str:
@@ -113,8 +124,10 @@ def check_tracker_store(tracker_store, endpoints: Path) -> Optional[str]:
             connection.execute(sqlalchemy.text("SELECT 1"))
     except Exception as error:  # noqa: BLE001 - driver errors differ by database
         name = "PostgreSQL" if url.get_backend_name() == "postgresql" else url.get_backend_name()
-        return (f"{name} injoignable ({url.host}:{url.port or 'port par défaut'}, base « {url.database} ») : "
-                f"{_first_line(error)}. Démarrez-le ou corrigez tracker_store dans {endpoints}.")
+        return (
+            f"{name} injoignable ({url.host}:{url.port or 'port par défaut'}, base « {url.database} ») : "
+            f"{_first_line(error)}. Démarrez-le ou corrigez tracker_store dans {endpoints}."
+        )
     finally:
         engine.dispose()
     return None
@@ -129,14 +142,22 @@ def check_lock_store(lock_store, endpoints: Path) -> Optional[str]:
 
     options = lock_store.kwargs
     host, port, db = lock_store.url or "localhost", int(options.get("port") or 6379), int(options.get("db") or 1)
-    client = redis.Redis(host=host, port=port, db=db, password=options.get("password") or None,
-                         ssl=bool(options.get("use_ssl")),
-                         socket_connect_timeout=CHECK_TIMEOUT_SECONDS, socket_timeout=CHECK_TIMEOUT_SECONDS)
+    client = redis.Redis(
+        host=host,
+        port=port,
+        db=db,
+        password=options.get("password") or None,
+        ssl=bool(options.get("use_ssl")),
+        socket_connect_timeout=CHECK_TIMEOUT_SECONDS,
+        socket_timeout=CHECK_TIMEOUT_SECONDS,
+    )
     try:
         client.ping()
     except redis.RedisError as error:
-        return (f"Redis injoignable ({host}:{port}, base {db}) : {_first_line(error)}. "
-                f"Démarrez Redis ou corrigez lock_store dans {endpoints}.")
+        return (
+            f"Redis injoignable ({host}:{port}, base {db}) : {_first_line(error)}. "
+            f"Démarrez Redis ou corrigez lock_store dans {endpoints}."
+        )
     finally:
         client.close()
     return None
@@ -153,10 +174,25 @@ def problems(endpoints: Path) -> List[str]:
     return [problem for problem in found if problem]
 
 
-def rasa_command(endpoints: Path, port: int, model: Path, credentials: Path,
-                 origins: Sequence[str], interface: str = "127.0.0.1") -> List[str]:
-    command = [str(VENV_BIN / "python"), "-m", "bot.patched_rasa", "run", "--model", str(model), "--interface", interface,
-               "--port", str(port), "--credentials", str(credentials), "--endpoints", str(endpoints)]
+def rasa_command(
+    endpoints: Path, port: int, model: Path, credentials: Path, origins: Sequence[str], interface: str = "127.0.0.1"
+) -> List[str]:
+    command = [
+        str(VENV_BIN / "python"),
+        "-m",
+        "bot.patched_rasa",
+        "run",
+        "--model",
+        str(model),
+        "--interface",
+        interface,
+        "--port",
+        str(port),
+        "--credentials",
+        str(credentials),
+        "--endpoints",
+        str(endpoints),
+    ]
     if origins:
         command += ["--cors", *origins]
     return command
@@ -179,14 +215,22 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--endpoints", type=Path, default=ENDPOINTS_PATH)
     parser.add_argument("--run", action="store_true", help="puis lance `rasa run`")
     parser.add_argument("--port", type=int, default=5005)
-    parser.add_argument("--interface", default="127.0.0.1",
-                        help="adresse d'écoute de Rasa (0.0.0.0 pour l'exposer sans répartiteur)")
+    parser.add_argument(
+        "--interface", default="127.0.0.1", help="adresse d'écoute de Rasa (0.0.0.0 pour l'exposer sans répartiteur)"
+    )
     parser.add_argument("--model", type=Path, default=MODEL_PATH)
     parser.add_argument("--credentials", type=Path, default=CREDENTIALS_PATH)
-    parser.add_argument("--single-thread", action="store_true",
-                        help="un seul fil de calcul TensorFlow (plusieurs processus Rasa par machine)")
-    parser.add_argument("--cpu", type=int, metavar="N",
-                        help="rang du processus Rasa : il tourne sur un cœur à lui (profil à plusieurs processus)")
+    parser.add_argument(
+        "--single-thread",
+        action="store_true",
+        help="un seul fil de calcul TensorFlow (plusieurs processus Rasa par machine)",
+    )
+    parser.add_argument(
+        "--cpu",
+        type=int,
+        metavar="N",
+        help="rang du processus Rasa : il tourne sur un cœur à lui (profil à plusieurs processus)",
+    )
     args = parser.parse_args(argv)
     quiet_library_warnings()
 
@@ -203,8 +247,9 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from actions.settings import load_settings
 
-    command = rasa_command(args.endpoints, args.port, args.model, args.credentials,
-                           load_settings().allowed_origins, args.interface)
+    command = rasa_command(
+        args.endpoints, args.port, args.model, args.credentials, load_settings().allowed_origins, args.interface
+    )
     environment = {**os.environ, **(single_thread_env() if args.single_thread else {})}
     if args.cpu is not None:
         pin_to_own_core(args.cpu)

@@ -3,6 +3,7 @@
 Pure functions (no Rasa types): the chat channels call `mask_personal_data` on every message.
 Postcodes, département numbers and years stay as they are: the assistant needs them to search.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,9 +15,7 @@ EMAIL_MASK = "[e-mail masqué]"
 PHONE_MASK = "[téléphone masqué]"
 
 # Pragmatic e-mail shape (local@domain.tld); also catches "prenom.nom @ free.fr" typed with spaces.
-EMAIL_PATTERN = re.compile(
-    r"[\w.!#$%&'*+/=?^`{|}~-]+\s?@\s?[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}", re.UNICODE
-)
+EMAIL_PATTERN = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+\s?@\s?[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}", re.UNICODE)
 
 # French numbers by default; "+44 ..." style numbers of any country are recognised too.
 # POSSIBLE (length and shape) rather than VALID: masking a made-up number is better than keeping
@@ -25,9 +24,7 @@ DEFAULT_PHONE_REGION = "FR"
 
 
 def _phone_spans(text: str) -> List[Tuple[int, int]]:
-    matcher = phonenumbers.PhoneNumberMatcher(
-        text, DEFAULT_PHONE_REGION, leniency=phonenumbers.Leniency.POSSIBLE
-    )
+    matcher = phonenumbers.PhoneNumberMatcher(text, DEFAULT_PHONE_REGION, leniency=phonenumbers.Leniency.POSSIBLE)
     return [(match.start, match.end) for match in matcher]
 
 
@@ -48,4 +45,3 @@ def mask_personal_data(text: str) -> str:
         return text
     # E-mails first: an address may contain digits that look like a phone number.
     return mask_phone_numbers(mask_emails(text))
-

@@ -7,6 +7,7 @@ Serves
   /health    200 when the server is up.
 The widget talks to Rasa's socket.io channel directly; this server never sees the conversation.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,7 @@ SECURITY_HEADERS = {
 
 def widget_options(widget: WidgetSettings) -> Dict[str, Any]:
     """The widget's options as its script reads them (`web.widget` of school.yml)."""
-    return {"lang": widget.lang,
-            "colors": {"primary": widget.primary_color, "onPrimary": widget.on_primary_color}}
+    return {"lang": widget.lang, "colors": {"primary": widget.primary_color, "onPrimary": widget.on_primary_color}}
 
 
 def rasa_url_for(request: web.Request, configured: Optional[str]) -> str:
@@ -64,16 +64,18 @@ def script_json(value: Any) -> str:
 def content_security_policy(nonce: str, rasa_url: str) -> str:
     rasa = urlsplit(rasa_url)
     socket_scheme = "wss" if rasa.scheme == "https" else "ws"
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src 'self' 'nonce-{nonce}'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        f"connect-src 'self' {rasa.scheme}://{rasa.netloc} {socket_scheme}://{rasa.netloc}",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'self'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            f"connect-src 'self' {rasa.scheme}://{rasa.netloc} {socket_scheme}://{rasa.netloc}",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'self'",
+        ]
+    )
 
 
 def render_page(template: Template, config: Dict[str, Any], school_name: str, nonce: str) -> str:
@@ -94,8 +96,9 @@ def create_app(rasa_url: Optional[str] = None) -> web.Application:
         nonce = secrets.token_urlsafe(16)
         browser_rasa_url = rasa_url_for(request, rasa_url)
         config = {"rasaUrl": browser_rasa_url, "schoolName": settings.school_name, **options}
-        response = web.Response(text=render_page(template, config, settings.school_name, nonce),
-                                content_type="text/html")
+        response = web.Response(
+            text=render_page(template, config, settings.school_name, nonce), content_type="text/html"
+        )
         response.headers["Content-Security-Policy"] = content_security_policy(nonce, browser_rasa_url)
         return response
 
@@ -124,8 +127,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="bot.web_server", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL"),
-                        help="Rasa server as the browser reaches it (default: this host, port 5005)")
+    parser.add_argument(
+        "--rasa-url",
+        default=os.environ.get("RASA_URL"),
+        help="Rasa server as the browser reaches it (default: this host, port 5005)",
+    )
     args = parser.parse_args(argv)
     missing = missing_vendor_files()
     if missing:

@@ -3,6 +3,7 @@ report, review-export, review-merge, bench-report.
 
 Outside the runtime package (bot/): it drives operations (ops/) and development tools (devtools/),
 which the running assistant never imports."""
+
 from __future__ import annotations
 
 import argparse
@@ -56,9 +57,12 @@ def ask_running_assistant(questions: List[str], rasa_url: str, token: str) -> Li
 
     results = []
     for question in questions:
-        response = requests.post(f"{rasa_url}/webhooks/rest/webhook", timeout=ASK_TIMEOUT_SECONDS,
-                                 headers={TOKEN_HEADER: token},
-                                 json={"sender": f"ask-{uuid.uuid4().hex}", "message": question})
+        response = requests.post(
+            f"{rasa_url}/webhooks/rest/webhook",
+            timeout=ASK_TIMEOUT_SECONDS,
+            headers={TOKEN_HEADER: token},
+            json={"sender": f"ask-{uuid.uuid4().hex}", "message": question},
+        )
         if response.status_code == 403:
             raise AskRefused(response.json().get("error") or "Code d'accès conseiller refusé.")
         response.raise_for_status()
@@ -124,16 +128,23 @@ def print_one(result: dict) -> None:
 def print_table(results: List[dict]) -> None:
     from tabulate import tabulate
 
-    rows = [[r["question"][:50], r["intent"], f"{r['confidence']:.2f}", entities_text(r)[:40],
-             r["faq"]["key"] if r["faq"] else "", (r["replies"][0] if r["replies"] else "")[:60].replace("\n", " ")]
-            for r in results]
+    rows = [
+        [
+            r["question"][:50],
+            r["intent"],
+            f"{r['confidence']:.2f}",
+            entities_text(r)[:40],
+            r["faq"]["key"] if r["faq"] else "",
+            (r["replies"][0] if r["replies"] else "")[:60].replace("\n", " "),
+        ]
+        for r in results
+    ]
     print(tabulate(rows, headers=["question", "intention", "conf.", "entités", "FAQ", "première réponse"]))
 
 
 def read_questions(args: argparse.Namespace) -> List[str]:
     if args.file:
-        return [line.strip() for line in Path(args.file).read_text(encoding="utf-8").splitlines()
-                if line.strip()]
+        return [line.strip() for line in Path(args.file).read_text(encoding="utf-8").splitlines() if line.strip()]
     return [" ".join(args.question).strip()]
 
 
@@ -142,6 +153,7 @@ def ask_in_process(questions: List[str], model: Path, action_url: str) -> List[d
     if not is_up(f"{action_url}/health"):
         # No action server running: start one for the duration of the command.
         from devtools.processes import free_port
+
         port = free_port()
         server = action_server(port, Path(tempfile.mkdtemp(prefix="ask-")))
         server.start()
@@ -168,8 +180,10 @@ def command_ask(args: argparse.Namespace) -> int:
             results = ask_running_assistant(questions, args.rasa_url, token)
         else:
             if running:
-                print("L'assistant tourne, mais sans COUNSELLOR_TOKEN je charge le modèle moi-même "
-                      "(plus lent).", file=sys.stderr)
+                print(
+                    "L'assistant tourne, mais sans COUNSELLOR_TOKEN je charge le modèle moi-même (plus lent).",
+                    file=sys.stderr,
+                )
             if not Path(args.model).exists():
                 print(f"Pas de modèle entraîné ({args.model}) : lancez d'abord `make train`.", file=sys.stderr)
                 return 2
@@ -188,6 +202,7 @@ def command_ask(args: argparse.Namespace) -> int:
 
 
 # --- run -----------------------------------------------------------------------------------
+
 
 def command_run(args: argparse.Namespace) -> int:
     from bot.counsellor import configured_token, local_token_file
@@ -228,8 +243,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     ask.add_argument("--file", help="un fichier de questions, une par ligne")
     ask.add_argument("--model", default=str(MODEL_PATH))
     ask.add_argument("--action-url", default="http://127.0.0.1:5055")
-    ask.add_argument("--rasa-url", default=DEFAULT_RASA_URL,
-                     help="assistant lancé à interroger (rapide, avec COUNSELLOR_TOKEN)")
+    ask.add_argument(
+        "--rasa-url", default=DEFAULT_RASA_URL, help="assistant lancé à interroger (rapide, avec COUNSELLOR_TOKEN)"
+    )
     ask.set_defaults(handler=command_ask)
     run = commands.add_parser("run", help="lance l'assistant, le serveur d'actions et le site")
     run.set_defaults(handler=command_run)

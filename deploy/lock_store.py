@@ -8,6 +8,7 @@ transaction (WATCH / MULTI / EXEC), retried when another process changed the loc
 
 Used by deploy/endpoints.yml: `lock_store: type: deploy.lock_store.AtomicRedisLockStore`.
 """
+
 from __future__ import annotations
 
 import json
@@ -77,6 +78,7 @@ class AtomicRedisLockStore(RedisLockStore):
 
     def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
         """Releases the ticket, and deletes the lock when nobody else waits, in one step."""
+
         def release(lock: Optional[TicketLock]) -> Optional[TicketLock]:
             if lock is None:
                 return None

@@ -13,6 +13,7 @@ fetches only the column it needs (the event JSON) instead of whole ORM objects.
 
 Used by deploy/endpoints.yml: `tracker_store: type: deploy.tracker_store.ThreadedSQLTrackerStore`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,16 +33,14 @@ class ThreadedSQLTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
         await asyncio.to_thread(self._store_new_events, tracker)
 
-    async def _retrieve(self, sender_id: Text,
-                        fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         return await asyncio.to_thread(self._load_tracker, sender_id, fetch_events_from_all_sessions)
 
     # The two methods below do what SQLTrackerStore.save and ._retrieve do (Rasa 3.6), in a thread.
 
     def _store_new_events(self, tracker: DialogueStateTracker) -> None:
         with self.session_scope() as session:
-            rows = [self._row(tracker.sender_id, event)
-                    for event in self._additional_events(session, tracker)]
+            rows = [self._row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
             if rows:
                 session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
@@ -49,12 +48,16 @@ class ThreadedSQLTrackerStore(SQLTrackerStore):
     @staticmethod
     def _row(sender_id: Text, event: Event) -> Dict[Text, Any]:
         data = event.as_dict()
-        return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
-                "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                "action_name": data.get("name"), "data": json.dumps(data)}
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
 
-    def _load_tracker(self, sender_id: Text,
-                      fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+    def _load_tracker(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         with self.session_scope() as session:
             query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
             events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]

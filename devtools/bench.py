@@ -16,6 +16,7 @@ train the reference bot, which is then kept under var/reference-bot/):
 Peak memory (RSS) of every server process is sampled during the load. Results are printed and
 written to var/bench/report-<time>.json; the full profile to var/bench/profile-<time>.html.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,18 +50,33 @@ BENCH_DATABASE = "cmq_bench"
 # Realistic conversations: the order a visitor follows, with the spellings people use.
 STEPS = ["greeting", "campus search", "FAQ", "refinement", "thanks"]
 CONVERSATIONS: List[List[str]] = [
-    ["Bonjour", "Je cherche un campus dans le numérique près de Rennes", "C'est quoi la VAE ?",
-     "et en Occitanie ?", "Merci beaucoup"],
-    ["salut", "un campus pour la cuisine vers Lyon", "comment partir avec Erasmus+ ?",
-     "et en Bretagne ?", "merci"],
-    ["bonsoir", "je veux travailler dans l'aéronautique, je suis à Toulouse",
-     "l'apprentissage c'est à partir de quel âge ?", "et en Île-de-France ?", "merci, au revoir"],
-    ["Bonjour !", "des formations dans le bâtiment à Nantes", "qui peut faire une VAE ?",
-     "et en Occitanie ?", "super merci"],
+    [
+        "Bonjour",
+        "Je cherche un campus dans le numérique près de Rennes",
+        "C'est quoi la VAE ?",
+        "et en Occitanie ?",
+        "Merci beaucoup",
+    ],
+    ["salut", "un campus pour la cuisine vers Lyon", "comment partir avec Erasmus+ ?", "et en Bretagne ?", "merci"],
+    [
+        "bonsoir",
+        "je veux travailler dans l'aéronautique, je suis à Toulouse",
+        "l'apprentissage c'est à partir de quel âge ?",
+        "et en Île-de-France ?",
+        "merci, au revoir",
+    ],
+    [
+        "Bonjour !",
+        "des formations dans le bâtiment à Nantes",
+        "qui peut faire une VAE ?",
+        "et en Occitanie ?",
+        "super merci",
+    ],
 ]
 
 
 # --- load generation -------------------------------------------------------------------------
+
 
 @dataclass
 class Sample:
@@ -90,8 +106,10 @@ class LoadResult:
             "p50_ms": percentile(latencies, 50) * 1000,
             "p95_ms": percentile(latencies, 95) * 1000,
             "p99_ms": percentile(latencies, 99) * 1000,
-            "p50_ms_by_step": {name: percentile(sorted(s.latency for s in self.ok if s.step == index), 50) * 1000
-                               for index, name in enumerate(STEPS)},
+            "p50_ms_by_step": {
+                name: percentile(sorted(s.latency for s in self.ok if s.step == index), 50) * 1000
+                for index, name in enumerate(STEPS)
+            },
         }
 
 
@@ -149,8 +167,11 @@ async def send(session, url: str, sender: str, text: str) -> Sample:
 
     started = time.perf_counter()
     try:
-        async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                                timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)) as response:
+        async with session.post(
+            f"{url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS),
+        ) as response:
             replies = await response.json(content_type=None)
             error = None if response.status == 200 else f"HTTP {response.status}"
     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as failure:
@@ -220,9 +241,14 @@ async def closed_loop(traffic: Traffic, users: int, duration: float) -> LoadResu
     return LoadResult("max_throughput", elapsed, samples)
 
 
-async def scale_out_rounds(traffic_for: Callable[[Sequence[str]], Traffic], urls: Sequence[str],
-                           services: Sequence[Service], users: int, seconds: float,
-                           rounds: int) -> Dict[str, Any]:
+async def scale_out_rounds(
+    traffic_for: Callable[[Sequence[str]], Traffic],
+    urls: Sequence[str],
+    services: Sequence[Service],
+    users: int,
+    seconds: float,
+    rounds: int,
+) -> Dict[str, Any]:
     """Throughput of one process and of all of them, `rounds` times in a row. The speed of a
     shared machine drifts during a run by more than 10 %: the ratio of each round compares two
     tests run back to back, which of the two goes first alternates from round to round (a steady
@@ -231,15 +257,14 @@ async def scale_out_rounds(traffic_for: Callable[[Sequence[str]], Traffic], urls
     for index in range(rounds):
         this_round = {}
         tests = [("one", urls[:1]), ("all", urls)]
-        for label, targets in (tests if index % 2 == 0 else tests[::-1]):
+        for label, targets in tests if index % 2 == 0 else tests[::-1]:
             cpu: Dict[str, float] = {}
             async with cpu_usage(services, cpu):
                 result = await closed_loop(traffic_for(targets), users, seconds)
             this_round[label] = {**result.summary(), **cpu}
         one, every = this_round["one"]["msg_per_s"], this_round["all"]["msg_per_s"]
         measured.append({**this_round, "first": tests[index % 2][0], "ratio": every / one if one else 0.0})
-    return {"processes": len(urls), "rounds": measured,
-            "median_ratio": statistics.median(r["ratio"] for r in measured)}
+    return {"processes": len(urls), "rounds": measured, "median_ratio": statistics.median(r["ratio"] for r in measured)}
 
 
 async def warm_up(traffic: Traffic, urls: Sequence[str]) -> None:
@@ -253,6 +278,7 @@ async def warm_up(traffic: Traffic, urls: Sequence[str]) -> None:
 
 
 # --- memory and CPU --------------------------------------------------------------------------
+
 
 def _process_tree(pid: int) -> list:
     import psutil
@@ -293,17 +319,24 @@ async def cpu_usage(services: Sequence[Service], into: Dict[str, float]):
     """Cores used during the block: by each server, by this load generator, by everything else
     (PostgreSQL and Redis, and other jobs on a shared machine)."""
     servers = {service.name: service.process.pid for service in services if service.process is not None}
-    started = (time.perf_counter(), {name: cpu_seconds([pid]) for name, pid in servers.items()},
-               own_cpu_seconds(), machine_busy_seconds())
+    started = (
+        time.perf_counter(),
+        {name: cpu_seconds([pid]) for name, pid in servers.items()},
+        own_cpu_seconds(),
+        machine_busy_seconds(),
+    )
     yield into
     elapsed = time.perf_counter() - started[0]
     by_service = {name: (cpu_seconds([pid]) - started[1][name]) / elapsed for name, pid in servers.items()}
     used_servers = sum(by_service.values())
     used_client = (own_cpu_seconds() - started[2]) / elapsed
     used_machine = (machine_busy_seconds() - started[3]) / elapsed
-    into.update(cpu_cores_servers=used_servers, cpu_cores_by_server=by_service,
-                cpu_cores_load_generator=used_client,
-                cpu_cores_other=max(0.0, used_machine - used_servers - used_client))
+    into.update(
+        cpu_cores_servers=used_servers,
+        cpu_cores_by_server=by_service,
+        cpu_cores_load_generator=used_client,
+        cpu_cores_other=max(0.0, used_machine - used_servers - used_client),
+    )
 
 
 class PeakMemory:
@@ -357,17 +390,29 @@ class PeakMemory:
 
 # --- the bots under test ---------------------------------------------------------------------
 
+
 def store_options(store: str) -> Dict[str, Optional[dict]]:
     if store == "sqlite":
         return {"tracker_store": None, "lock_store": None}
     return {
-        "tracker_store": {"type": scale_out_store_type("tracker_store"), "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
-                          "username": os.environ.get("TRACKER_DB_USER", "postgres"),
-                          # Rasa reads it from the environment: never written in the endpoints file.
-                          "password": "${TRACKER_DB_PASSWORD}" if os.environ.get("TRACKER_DB_PASSWORD") else None,
-                          "db": BENCH_DATABASE, "login_db": "test"},
-        "lock_store": {"type": scale_out_store_type("lock_store"), "url": "127.0.0.1", "port": 6379,
-                       "db": 1, "key_prefix": "cmqbench"},
+        "tracker_store": {
+            "type": scale_out_store_type("tracker_store"),
+            "dialect": "postgresql",
+            "url": "127.0.0.1",
+            "port": 5432,
+            "username": os.environ.get("TRACKER_DB_USER", "postgres"),
+            # Rasa reads it from the environment: never written in the endpoints file.
+            "password": "${TRACKER_DB_PASSWORD}" if os.environ.get("TRACKER_DB_PASSWORD") else None,
+            "db": BENCH_DATABASE,
+            "login_db": "test",
+        },
+        "lock_store": {
+            "type": scale_out_store_type("lock_store"),
+            "url": "127.0.0.1",
+            "port": 6379,
+            "db": 1,
+            "key_prefix": "cmqbench",
+        },
     }
 
 
@@ -378,8 +423,12 @@ def reference_model(log: Callable[[str], None]) -> Path:
         return models[-1]
     log("Training the reference bot (rasa init --no-prompt), once: a few minutes...")
     REFERENCE_DIR.mkdir(parents=True, exist_ok=True)
-    subprocess.run([str(VENV_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(REFERENCE_DIR)],
-                   cwd=REFERENCE_DIR, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(VENV_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(REFERENCE_DIR)],
+        cwd=REFERENCE_DIR,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return sorted((REFERENCE_DIR / "models").glob("*.tar.gz"))[-1]
 
 
@@ -494,19 +543,33 @@ async def profile_messages(endpoints: Path, messages: int, html_path: Path) -> D
     seconds = {name: sum(frame.time for frame in found) for name, found in frames.items()}
     top = sorted(seconds, key=lambda name: -seconds[name])[:12]
     # One task does all the work, so the stages' shares are of the wall-clock time.
-    return {"messages": messages, "ms_per_message": wall / messages * 1000,
-            "stages": [{"stage": name, "share": seconds[name] / wall,
-                        "ms_per_message": seconds[name] / messages * 1000,
-                        "hot_spots": hot_spots(frames[name]) if index < 3 else []}
-                       for index, name in enumerate(top)],
-            "html": str(html_path)}
+    return {
+        "messages": messages,
+        "ms_per_message": wall / messages * 1000,
+        "stages": [
+            {
+                "stage": name,
+                "share": seconds[name] / wall,
+                "ms_per_message": seconds[name] / messages * 1000,
+                "hot_spots": hot_spots(frames[name]) if index < 3 else [],
+            }
+            for index, name in enumerate(top)
+        ],
+        "html": str(html_path),
+    }
 
 
 # --- phases ----------------------------------------------------------------------------------
 
-async def measure(assistant_services: Sequence[Service], traffic_for: Callable[[Sequence[str]], Traffic],
-                  urls: Sequence[str], args: argparse.Namespace, log: Callable[[str], None],
-                  scale: bool) -> Dict[str, Any]:
+
+async def measure(
+    assistant_services: Sequence[Service],
+    traffic_for: Callable[[Sequence[str]], Traffic],
+    urls: Sequence[str],
+    args: argparse.Namespace,
+    log: Callable[[str], None],
+    scale: bool,
+) -> Dict[str, Any]:
     memory = PeakMemory(assistant_services)
     one = [urls[0]]
     await warm_up(traffic_for(one), urls if scale else one)
@@ -519,40 +582,55 @@ async def measure(assistant_services: Sequence[Service], traffic_for: Callable[[
         cpu_one: Dict[str, float] = {}
         async with cpu_usage(assistant_services, cpu_one):
             throughput = await closed_loop(traffic_for(one), args.users, args.throughput_seconds)
-        results = {"one_user": alone.summary(), "fixed_rate": latency.summary(),
-                   "max_throughput": {**throughput.summary(), **cpu_one}}
+        results = {
+            "one_user": alone.summary(),
+            "fixed_rate": latency.summary(),
+            "max_throughput": {**throughput.summary(), **cpu_one},
+        }
         if scale:
             log(f"  1 and 2 Rasa processes, {args.scale_rounds} times {args.throughput_seconds:g} s each...")
-            results["scale_out"] = await scale_out_rounds(traffic_for, urls, assistant_services, args.users,
-                                                          args.throughput_seconds, args.scale_rounds)
+            results["scale_out"] = await scale_out_rounds(
+                traffic_for, urls, assistant_services, args.users, args.throughput_seconds, args.scale_rounds
+            )
     results["peak_rss_mb"] = memory.peak_mb
     return results
 
 
 def measure_ours(args: argparse.Namespace, run_id: str, workdir: Path, log: Callable[[str], None]) -> Dict[str, Any]:
     scale = args.store == "postgresql" and not args.no_scale
-    with running_assistant(workdir / "ours", **store_options(args.store), rasa_processes=2 if scale else 1,
-                           rasa_env=SINGLE_THREAD_ENV) as assistant:
+    with running_assistant(
+        workdir / "ours", **store_options(args.store), rasa_processes=2 if scale else 1, rasa_env=SINGLE_THREAD_ENV
+    ) as assistant:
         log(f"Our assistant ({len(assistant.rasa_urls)} Rasa process(es) up)")
-        results = asyncio.run(measure(assistant.services, lambda urls: Traffic(run_id, urls),
-                                      assistant.rasa_urls, args, log, scale))
+        results = asyncio.run(
+            measure(assistant.services, lambda urls: Traffic(run_id, urls), assistant.rasa_urls, args, log, scale)
+        )
         if not args.no_profile:
             log(f"  profiling {args.profile_messages} messages in-process...")
             html = OUTPUT_DIR / f"profile-{run_id}.html"
-            results["profile"] = asyncio.run(profile_messages(assistant.workdir / "endpoints.yml",
-                                                              args.profile_messages, html))
+            results["profile"] = asyncio.run(
+                profile_messages(assistant.workdir / "endpoints.yml", args.profile_messages, html)
+            )
     return results
 
 
-def measure_reference(args: argparse.Namespace, run_id: str, workdir: Path, log: Callable[[str], None]) -> Dict[str, Any]:
+def measure_reference(
+    args: argparse.Namespace, run_id: str, workdir: Path, log: Callable[[str], None]
+) -> Dict[str, Any]:
     model = reference_model(log)
     credentials = reference_credentials(workdir)
-    with running_assistant(workdir / "reference", model=model, credentials=credentials,
-                           rasa_env=SINGLE_THREAD_ENV, **store_options(args.store)) as assistant:
+    with running_assistant(
+        workdir / "reference",
+        model=model,
+        credentials=credentials,
+        rasa_env=SINGLE_THREAD_ENV,
+        **store_options(args.store),
+    ) as assistant:
         log(f"Reference bot ({model.name})")
         rasa_only = assistant.rasa_services
-        return asyncio.run(measure(rasa_only, lambda urls: Traffic(f"{run_id}ref", urls),
-                                   assistant.rasa_urls, args, log, scale=False))
+        return asyncio.run(
+            measure(rasa_only, lambda urls: Traffic(f"{run_id}ref", urls), assistant.rasa_urls, args, log, scale=False)
+        )
 
 
 def delete_bench_conversations(args: argparse.Namespace, run_id: str) -> None:
@@ -561,16 +639,22 @@ def delete_bench_conversations(args: argparse.Namespace, run_id: str) -> None:
     import sqlalchemy as sa
 
     options = store_options(args.store)["tracker_store"]
-    url = sa.engine.URL.create("postgresql", options["username"], os.environ.get("TRACKER_DB_PASSWORD") or None,
-                               options["url"], options["port"], BENCH_DATABASE)
+    url = sa.engine.URL.create(
+        "postgresql",
+        options["username"],
+        os.environ.get("TRACKER_DB_PASSWORD") or None,
+        options["url"],
+        options["port"],
+        BENCH_DATABASE,
+    )
     engine = sa.create_engine(url)
     with contextlib.suppress(sa.exc.SQLAlchemyError), engine.begin() as connection:
-        connection.execute(sa.text("DELETE FROM events WHERE sender_id LIKE :prefix"),
-                           {"prefix": f"bench-{run_id}%"})
+        connection.execute(sa.text("DELETE FROM events WHERE sender_id LIKE :prefix"), {"prefix": f"bench-{run_id}%"})
     engine.dispose()
 
 
 # --- report ----------------------------------------------------------------------------------
+
 
 def ratio(ours: float, reference: float) -> str:
     return f"{ours / reference:.2f}x" if reference else "-"
@@ -581,58 +665,102 @@ def format_report(report: Dict[str, Any]) -> str:
 
     ours, reference = report["ours"], report.get("reference")
     settings = report["settings"]
-    lines = [f"REST channel benchmark, {report['date']} ({os.cpu_count()} cores, store: {settings['store']})",
-             f"fixed rate: {settings['rate']:g} msg/s for {settings['latency_seconds']:g} s; "
-             f"max throughput: {settings['users']} users without pause for {settings['throughput_seconds']:g} s", ""]
+    lines = [
+        f"REST channel benchmark, {report['date']} ({os.cpu_count()} cores, store: {settings['store']})",
+        f"fixed rate: {settings['rate']:g} msg/s for {settings['latency_seconds']:g} s; "
+        f"max throughput: {settings['users']} users without pause for {settings['throughput_seconds']:g} s",
+        "",
+    ]
     rows = []
     for step in STEPS:
         value = ours["one_user"]["p50_ms_by_step"][step]
         ref = reference["one_user"]["p50_ms_by_step"][step] if reference else None
-        rows.append([f"one user: p50 {step} (ms)", f"{value:.0f}", "" if ref is None else f"{ref:.0f}",
-                     ratio(value, ref) if ref is not None else ""])
+        rows.append(
+            [
+                f"one user: p50 {step} (ms)",
+                f"{value:.0f}",
+                "" if ref is None else f"{ref:.0f}",
+                ratio(value, ref) if ref is not None else "",
+            ]
+        )
     for mode, label in (("fixed_rate", "fixed rate"), ("max_throughput", "max throughput")):
-        for key, name in (("p50_ms", "p50 (ms)"), ("p95_ms", "p95 (ms)"), ("p99_ms", "p99 (ms)"),
-                          ("msg_per_s", "msg/s"), ("errors", "errors"), ("empty_replies", "empty replies"),
-                          ("messages", "messages")):
+        for key, name in (
+            ("p50_ms", "p50 (ms)"),
+            ("p95_ms", "p95 (ms)"),
+            ("p99_ms", "p99 (ms)"),
+            ("msg_per_s", "msg/s"),
+            ("errors", "errors"),
+            ("empty_replies", "empty replies"),
+            ("messages", "messages"),
+        ):
             value = ours[mode][key]
             ref = reference[mode][key] if reference else None
-            rows.append([f"{label}: {name}", f"{value:.1f}" if isinstance(value, float) else value,
-                         "" if ref is None else (f"{ref:.1f}" if isinstance(ref, float) else ref),
-                         ratio(value, ref) if ref is not None and key not in ("errors", "empty_replies", "messages") else ""])
+            rows.append(
+                [
+                    f"{label}: {name}",
+                    f"{value:.1f}" if isinstance(value, float) else value,
+                    "" if ref is None else (f"{ref:.1f}" if isinstance(ref, float) else ref),
+                    ratio(value, ref) if ref is not None and key not in ("errors", "empty_replies", "messages") else "",
+                ]
+            )
     ours_rasa = [v for k, v in ours["peak_rss_mb"].items() if k.startswith("Rasa")]
     ref_rasa = [v for k, v in reference["peak_rss_mb"].items()] if reference else []
-    rows.append(["peak RSS, one Rasa process (MB)", f"{ours_rasa[0]:.0f}",
-                 f"{ref_rasa[0]:.0f}" if ref_rasa else "", ratio(ours_rasa[0], ref_rasa[0]) if ref_rasa else ""])
+    rows.append(
+        [
+            "peak RSS, one Rasa process (MB)",
+            f"{ours_rasa[0]:.0f}",
+            f"{ref_rasa[0]:.0f}" if ref_rasa else "",
+            ratio(ours_rasa[0], ref_rasa[0]) if ref_rasa else "",
+        ]
+    )
     for name, value in ours["peak_rss_mb"].items():
         if not name.startswith("Rasa"):
             rows.append([f"peak RSS, {name} (MB)", f"{value:.0f}", "", ""])
     lines.append(tabulate(rows, headers=["", "ours", "reference (rasa init)", "ours / reference"]))
     if ours["max_throughput"]["msg_per_s"] < settings["rate"]:
-        lines.append(f"Note: {settings['rate']:g} msg/s is above what one process of ours serves "
-                     f"({ours['max_throughput']['msg_per_s']:.1f} msg/s): the fixed-rate latencies include queueing.")
+        lines.append(
+            f"Note: {settings['rate']:g} msg/s is above what one process of ours serves "
+            f"({ours['max_throughput']['msg_per_s']:.1f} msg/s): the fixed-rate latencies include queueing."
+        )
     scale_out = ours.get("scale_out")
     if scale_out:
-        lines += ["", f"Scale-out (PostgreSQL tracker store, Redis lock store, messages spread over the processes; "
-                      f"1 and {scale_out['processes']} Rasa processes, {len(scale_out['rounds'])} rounds, "
-                      f"which goes first alternating):"]
+        lines += [
+            "",
+            f"Scale-out (PostgreSQL tracker store, Redis lock store, messages spread over the processes; "
+            f"1 and {scale_out['processes']} Rasa processes, {len(scale_out['rounds'])} rounds, "
+            f"which goes first alternating):",
+        ]
         for index, measured in enumerate(scale_out["rounds"], 1):
             one, every = measured["one"], measured["all"]
-            lines.append(f"  round {index}: 1 process {one['msg_per_s']:.1f} msg/s, {scale_out['processes']} processes "
-                         f"{every['msg_per_s']:.1f} msg/s (p95 {every['p95_ms']:.0f} ms, {one['errors'] + every['errors']} "
-                         f"errors): {measured['ratio']:.2f}x")
+            lines.append(
+                f"  round {index}: 1 process {one['msg_per_s']:.1f} msg/s, {scale_out['processes']} processes "
+                f"{every['msg_per_s']:.1f} msg/s (p95 {every['p95_ms']:.0f} ms, {one['errors'] + every['errors']} "
+                f"errors): {measured['ratio']:.2f}x"
+            )
             for label, figures in (("1 process", one), (f"{scale_out['processes']} processes", every)):
-                lines.append(f"    CPU with {label}: servers {figures['cpu_cores_servers']:.2f} cores ("
-                             + ", ".join(f"{name} {cores:.2f}" for name, cores in figures["cpu_cores_by_server"].items())
-                             + f"), load generator {figures['cpu_cores_load_generator']:.2f}, everything else "
-                             f"(PostgreSQL, Redis, other jobs) {figures['cpu_cores_other']:.2f}")
+                lines.append(
+                    f"    CPU with {label}: servers {figures['cpu_cores_servers']:.2f} cores ("
+                    + ", ".join(f"{name} {cores:.2f}" for name, cores in figures["cpu_cores_by_server"].items())
+                    + f"), load generator {figures['cpu_cores_load_generator']:.2f}, everything else "
+                    f"(PostgreSQL, Redis, other jobs) {figures['cpu_cores_other']:.2f}"
+                )
         lines.append(f"  median ratio {scale_out['median_ratio']:.2f}x (target >= 1.6x)")
     profile = ours.get("profile")
     if profile:
-        lines += ["", f"Profile of {profile['messages']} messages through the channel and the agent "
-                      f"({profile['ms_per_message']:.0f} ms per message in one process):"]
-        lines.append(tabulate([[s["stage"], f"{s['share'] * 100:.0f} %", f"{s['ms_per_message']:.1f}",
-                                "; ".join(s["hot_spots"])] for s in profile["stages"]],
-                              headers=["stage", "share", "ms/message", "most self time inside"]))
+        lines += [
+            "",
+            f"Profile of {profile['messages']} messages through the channel and the agent "
+            f"({profile['ms_per_message']:.0f} ms per message in one process):",
+        ]
+        lines.append(
+            tabulate(
+                [
+                    [s["stage"], f"{s['share'] * 100:.0f} %", f"{s['ms_per_message']:.1f}", "; ".join(s["hot_spots"])]
+                    for s in profile["stages"]
+                ],
+                headers=["stage", "share", "ms/message", "most self time inside"],
+            )
+        )
         lines.append(f"Full profile: {profile['html']}")
     return "\n".join(lines)
 
@@ -641,16 +769,25 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cli bench", description=__doc__.split("\n")[0])
     parser.add_argument("--rate", type=float, default=10.0, help="messages per second in the latency test")
     parser.add_argument("--latency-seconds", type=float, default=30.0)
-    parser.add_argument("--alone-seconds", type=float, default=10.0,
-                        help="one user alone first: latency of each step without queueing")
+    parser.add_argument(
+        "--alone-seconds", type=float, default=10.0, help="one user alone first: latency of each step without queueing"
+    )
     parser.add_argument("--users", type=int, default=20, help="users without pause in the throughput test")
     parser.add_argument("--throughput-seconds", type=float, default=30.0)
-    parser.add_argument("--store", choices=["postgresql", "sqlite"], default="postgresql",
-                        help="conversation store of every bot (the scale-out test needs postgresql)")
+    parser.add_argument(
+        "--store",
+        choices=["postgresql", "sqlite"],
+        default="postgresql",
+        help="conversation store of every bot (the scale-out test needs postgresql)",
+    )
     parser.add_argument("--no-reference", action="store_true", help="skip the reference bot")
     parser.add_argument("--no-scale", action="store_true", help="skip the two-process test")
-    parser.add_argument("--scale-rounds", type=int, default=5,
-                        help="rounds of the two-process test (one process and two, in turn first)")
+    parser.add_argument(
+        "--scale-rounds",
+        type=int,
+        default=5,
+        help="rounds of the two-process test (one process and two, in turn first)",
+    )
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--profile-messages", type=int, default=20)
     args = parser.parse_args(argv)

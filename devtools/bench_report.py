@@ -7,6 +7,7 @@ answers, fallbacks, low-confidence messages and thumbs up / down, over the last 
 builds the report in a child process and prints its wall time and peak RSS. Target: 100,000
 messages in 30 s or less, 500 MB or less.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,9 +26,9 @@ from typing import Any, Dict, Iterator, List, Optional
 import sqlalchemy as sa
 import yaml
 
-from ops.conversations import events_table
 from bot.paths import PROJECT_ROOT, VENV_BIN
 from bot.preflight import quiet_library_warnings
+from ops.conversations import events_table
 from ops.training_data import ANNOTATION, Example, domain_intents, read_examples, test_set_files
 
 TARGET_SECONDS = 30
@@ -36,10 +37,18 @@ MESSAGES_PER_CONVERSATION = 5
 FALLBACK_SHARE, LOW_CONFIDENCE_SHARE, FEEDBACK_SHARE = 0.08, 0.10, 0.05
 PERIOD_DAYS = 28
 ROWS_PER_INSERT = 5_000
-POSTGRES = {"dialect": "postgresql", "host": "127.0.0.1", "port": 5432, "username": "postgres",
-            "db": "cmq_report_bench", "login_db": "test"}
-ANSWER = ("Voici ce qu'il faut savoir : la démarche se fait en ligne, avec un accompagnement possible par "
-          "un conseiller. Plus d'informations sur le site officiel : https://www.service-public.fr")
+POSTGRES = {
+    "dialect": "postgresql",
+    "host": "127.0.0.1",
+    "port": 5432,
+    "username": "postgres",
+    "db": "cmq_report_bench",
+    "login_db": "test",
+}
+ANSWER = (
+    "Voici ce qu'il faut savoir : la démarche se fait en ligne, avec un accompagnement possible par "
+    "un conseiller. Plus d'informations sur le site officiel : https://www.service-public.fr"
+)
 
 
 @dataclass
@@ -59,18 +68,37 @@ class Generator:
         text = ANNOTATION.sub(r"\1", example.text)  # what a student types: no annotations
         confidence = {"fallback": 0.38, "low": 0.52}.get(kind, round(self.rng.uniform(0.8, 0.99), 3))
         ranking = self.ranking(intent, confidence)
-        parse: Dict[str, Any] = {"text": text, "intent": ranking[0], "intent_ranking": ranking, "entities": [],
-                 "message_id": uuid.uuid4().hex, "metadata": {}, "response_selector": {}}
+        parse: Dict[str, Any] = {
+            "text": text,
+            "intent": ranking[0],
+            "intent_ranking": ranking,
+            "entities": [],
+            "message_id": uuid.uuid4().hex,
+            "metadata": {},
+            "response_selector": {},
+        }
         if kind == "fallback":
             parse["intent"] = {"name": "nlu_fallback", "confidence": 0.45}
             parse["intent_ranking"] = [parse["intent"]] + ranking
         if answer:
             parse["response_selector"][intent] = {
-                "response": {"intent_response_key": example.intent, "confidence": 0.9,
-                             "utter_action": f"utter_{example.intent}", "responses": [{"text": ANSWER}]},
-                "ranking": [{"intent_response_key": example.intent, "confidence": 0.9}]}
-        return {"event": "user", "timestamp": timestamp, "text": text, "parse_data": parse,
-                "input_channel": "socketio", "message_id": parse["message_id"], "metadata": {}}
+                "response": {
+                    "intent_response_key": example.intent,
+                    "confidence": 0.9,
+                    "utter_action": f"utter_{example.intent}",
+                    "responses": [{"text": ANSWER}],
+                },
+                "ranking": [{"intent_response_key": example.intent, "confidence": 0.9}],
+            }
+        return {
+            "event": "user",
+            "timestamp": timestamp,
+            "text": text,
+            "parse_data": parse,
+            "input_channel": "socketio",
+            "message_id": parse["message_id"],
+            "metadata": {},
+        }
 
     def conversation(self) -> Iterator[tuple]:
         """(type_name, timestamp, intent_name, action_name, data) rows of one conversation."""
@@ -79,20 +107,33 @@ class Generator:
         for _ in range(MESSAGES_PER_CONVERSATION):
             timestamp += self.rng.uniform(5, 60)
             draw = self.rng.random()
-            kind = "fallback" if draw < FALLBACK_SHARE else "low" if draw < FALLBACK_SHARE + LOW_CONFIDENCE_SHARE else ""
+            kind = (
+                "fallback" if draw < FALLBACK_SHARE else "low" if draw < FALLBACK_SHARE + LOW_CONFIDENCE_SHARE else ""
+            )
             example = self.rng.choice(self.examples)
             user = self.user_event(timestamp, example, kind)
             yield "user", timestamp, user["parse_data"]["intent"]["name"], None, user
             action = "action_two_stage_fallback" if kind == "fallback" else f"utter_{example.intent.split('/')[0]}"
             yield "action", timestamp + 0.1, None, action, {"event": "action", "name": action}
-            yield "bot", timestamp + 0.2, None, None, {"event": "bot", "text": ANSWER, "data": {},
-                                                       "metadata": {"utter_action": f"utter_{example.intent}"}}
+            yield (
+                "bot",
+                timestamp + 0.2,
+                None,
+                None,
+                {"event": "bot", "text": ANSWER, "data": {}, "metadata": {"utter_action": f"utter_{example.intent}"}},
+            )
             yield "action", timestamp + 0.3, None, "action_listen", {"event": "action", "name": "action_listen"}
             if self.rng.random() < FEEDBACK_SHARE:
                 value = self.rng.choice(["up", "down"])
-                feedback = {"event": "user", "timestamp": timestamp + 5, "text": f'/feedback{{"feedback_value":"{value}"}}',
-                            "parse_data": {"intent": {"name": "feedback", "confidence": 1.0},
-                                           "entities": [{"entity": "feedback_value", "value": value}]}}
+                feedback = {
+                    "event": "user",
+                    "timestamp": timestamp + 5,
+                    "text": f'/feedback{{"feedback_value":"{value}"}}',
+                    "parse_data": {
+                        "intent": {"name": "feedback", "confidence": 1.0},
+                        "entities": [{"entity": "feedback_value", "value": value}],
+                    },
+                }
                 yield "user", timestamp + 5, "feedback", None, feedback
 
 
@@ -107,8 +148,16 @@ def fill(engine: sa.engine.Engine, messages: int, seed: int = 7) -> int:
         for number in range(messages // MESSAGES_PER_CONVERSATION):
             sender = f"bench-{number:06d}-{uuid.uuid4().hex[:8]}"
             for type_name, timestamp, intent, action, data in generator.conversation():
-                rows.append({"sender_id": sender, "type_name": type_name, "timestamp": timestamp,
-                             "intent_name": intent, "action_name": action, "data": json.dumps(data)})
+                rows.append(
+                    {
+                        "sender_id": sender,
+                        "type_name": type_name,
+                        "timestamp": timestamp,
+                        "intent_name": intent,
+                        "action_name": action,
+                        "data": json.dumps(data),
+                    }
+                )
             if len(rows) >= ROWS_PER_INSERT:
                 connection.execute(events.insert(), rows)
                 written, rows = written + len(rows), []
@@ -127,8 +176,12 @@ def timed_report(endpoints: Path, out: Path) -> tuple:
     """Wall seconds and peak RSS (MB) of `python -m cli report` in a child process."""
     started = time.monotonic()
     with tempfile.TemporaryFile() as errors:
-        child = subprocess.Popen([str(VENV_BIN / "python"), "-m", "cli", "report", "--endpoints", str(endpoints),
-                                  "--out", str(out)], cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+        child = subprocess.Popen(
+            [str(VENV_BIN / "python"), "-m", "cli", "report", "--endpoints", str(endpoints), "--out", str(out)],
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
         # wait4 gives this child's own peak memory (RUSAGE_CHILDREN would mix all children).
         _, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
@@ -150,8 +203,10 @@ def bench(name: str, options: dict, endpoints_store: dict, workdir: Path, messag
         seconds, peak_mb = timed_report(endpoints, workdir / f"report-{name}.html")
         size_kb = (workdir / f"report-{name}.html").stat().st_size / 1024
         ok = seconds <= TARGET_SECONDS and peak_mb <= TARGET_MB
-        print(f"{name}: report built in {seconds:.1f} s, peak RSS {peak_mb:.0f} MB, page {size_kb:.0f} kB "
-              f"(target ≤ {TARGET_SECONDS} s, ≤ {TARGET_MB} MB): {'ok' if ok else 'ABOVE TARGET'}")
+        print(
+            f"{name}: report built in {seconds:.1f} s, peak RSS {peak_mb:.0f} MB, page {size_kb:.0f} kB "
+            f"(target ≤ {TARGET_SECONDS} s, ≤ {TARGET_MB} MB): {'ok' if ok else 'ABOVE TARGET'}"
+        )
         return ok
     finally:
         with tracker_store.engine.begin() as connection:
@@ -171,8 +226,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         sqlite = {"dialect": "sqlite", "db": str(workdir / "conversations.db")}
         results.append(bench("SQLite", sqlite, {"type": "SQL", **sqlite}, workdir, args.messages))
         if args.postgresql:
-            endpoints_store = {"type": "SQL", **{k: v for k, v in POSTGRES.items() if k not in ("host", "login_db")},
-                               "url": POSTGRES["host"]}
+            endpoints_store = {
+                "type": "SQL",
+                **{k: v for k, v in POSTGRES.items() if k not in ("host", "login_db")},
+                "url": POSTGRES["host"],
+            }
             results.append(bench("PostgreSQL", POSTGRES, endpoints_store, workdir, args.messages))
     return 0 if all(results) else 1
 

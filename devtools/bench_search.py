@@ -6,6 +6,7 @@
 Targets: resolution p95 < 5 ms, search p95 < 2 ms, job matching p95 < 5 ms (after the one-off
 loading, also shown, with the size of the job index).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,15 +29,62 @@ TARGET_P95_MS = {"resolve_place": 5.0, "search": 2.0, "find_jobs": 5.0, "resolve
 # What users type: exact names, accents missing, prefixes, numbers, postcodes, regions,
 # académies, homonyms, typos and unknown places (the slow path: fuzzy matching).
 PLACE_QUERIES = [
-    "Brest", "à Rennes", "près de Lyon", "vers Nantes", "Saint-Denis", "St Etienne", "Ste Maxime",
-    "orleans", "Besancon", "Le Havre", "les sables d'olonne", "Lyon 3e", "Aix", "Boulogne",
-    "le 35", "29", "2A", "971", "dans le Finistère", "en Vienne", "Mayenne",
-    "29200", "29200 Brest", "75015", "93066", "Saint-Denis (93)", "Saint-Denis de la Réunion",
-    "Bretagne", "PACA", "AURA", "IDF", "BFC", "la Réunion", "Nouvelle Aquitaine", "grand est",
-    "académie de Rennes", "academie d'aix marseille", "outre-mer",
-    "Renes", "brst", "Marseile", "Montpelier", "Bordeau", "Strasbourgg", "Lanion", "quimpr",
-    "toulousse", "Grenobl", "Villeurbane", "bretange", "finistaire", "Kimper",
-    "Brest-Ville-Basse", "Xyzzyville", "Bruxelles Belgique", "qqqqqqqq",
+    "Brest",
+    "à Rennes",
+    "près de Lyon",
+    "vers Nantes",
+    "Saint-Denis",
+    "St Etienne",
+    "Ste Maxime",
+    "orleans",
+    "Besancon",
+    "Le Havre",
+    "les sables d'olonne",
+    "Lyon 3e",
+    "Aix",
+    "Boulogne",
+    "le 35",
+    "29",
+    "2A",
+    "971",
+    "dans le Finistère",
+    "en Vienne",
+    "Mayenne",
+    "29200",
+    "29200 Brest",
+    "75015",
+    "93066",
+    "Saint-Denis (93)",
+    "Saint-Denis de la Réunion",
+    "Bretagne",
+    "PACA",
+    "AURA",
+    "IDF",
+    "BFC",
+    "la Réunion",
+    "Nouvelle Aquitaine",
+    "grand est",
+    "académie de Rennes",
+    "academie d'aix marseille",
+    "outre-mer",
+    "Renes",
+    "brst",
+    "Marseile",
+    "Montpelier",
+    "Bordeau",
+    "Strasbourgg",
+    "Lanion",
+    "quimpr",
+    "toulousse",
+    "Grenobl",
+    "Villeurbane",
+    "bretange",
+    "finistaire",
+    "Kimper",
+    "Brest-Ville-Basse",
+    "Xyzzyville",
+    "Bruxelles Belgique",
+    "qqqqqqqq",
 ]
 # Sentences students and parents write (10-25 words): jobs with typos, feminine forms, plurals,
 # short forms, and sentences naming no job at all.
@@ -55,12 +103,23 @@ JOB_SENTENCES = [
     "quels sont les débouchés pour un soudeur ou un chaudronnier dans l'industrie navale à Brest ?",
 ]
 JOB_NAMES = [
-    "fleuriste", "Plâtrier", "platrier", "mecanicien moto", "infirmière", "infographist", "boulangère",
-    "développeur web", "chauffeuse", "aide soignant", "électricien du bâtiment", "cuisinier",
-    "technicien", "conseiller", "xyzzy",
+    "fleuriste",
+    "Plâtrier",
+    "platrier",
+    "mecanicien moto",
+    "infirmière",
+    "infographist",
+    "boulangère",
+    "développeur web",
+    "chauffeuse",
+    "aide soignant",
+    "électricien du bâtiment",
+    "cuisinier",
+    "technicien",
+    "conseiller",
+    "xyzzy",
 ]
-SEARCH_PLACES = ["Brest", "Lyon", "29", "Bretagne", "Occitanie", "académie de Rennes", "outre-mer",
-                 "Ajaccio"]
+SEARCH_PLACES = ["Brest", "Lyon", "29", "Bretagne", "Occitanie", "académie de Rennes", "outre-mer", "Ajaccio"]
 
 
 def percentile(samples_ms: Sequence[float], fraction: float) -> float:
@@ -79,7 +138,8 @@ def search_queries() -> List[SearchQuery]:
     sectors = [None, *SECTOR_LABELS]
     queries = [SearchQuery(sector=sector, place=place) for sector, place in itertools.product(sectors, places)]
     queries += [
-        SearchQuery(excellence=True), SearchQuery(mobility=True),
+        SearchQuery(excellence=True),
+        SearchQuery(mobility=True),
         SearchQuery(training_mode="apprenticeship", level="bts"),
         SearchQuery(sector="digital_telecommunications", region="Bretagne", excellence=True),
     ]
@@ -120,17 +180,22 @@ def run(rounds: int) -> Dict[str, Dict[str, float]]:
             "p95_ms": percentile(values, 0.95),
             "max_ms": max(values),
         }
-    figures["catalogue"] = {"campuses": len(catalogue), "search_queries": len(queries),
-                            "place_queries": len(PLACE_QUERIES)}
+    figures["catalogue"] = {
+        "campuses": len(catalogue),
+        "search_queries": len(queries),
+        "place_queries": len(PLACE_QUERIES),
+    }
     return figures
 
 
 def report(figures: Dict[str, Dict[str, float]]) -> List[str]:
     """Prints the figures; returns the missed targets."""
     load = figures["load"]
-    print(f"one-off loading: places {load['places_ms']:.0f} ms, catalogue {load['catalogue_ms']:.0f} ms "
-          f"({figures['catalogue']['campuses']} campuses), jobs {load['jobs_ms']:.0f} ms "
-          f"(index {load['jobs_mb']:.1f} MB, tracemalloc)")
+    print(
+        f"one-off loading: places {load['places_ms']:.0f} ms, catalogue {load['catalogue_ms']:.0f} ms "
+        f"({figures['catalogue']['campuses']} campuses), jobs {load['jobs_ms']:.0f} ms "
+        f"(index {load['jobs_mb']:.1f} MB, tracemalloc)"
+    )
     print(f"{'operation':<15}{'calls':>8}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'target p95':>12}")
     missed = []
     for name, target in TARGET_P95_MS.items():
@@ -138,8 +203,10 @@ def report(figures: Dict[str, Dict[str, float]]) -> List[str]:
         ok = row["p95_ms"] < target
         if not ok:
             missed.append(f"{name} p95 {row['p95_ms']:.2f} ms >= {target} ms")
-        print(f"{name:<15}{row['count']:>8}{row['p50_ms']:>10.3f}{row['p95_ms']:>10.3f}"
-              f"{row['max_ms']:>10.2f}{'< ' + str(target):>10} {'ok' if ok else 'MISSED'}")
+        print(
+            f"{name:<15}{row['count']:>8}{row['p50_ms']:>10.3f}{row['p95_ms']:>10.3f}"
+            f"{row['max_ms']:>10.2f}{'< ' + str(target):>10} {'ok' if ok else 'MISSED'}"
+        )
     return missed
 
 

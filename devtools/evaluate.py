@@ -6,6 +6,7 @@ saw the training data) the way the assistant reads a message: intent accuracy, h
 meant is found (from the trained model, the job repository or the activity list), and how often the
 assistant answers another topic with confidence (the worst outcome for a student).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,10 +26,11 @@ SUMMARY_KEYS = {"accuracy", "micro avg", "macro avg", "weighted avg"}
 
 
 def per_label_rows(report: dict) -> List[list]:
-    return [[label, f"{scores['precision']:.2f}", f"{scores['recall']:.2f}",
-             f"{scores['f1-score']:.2f}", scores["support"]]
-            for label, scores in sorted(report.items())
-            if label not in SUMMARY_KEYS and isinstance(scores, dict) and label != "no_entity"]
+    return [
+        [label, f"{scores['precision']:.2f}", f"{scores['recall']:.2f}", f"{scores['f1-score']:.2f}", scores["support"]]
+        for label, scores in sorted(report.items())
+        if label not in SUMMARY_KEYS and isinstance(scores, dict) and label != "no_entity"
+    ]
 
 
 def average_f1(report: dict, kind: str) -> float:
@@ -37,8 +39,20 @@ def average_f1(report: dict, kind: str) -> float:
 
 def run_rasa_test(test_data: Path, model: Path, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    command = [str(VENV_BIN / "python"), "-m", "bot.patched_rasa", "test", "nlu", "--nlu", str(test_data), "--model", str(model),
-               "--out", str(out), "--no-plot"]
+    command = [
+        str(VENV_BIN / "python"),
+        "-m",
+        "bot.patched_rasa",
+        "test",
+        "nlu",
+        "--nlu",
+        str(test_data),
+        "--model",
+        str(model),
+        "--out",
+        str(out),
+        "--no-plot",
+    ]
     subprocess.run(command, cwd=PROJECT_ROOT, check=True)
 
 
@@ -86,19 +100,25 @@ def understanding_scores(examples: List[Message], parses: List[dict]) -> Dict[st
             found = {e.get("value") for e in parse.get("entities") or [] if e["entity"] == "sector"}
             sector_found += bool(wanted & found)
     total = max(len(examples), 1)
-    return {"messages": len(examples), "intent accuracy": right / total,
-            "sector found": sector_found / max(with_sector, 1), "messages with a sector": with_sector,
-            "confident wrong answers": confident_wrong / total}
+    return {
+        "messages": len(examples),
+        "intent accuracy": right / total,
+        "sector found": sector_found / max(with_sector, 1),
+        "messages with a sector": with_sector,
+        "confident wrong answers": confident_wrong / total,
+    }
 
 
 def confusions(examples: List[Message], parses: List[dict], limit: int = 15) -> List[list]:
-    rows = [[e.get("text")[:60], e.get("intent"), p["intent"]["name"], f"{p['intent'].get('confidence') or 0:.2f}"]
-            for e, p in zip(examples, parses) if p["intent"]["name"] != e.get("intent")]
+    rows = [
+        [e.get("text")[:60], e.get("intent"), p["intent"]["name"], f"{p['intent'].get('confidence') or 0:.2f}"]
+        for e, p in zip(examples, parses)
+        if p["intent"]["name"] != e.get("intent")
+    ]
     return sorted(rows, key=lambda row: -float(row[3]))[:limit]
 
 
-def save_students_results(out: Path, examples: List[Message], parses: List[dict], scores: dict,
-                          model: Path) -> None:
+def save_students_results(out: Path, examples: List[Message], parses: List[dict], scores: dict, model: Path) -> None:
     """The results in the shape of `rasa test nlu`'s, for the counsellors' report (ops/quality.py)."""
     from sklearn.metrics import classification_report
 
@@ -106,9 +126,15 @@ def save_students_results(out: Path, examples: List[Message], parses: List[dict]
     predicted = [parse["intent"]["name"] for parse in parses]
     out.mkdir(parents=True, exist_ok=True)
     report = classification_report(expected, predicted, output_dict=True, zero_division=0)
-    errors = [{"text": example.get("text"), "intent": example.get("intent"),
-               "intent_prediction": {"name": parse["intent"]["name"], "confidence": parse["intent"].get("confidence")}}
-              for example, parse in zip(examples, parses) if parse["intent"]["name"] != example.get("intent")]
+    errors = [
+        {
+            "text": example.get("text"),
+            "intent": example.get("intent"),
+            "intent_prediction": {"name": parse["intent"]["name"], "confidence": parse["intent"].get("confidence")},
+        }
+        for example, parse in zip(examples, parses)
+        if parse["intent"]["name"] != example.get("intent")
+    ]
     (out / "intent_report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     (out / "intent_errors.json").write_text(json.dumps(errors, indent=2, ensure_ascii=False), encoding="utf-8")
     (out / "understanding.json").write_text(json.dumps(scores, indent=2), encoding="utf-8")
@@ -126,13 +152,19 @@ def evaluate_students(model: Path, args: argparse.Namespace) -> bool:
     print(f"\nIndependent set ({STUDENTS_SET.relative_to(PROJECT_ROOT)}, {scores['messages']} messages)")
     print(tabulate(confusions(examples, parses), headers=["message", "expected", "understood", "conf."]))
     print(f"  intent accuracy        : {scores['intent accuracy']:.3f} (threshold {args.min_students_intent})")
-    print(f"  sector found           : {scores['sector found']:.3f} of {scores['messages with a sector']}"
-          f" (threshold {args.min_students_sector})")
-    print(f"  confident wrong answers: {scores['confident wrong answers']:.3f}"
-          f" (confidence >= {CONFIDENT}; threshold < {args.max_confident_wrong})")
-    return (scores["intent accuracy"] >= args.min_students_intent
-            and scores["sector found"] >= args.min_students_sector
-            and scores["confident wrong answers"] < args.max_confident_wrong)
+    print(
+        f"  sector found           : {scores['sector found']:.3f} of {scores['messages with a sector']}"
+        f" (threshold {args.min_students_sector})"
+    )
+    print(
+        f"  confident wrong answers: {scores['confident wrong answers']:.3f}"
+        f" (confidence >= {CONFIDENT}; threshold < {args.max_confident_wrong})"
+    )
+    return (
+        scores["intent accuracy"] >= args.min_students_intent
+        and scores["sector found"] >= args.min_students_sector
+        and scores["confident wrong answers"] < args.max_confident_wrong
+    )
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -6,6 +6,7 @@ component of the model as Rasa loads it (spaCy's model, DIET, the answer selecto
 then the first messages (TensorFlow builds its prediction graphs on first use) and a steady run of
 messages. Ends with the peak (VmHWM). Figures go to docs/production.md ("Where the memory goes").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,9 +22,15 @@ from bot import patches
 from bot.paths import MODEL_PATH
 
 MESSAGES = [
-    "Bonjour", "Je cherche un campus dans le numérique près de Rennes", "C'est quoi la VAE ?",
-    "et en Occitanie ?", "Merci beaucoup", "je veux devenir fleuriste", "comment partir avec Erasmus+ ?",
-    "l'apprentissage c'est à partir de quel âge ?", "des formations dans le bâtiment à Nantes",
+    "Bonjour",
+    "Je cherche un campus dans le numérique près de Rennes",
+    "C'est quoi la VAE ?",
+    "et en Occitanie ?",
+    "Merci beaucoup",
+    "je veux devenir fleuriste",
+    "comment partir avec Erasmus+ ?",
+    "l'apprentissage c'est à partir de quel âge ?",
+    "des formations dans le bâtiment à Nantes",
 ]
 
 
@@ -68,6 +75,7 @@ async def run(model: Path, messages: int) -> Steps:
     steps = Steps()
     import rasa.core.agent  # noqa: F401  (Rasa's own imports: TensorFlow, Sanic, SQLAlchemy ...)
     import tensorflow  # noqa: F401
+
     steps.record("Rasa and TensorFlow imported")
     watch_component_loads(steps)
     patches.install()  # as the running assistant does (RASA_PATCHES=off: Rasa's own loading)

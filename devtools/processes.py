@@ -3,6 +3,7 @@
 Used by the end-to-end tests, the benchmark and `cli ask`. `make run` uses supervisord with the
 Procfile instead (ops/supervision.py), which does the same for an interactive session.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -54,8 +55,12 @@ class Service:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            self.command, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
-            env={**os.environ, **self.env}, start_new_session=True,
+            self.command,
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **self.env},
+            start_new_session=True,
             preexec_fn=None if self.cpu is None else self._pin_to_cpu,
         )
 
@@ -99,12 +104,13 @@ def scale_out_store_type(section: str) -> str:
     return yaml.safe_load(SCALE_OUT_ENDPOINTS.read_text(encoding="utf-8"))[section]["type"]
 
 
-def write_endpoints(path: Path, action_port: int, tracker_store: Optional[dict] = None,
-                    lock_store: Optional[dict] = None) -> Path:
+def write_endpoints(
+    path: Path, action_port: int, tracker_store: Optional[dict] = None, lock_store: Optional[dict] = None
+) -> Path:
     config = {
         "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook", "enable_selective_domain": True},
-        "tracker_store": tracker_store or {"type": "SQL", "dialect": "sqlite",
-                                           "db": str(path.parent / "conversations.db")},
+        "tracker_store": tracker_store
+        or {"type": "SQL", "dialect": "sqlite", "db": str(path.parent / "conversations.db")},
     }
     if lock_store:
         config["lock_store"] = lock_store
@@ -113,15 +119,36 @@ def write_endpoints(path: Path, action_port: int, tracker_store: Optional[dict] 
     return path
 
 
-def rasa_server(port: int, endpoints: Path, log_dir: Path, model: Path = MODEL_PATH,
-                cors: Sequence[str] = ("*",), extra_args: Sequence[str] = (),
-                credentials: Path = CREDENTIALS_PATH, env: Optional[Dict[str, str]] = None,
-                cpu: Optional[int] = None) -> Service:
+def rasa_server(
+    port: int,
+    endpoints: Path,
+    log_dir: Path,
+    model: Path = MODEL_PATH,
+    cors: Sequence[str] = ("*",),
+    extra_args: Sequence[str] = (),
+    credentials: Path = CREDENTIALS_PATH,
+    env: Optional[Dict[str, str]] = None,
+    cpu: Optional[int] = None,
+) -> Service:
     return Service(
         name=f"Rasa server :{port}",
-        command=[str(VENV_BIN / "python"), "-m", "bot.patched_rasa", "run", "--model", str(model), "--port", str(port),
-                 "--credentials", str(credentials),
-                 "--endpoints", str(endpoints), "--cors", *cors, *extra_args],
+        command=[
+            str(VENV_BIN / "python"),
+            "-m",
+            "bot.patched_rasa",
+            "run",
+            "--model",
+            str(model),
+            "--port",
+            str(port),
+            "--credentials",
+            str(credentials),
+            "--endpoints",
+            str(endpoints),
+            "--cors",
+            *cors,
+            *extra_args,
+        ],
         health_url=f"http://127.0.0.1:{port}/webhooks/rest/",
         log_path=log_dir / f"rasa-{port}.log",
         env=dict(env or {}),
@@ -147,8 +174,11 @@ class Assistant:
 
     def say(self, sender: str, text: str, timeout: float = 30, rasa_url: Optional[str] = None) -> list:
         """Sends one message over the REST channel and returns the bot's replies."""
-        response = requests.post(f"{rasa_url or self.rasa_url}/webhooks/rest/webhook",
-                                 json={"sender": sender, "message": text}, timeout=timeout)
+        response = requests.post(
+            f"{rasa_url or self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=timeout,
+        )
         response.raise_for_status()
         return response.json()
 
@@ -168,11 +198,18 @@ def started(services: List[Service]) -> Iterator[List[Service]]:
 
 
 @contextlib.contextmanager
-def running_assistant(workdir: Path, *, rasa_port: Optional[int] = None,
-                      action_port: Optional[int] = None, model: Path = MODEL_PATH,
-                      tracker_store: Optional[dict] = None, lock_store: Optional[dict] = None,
-                      rasa_processes: int = 1, credentials: Path = CREDENTIALS_PATH,
-                      rasa_env: Optional[Dict[str, str]] = None) -> Iterator[Assistant]:
+def running_assistant(
+    workdir: Path,
+    *,
+    rasa_port: Optional[int] = None,
+    action_port: Optional[int] = None,
+    model: Path = MODEL_PATH,
+    tracker_store: Optional[dict] = None,
+    lock_store: Optional[dict] = None,
+    rasa_processes: int = 1,
+    credentials: Path = CREDENTIALS_PATH,
+    rasa_env: Optional[Dict[str, str]] = None,
+) -> Iterator[Assistant]:
     """Starts the action server and `rasa_processes` Rasa servers on free ports (unless given),
     all sharing one endpoints file, and stops them on exit. Several Rasa processes need a shared
     tracker store and a Redis lock store; each then gets its own core, as in the scale-out
@@ -182,9 +219,18 @@ def running_assistant(workdir: Path, *, rasa_port: Optional[int] = None,
     log_dir = workdir / "logs"
     endpoints = write_endpoints(workdir / "endpoints.yml", action_port, tracker_store, lock_store)
     actions = action_server(action_port, log_dir)
-    rasas = [rasa_server(port, endpoints, log_dir, model=model, credentials=credentials, env=rasa_env,
-                         cpu=rasa_cpu(index) if rasa_processes > 1 else None)
-             for index, port in enumerate(rasa_ports)]
+    rasas = [
+        rasa_server(
+            port,
+            endpoints,
+            log_dir,
+            model=model,
+            credentials=credentials,
+            env=rasa_env,
+            cpu=rasa_cpu(index) if rasa_processes > 1 else None,
+        )
+        for index, port in enumerate(rasa_ports)
+    ]
     services = [actions, *rasas]
     with started(services):
         urls = [f"http://127.0.0.1:{port}" for port in rasa_ports]

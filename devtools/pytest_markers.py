@@ -6,6 +6,7 @@
 A test needing an absent service is skipped with the reason, except in CI (CI=true, .ci/run),
 where it fails: there, nothing may be left untested.
 """
+
 from __future__ import annotations
 
 import os

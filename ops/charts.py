@@ -1,5 +1,6 @@
 """The report's charts, drawn by matplotlib and embedded in the page as SVG data URIs (the page
 loads nothing from elsewhere). Each function returns the `src` of an <img>."""
+
 from __future__ import annotations
 
 import base64
@@ -19,8 +20,15 @@ TOPIC_COLOURS = ["#1f5fa8", "#b35900", "#2e7d32", "#6a3d9a", "#b3261e", "#00695c
 BAR_HEIGHT_INCHES = 0.28
 WIDTH_INCHES = 8
 
-plt.rcParams.update({"font.size": 10, "axes.spines.top": False, "axes.spines.right": False,
-                     "svg.fonttype": "path", "svg.hashsalt": "report"})
+plt.rcParams.update(
+    {
+        "font.size": 10,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "svg.fonttype": "path",
+        "svg.hashsalt": "report",
+    }
+)
 
 
 def data_uri(figure) -> str:
@@ -48,8 +56,15 @@ def horizontal_scores(scores: Dict[str, float], title: str, colours: Sequence[st
     for position, value in zip(positions, scores.values()):
         # Inside the bar (white) when it is long, after it otherwise: never over the bar's edge.
         inside = value > 0.5
-        axes.text(value - 0.01 if inside else value + 0.01, position, f"{value:.2f}", va="center", fontsize=8,
-                  ha="right" if inside else "left", color="white" if inside else "black")
+        axes.text(
+            value - 0.01 if inside else value + 0.01,
+            position,
+            f"{value:.2f}",
+            va="center",
+            fontsize=8,
+            ha="right" if inside else "left",
+            color="white" if inside else "black",
+        )
     return data_uri(figure)
 
 
@@ -79,8 +94,15 @@ def confusion_chart(labels: List[str], matrix: List[List[int]]) -> str:
     for row, counts in enumerate(matrix):
         for column, count in enumerate(counts):
             if count:
-                axes.text(column, row, str(count), ha="center", va="center", fontsize=7,
-                          color="white" if count > peak / 2 else "black")
+                axes.text(
+                    column,
+                    row,
+                    str(count),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if count > peak / 2 else "black",
+                )
     return data_uri(figure)
 
 
@@ -114,11 +136,18 @@ def counts_chart(counts: List[Tuple[str, int]], title: str) -> str:
 
 def fallback_chart(days: List[date], daily_rates: List[float], weeks: List[date], weekly_rates: List[float]) -> str:
     figure, axes = plt.subplots(figsize=(WIDTH_INCHES, 3.2))
-    axes.plot(days, [100 * rate for rate in daily_rates], color=GREY, marker="o", markersize=3,
-              linewidth=1, label="par jour")
+    axes.plot(
+        days, [100 * rate for rate in daily_rates], color=GREY, marker="o", markersize=3, linewidth=1, label="par jour"
+    )
     # The last week's level is drawn up to the last day shown.
-    axes.step(weeks + days[-1:], [100 * rate for rate in weekly_rates + weekly_rates[-1:]], where="post",
-              color=RED, linewidth=2, label="par semaine")
+    axes.step(
+        weeks + days[-1:],
+        [100 * rate for rate in weekly_rates + weekly_rates[-1:]],
+        where="post",
+        color=RED,
+        linewidth=2,
+        label="par semaine",
+    )
     axes.set_ylabel("% de messages non compris")
     axes.set_ylim(bottom=0)
     axes.set_title("Taux de messages non compris", pad=30)

@@ -9,6 +9,7 @@ Erasmus+ change every January, so the check fails on an answer that is unsourced
 `python -m cli content-check [--today YYYY-MM-DD]`: exit 0 when all is well, 1 when an answer
 needs work; each problem names the answer, never a stack trace.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -79,6 +80,7 @@ class Findings:
 
 # --- reading ----------------------------------------------------------------------------------
 
+
 def domain_files(domain: Path) -> List[Path]:
     return sorted(domain.rglob("*.yml")) if domain.is_dir() else [domain]
 
@@ -90,7 +92,7 @@ def load_answers(domain: Path = DOMAIN_PATH) -> Dict[str, str]:
         content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for name, variants in (content.get("responses") or {}).items():
             if name.startswith(ANSWER_PREFIX + "faq_") and "/" in name and variants:
-                answers[name[len(ANSWER_PREFIX):]] = variants[0].get("text") or ""
+                answers[name[len(ANSWER_PREFIX) :]] = variants[0].get("text") or ""
     return answers
 
 
@@ -161,6 +163,7 @@ def load_register(path: Path = REGISTER_PATH) -> Tuple[Dict[str, Entry], List[Wi
 
 # --- checking ---------------------------------------------------------------------------------
 
+
 def word_count(text: str) -> int:
     """Words as a reader sees them on the screen: everything between spaces, the link included."""
     return len(text.split())
@@ -227,8 +230,13 @@ def due_date(entry: Entry) -> Optional[Tuple[dt.date, str]]:
     return min(candidates) if candidates else None
 
 
-def check(answers: Dict[str, str], entries: Dict[str, Entry], withdrawn: Sequence[Withdrawn],
-          today: dt.date, within_days: int = DUE_WITHIN_DAYS) -> Findings:
+def check(
+    answers: Dict[str, str],
+    entries: Dict[str, Entry],
+    withdrawn: Sequence[Withdrawn],
+    today: dt.date,
+    within_days: int = DUE_WITHIN_DAYS,
+) -> Findings:
     findings = Findings()
     for answer in sorted(set(entries) - set(answers)):
         findings.problems.append((answer, "réponse inconnue du domaine (clé du registre à corriger)"))
@@ -248,12 +256,21 @@ def answers_due(today: Optional[dt.date] = None, within_days: int = DUE_WITHIN_D
     """The answers to re-read soon, for reports: answer, due date, reason, checked, valid_until, sources."""
     entries, withdrawn, _ = load_register()
     findings = check(load_answers(), entries, withdrawn, today or dt.date.today(), within_days)
-    return [{"answer": d.answer, "due": d.date, "reason": d.reason, "sources": list(d.sources),
-             "checked": entries[d.answer].checked, "valid_until": entries[d.answer].valid_until}
-            for d in findings.due]
+    return [
+        {
+            "answer": d.answer,
+            "due": d.date,
+            "reason": d.reason,
+            "sources": list(d.sources),
+            "checked": entries[d.answer].checked,
+            "valid_until": entries[d.answer].valid_until,
+        }
+        for d in findings.due
+    ]
 
 
 # --- command line -----------------------------------------------------------------------------
+
 
 def print_findings(findings: Findings, register_problems: List[str], today: dt.date, total: int) -> None:
     for problem in register_problems:
@@ -273,8 +290,12 @@ def print_findings(findings: Findings, register_problems: List[str], today: dt.d
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cli content-check", description=__doc__.splitlines()[0])
-    parser.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(),
-                        help="la date du contrôle (AAAA-MM-JJ), aujourd'hui par défaut")
+    parser.add_argument(
+        "--today",
+        type=dt.date.fromisoformat,
+        default=dt.date.today(),
+        help="la date du contrôle (AAAA-MM-JJ), aujourd'hui par défaut",
+    )
     parser.add_argument("--register", type=Path, default=REGISTER_PATH)
     parser.add_argument("--domain", type=Path, default=DOMAIN_PATH)
     args = parser.parse_args(argv)

@@ -4,6 +4,7 @@ One pass over the events of the period, ordered by conversation, with only the c
 conversation in memory: the store can hold hundreds of thousands of messages. Texts are those
 stored, already masked by the chat channels (bot/privacy.py); sender ids never leave this module.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,6 +36,7 @@ GUESSES_KEPT = 3
 @dataclass
 class UnsureMessage:
     """A message that fell back or was understood with a low confidence."""
+
     when: datetime
     text: str
     guesses: List[Tuple[str, float]]  # best intents first, nlu_fallback left out
@@ -54,6 +56,7 @@ class UnsureMessage:
 @dataclass
 class RatedAnswer:
     """A thumbs down: the answer rated and the message that led to it."""
+
     when: datetime
     answer: str  # the response or action that produced it (e.g. faq_vae/steps)
     answer_text: str
@@ -92,13 +95,16 @@ def local_time(timestamp: float) -> datetime:
 
 def answer_name(action: str) -> str:
     """`utter_faq_vae/steps` reads as `faq_vae/steps`, the name used in data and reports."""
-    return action[len("utter_"):] if action.startswith("utter_") else action
+    return action[len("utter_") :] if action.startswith("utter_") else action
 
 
 def guesses_of(parse: dict) -> List[Tuple[str, float]]:
     ranking = parse.get("intent_ranking") or [parse.get("intent") or {}]
-    return [(item["name"], float(item.get("confidence") or 0.0)) for item in ranking
-            if item.get("name") and item["name"] != FALLBACK_INTENT][:GUESSES_KEPT]
+    return [
+        (item["name"], float(item.get("confidence") or 0.0))
+        for item in ranking
+        if item.get("name") and item["name"] != FALLBACK_INTENT
+    ][:GUESSES_KEPT]
 
 
 def faq_answer_of(parse: dict, intent: str) -> Tuple[Optional[str], Optional[float]]:
@@ -195,27 +201,43 @@ class ConversationReader:
 
 def events_table() -> sa.Table:
     """The columns read, with Rasa's table name and types (rasa.core.tracker_store.SQLTrackerStore)."""
-    return sa.Table("events", sa.MetaData(), sa.Column("id", sa.Integer), sa.Column("sender_id", sa.String(255)),
-                    sa.Column("type_name", sa.String(255)), sa.Column("timestamp", sa.Float),
-                    sa.Column("intent_name", sa.String(255)), sa.Column("action_name", sa.String(255)),
-                    sa.Column("data", sa.Text))
+    return sa.Table(
+        "events",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer),
+        sa.Column("sender_id", sa.String(255)),
+        sa.Column("type_name", sa.String(255)),
+        sa.Column("timestamp", sa.Float),
+        sa.Column("intent_name", sa.String(255)),
+        sa.Column("action_name", sa.String(255)),
+        sa.Column("data", sa.Text),
+    )
 
 
 def stream_events(engine: sa.engine.Engine, since: float) -> Iterator[sa.engine.Row]:
     """The period's user, bot and action events, conversation by conversation, fetched in batches
     (a server-side cursor on PostgreSQL) so that memory does not grow with the store."""
     events = events_table()
-    query = (sa.select(events.c.sender_id, events.c.type_name, events.c.timestamp, events.c.intent_name,
-                       events.c.action_name, events.c.data)
-             .where(events.c.timestamp >= since, events.c.type_name.in_(("user", "bot", "action")))
-             .order_by(events.c.sender_id, events.c.id))
+    query = (
+        sa.select(
+            events.c.sender_id,
+            events.c.type_name,
+            events.c.timestamp,
+            events.c.intent_name,
+            events.c.action_name,
+            events.c.data,
+        )
+        .where(events.c.timestamp >= since, events.c.type_name.in_(("user", "bot", "action")))
+        .order_by(events.c.sender_id, events.c.id)
+    )
     with engine.connect() as connection:
         result = connection.execution_options(stream_results=True, yield_per=ROWS_PER_FETCH).execute(query)
         yield from result
 
 
-def read_conversations(engine: Optional[sa.engine.Engine], since: datetime,
-                       threshold: float = LOW_CONFIDENCE) -> ConversationStats:
+def read_conversations(
+    engine: Optional[sa.engine.Engine], since: datetime, threshold: float = LOW_CONFIDENCE
+) -> ConversationStats:
     """Statistics of every conversation event stamped at or after `since`."""
     stats = ConversationStats(since=since, threshold=threshold)
     if engine is None or not sa.inspect(engine).has_table("events"):
@@ -240,8 +262,9 @@ def store_engine(endpoints: Path) -> Optional[sa.engine.Engine]:
     """Engine of the SQL tracker store configured in `endpoints`; None when nothing is stored yet."""
     tracker_store = read_section(endpoints, "tracker_store")
     if tracker_store is None:
-        raise ConfigurationError(f"{endpoints} : aucun tracker_store configuré (les conversations ne sont pas "
-                                 "conservées).")
+        raise ConfigurationError(
+            f"{endpoints} : aucun tracker_store configuré (les conversations ne sont pas conservées)."
+        )
     if not is_sql_tracker_store(tracker_store):
         raise ConfigurationError(f"{endpoints} : seul un tracker_store de type SQL peut être lu.")
     url = sa.engine.make_url(sql_url(tracker_store))

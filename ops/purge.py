@@ -6,6 +6,7 @@ school.yml unless --days is given. Works with SQLite (default profile) and Postg
 Safe for conversations still going on: Rasa opens a new session after 60 minutes of silence
 (domain session_config), so nothing older than a day is still needed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,7 @@ from typing import List, Optional
 import sqlalchemy as sa
 
 from bot.paths import PROJECT_ROOT
-from bot.preflight import (ConfigurationError, is_sql_tracker_store, quiet_library_warnings,
-                           read_section, sql_url)
+from bot.preflight import ConfigurationError, is_sql_tracker_store, quiet_library_warnings, read_section, sql_url
 
 SECONDS_PER_DAY = 86_400
 
@@ -33,8 +33,7 @@ class PurgeResult:
 
 def events_table(metadata: sa.MetaData) -> sa.Table:
     # Only the columns the purge needs, with Rasa's table name (rasa.core.tracker_store.SQLTrackerStore).
-    return sa.Table("events", metadata, sa.Column("sender_id", sa.String(255)),
-                    sa.Column("timestamp", sa.Float))
+    return sa.Table("events", metadata, sa.Column("sender_id", sa.String(255)), sa.Column("timestamp", sa.Float))
 
 
 def purge_older_than(engine: sa.engine.Engine, cutoff: float, dry_run: bool = False) -> PurgeResult:
@@ -42,10 +41,12 @@ def purge_older_than(engine: sa.engine.Engine, cutoff: float, dry_run: bool = Fa
     if not sa.inspect(engine).has_table("events"):
         return PurgeResult(0, 0)
     events = events_table(sa.MetaData())
-    last_activity = (sa.select(events.c.sender_id)
-                     .group_by(events.c.sender_id)
-                     .having(sa.func.max(events.c.timestamp) < cutoff)
-                     .subquery())
+    last_activity = (
+        sa.select(events.c.sender_id)
+        .group_by(events.c.sender_id)
+        .having(sa.func.max(events.c.timestamp) < cutoff)
+        .subquery()
+    )
     with engine.begin() as connection:
         conversations = connection.execute(sa.select(sa.func.count()).select_from(last_activity)).scalar_one()
         if dry_run:
@@ -74,8 +75,12 @@ def retention_days_setting() -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cli purge", description=__doc__.split("\n")[0])
-    parser.add_argument("--days", type=float, default=None,
-                        help="durée de conservation en jours (défaut : privacy.retention_days de school.yml)")
+    parser.add_argument(
+        "--days",
+        type=float,
+        default=None,
+        help="durée de conservation en jours (défaut : privacy.retention_days de school.yml)",
+    )
     parser.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
     parser.add_argument("--dry-run", action="store_true", help="compte sans supprimer")
     args = parser.parse_args(argv)
@@ -103,8 +108,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         engine.dispose()
     since = datetime.fromtimestamp(cutoff, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     verb = "à supprimer" if args.dry_run else "supprimés"
-    print(f"Plus de {days:g} jours (avant le {since}), {engine.url!r} : "
-          f"{result.events} événements {verb}, {result.conversations} conversations entièrement.")
+    print(
+        f"Plus de {days:g} jours (avant le {since}), {engine.url!r} : "
+        f"{result.events} événements {verb}, {result.conversations} conversations entièrement."
+    )
     return 0
 
 

@@ -5,6 +5,7 @@ Each result folder gets a `model.json` stamp saying which model it was measured 
 `python -m ops.quality results/stories` writes it (the Makefile does, after `rasa test core`);
 `python -m cli evaluate` writes its own.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,8 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-from ops.conversations import TIMEZONE
 from bot.paths import MODEL_PATH
+from ops.conversations import TIMEZONE
 
 STAMP_FILE = "model.json"
 SUMMARY_KEYS = {"accuracy", "micro avg", "macro avg", "weighted avg"}
@@ -63,14 +64,18 @@ def read_model_stamp(folder: Path) -> Optional[ModelStamp]:
 @dataclass
 class Measure:
     """Where a result comes from: when it was measured, on which model."""
+
     folder: Path
     measured: datetime
     model: Optional[ModelStamp]
 
 
 def labels_of(report: dict) -> Dict[str, dict]:
-    return {label: scores for label, scores in report.items()
-            if label not in SUMMARY_KEYS and isinstance(scores, dict) and label != "no_entity"}
+    return {
+        label: scores
+        for label, scores in report.items()
+        if label not in SUMMARY_KEYS and isinstance(scores, dict) and label != "no_entity"
+    }
 
 
 def average_f1(report: dict, kind: str) -> Optional[float]:
@@ -88,6 +93,7 @@ def read_json(path: Path, default):
 @dataclass
 class NluResult:
     """One NLU test set's latest evaluation (a folder written by `python -m cli evaluate`)."""
+
     name: str
     measure: Measure
     intents: dict
@@ -130,21 +136,35 @@ class NluResult:
         index = {label: position for position, label in enumerate(labels)}
         matrix = [[0] * len(labels) for _ in labels]
         for label, count in support.items():
-            matrix[index[label]][index[label]] = count - sum(n for (expected, _), n in wrong.items()
-                                                             if expected == label)
+            matrix[index[label]][index[label]] = count - sum(
+                n for (expected, _), n in wrong.items() if expected == label
+            )
         for (expected, predicted), count in wrong.items():
             matrix[index[expected]][index[predicted]] += count
         return labels, matrix
 
     def confused_phrasings(self) -> List[dict]:
         """Misclassified test phrasings, the most confidently wrong first."""
-        rows = [{"text": e["text"], "expected": e["intent"], "predicted": e["intent_prediction"]["name"],
-                 "confidence": e["intent_prediction"].get("confidence") or 0.0} for e in self.intent_errors]
-        rows += [{"text": e["text"], "expected": e["intent_response_key_target"],
-                  "predicted": e["intent_response_key_prediction"]["name"],
-                  "confidence": e["intent_response_key_prediction"].get("confidence") or 0.0}
-                 # No answer predicted: the intent was wrong, a confusion already listed above.
-                 for e in self.faq_errors if e["intent_response_key_prediction"].get("name")]
+        rows = [
+            {
+                "text": e["text"],
+                "expected": e["intent"],
+                "predicted": e["intent_prediction"]["name"],
+                "confidence": e["intent_prediction"].get("confidence") or 0.0,
+            }
+            for e in self.intent_errors
+        ]
+        rows += [
+            {
+                "text": e["text"],
+                "expected": e["intent_response_key_target"],
+                "predicted": e["intent_response_key_prediction"]["name"],
+                "confidence": e["intent_response_key_prediction"].get("confidence") or 0.0,
+            }
+            # No answer predicted: the intent was wrong, a confusion already listed above.
+            for e in self.faq_errors
+            if e["intent_response_key_prediction"].get("name")
+        ]
         return sorted(rows, key=lambda row: -row["confidence"])
 
 
@@ -191,10 +211,13 @@ def story_result(results: Path) -> Optional[StoryResult]:
     if not isinstance(report, dict) or "conversation_accuracy" not in report:
         return None
     accuracy = report["conversation_accuracy"]
-    return StoryResult(Measure(folder, modified(folder / "story_report.json"), read_model_stamp(folder)),
-                       total=accuracy["total"], correct=accuracy["correct"],
-                       with_warnings=accuracy.get("with_warnings", 0),
-                       failed_stories=failed_story_names(folder / "failed_test_stories.yml"))
+    return StoryResult(
+        Measure(folder, modified(folder / "story_report.json"), read_model_stamp(folder)),
+        total=accuracy["total"],
+        correct=accuracy["correct"],
+        with_warnings=accuracy.get("with_warnings", 0),
+        failed_stories=failed_story_names(folder / "failed_test_stories.yml"),
+    )
 
 
 def current_model(model: Path = MODEL_PATH) -> Optional[ModelStamp]:
@@ -205,8 +228,9 @@ def current_model(model: Path = MODEL_PATH) -> Optional[ModelStamp]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops.quality",
-                                     description="Notes dans un dossier de résultats le modèle mesuré.")
+    parser = argparse.ArgumentParser(
+        prog="python -m ops.quality", description="Notes dans un dossier de résultats le modèle mesuré."
+    )
     parser.add_argument("folder", type=Path)
     parser.add_argument("--model", type=Path, default=MODEL_PATH)
     args = parser.parse_args(argv)

@@ -5,6 +5,7 @@ what students really asked (the tracker store of the endpoints file, over the pe
 never older than privacy.retention_days), and the answers due for re-reading. The page loads
 nothing from elsewhere (charts are embedded SVG), fits a phone screen and passes axe-core.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,11 +20,19 @@ from typing import Dict, List, Optional
 import jinja2
 import sqlalchemy as sa
 
-from ops import charts
-from ops.conversations import (LOW_CONFIDENCE, TIMEZONE, ConversationStats, days_between, period_start,
-                               read_conversations, store_engine, week_of)
 from bot.paths import MODEL_PATH, PROJECT_ROOT
 from bot.preflight import ConfigurationError, quiet_library_warnings
+from ops import charts
+from ops.conversations import (
+    LOW_CONFIDENCE,
+    TIMEZONE,
+    ConversationStats,
+    days_between,
+    period_start,
+    read_conversations,
+    store_engine,
+    week_of,
+)
 from ops.quality import NluResult, current_model, nlu_results, story_result
 from ops.training_data import TEST_SET_FOLDERS
 
@@ -36,11 +45,24 @@ BARS_SHOWN = 20
 CONFUSED_PHRASINGS_SHOWN = 15
 CONTENT_DUE_WITHIN_DAYS = 60
 CONTENT_KEYS = ("answer", "checked", "valid_until", "due", "reason", "sources")
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre"]
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 
 
 # --- formatting (template filters) -----------------------------------------------------------
+
 
 def french_date(value) -> str:
     if value is None:
@@ -61,14 +83,19 @@ def percent(value: Optional[float]) -> str:
 
 
 def template_environment() -> jinja2.Environment:
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent),
-                                     autoescape=True, undefined=jinja2.StrictUndefined,
-                                     trim_blocks=True, lstrip_blocks=True)
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     environment.filters.update(date=french_date, number=french_number, percent=percent)
     return environment
 
 
 # --- quality of understanding ------------------------------------------------------------------
+
 
 def nlu_view(result: NluResult) -> dict:
     labels, matrix = result.confusion()
@@ -82,8 +109,9 @@ def nlu_view(result: NluResult) -> dict:
         "faq_chart": charts.faq_f1_chart(faq_by_topic) if faq_by_topic else None,
         "faq_by_topic": faq_by_topic,
         "confusion_chart": charts.confusion_chart(labels, matrix) if labels else None,
-        "confused_pairs": Counter((row["expected"], row["predicted"])
-                                  for row in result.confused_phrasings()).most_common(CONFUSED_PHRASINGS_SHOWN),
+        "confused_pairs": Counter(
+            (row["expected"], row["predicted"]) for row in result.confused_phrasings()
+        ).most_common(CONFUSED_PHRASINGS_SHOWN),
         "confused_phrasings": result.confused_phrasings()[:CONFUSED_PHRASINGS_SHOWN],
     }
 
@@ -96,14 +124,20 @@ def lowest(scores: Dict[str, float]) -> str:
 def quality_view(results: Path, model: Path) -> dict:
     sets, stories = nlu_results(results), story_result(results)
     evaluated = {result.name for result in sets}
-    return {"test_sets": [nlu_view(result) for result in sets], "stories": stories, "results_dir": results,
-            "not_evaluated": [name for name in TEST_SET_FOLDERS
-                              if (PROJECT_ROOT / "tests" / name).is_dir() and name not in evaluated],
-            # Hashing the model takes a second: only worth it when there are results to compare.
-            "current_model": current_model(model) if sets or stories else None}
+    return {
+        "test_sets": [nlu_view(result) for result in sets],
+        "stories": stories,
+        "results_dir": results,
+        "not_evaluated": [
+            name for name in TEST_SET_FOLDERS if (PROJECT_ROOT / "tests" / name).is_dir() and name not in evaluated
+        ],
+        # Hashing the model takes a second: only worth it when there are results to compare.
+        "current_model": current_model(model) if sets or stories else None,
+    }
 
 
 # --- real conversations ------------------------------------------------------------------------
+
 
 def ratio(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
@@ -114,20 +148,28 @@ def conversations_view(stats: ConversationStats, until: date) -> dict:
     messages = [stats.messages_per_day[day] for day in days]
     daily_rates = [ratio(stats.fallbacks_per_day[day], stats.messages_per_day[day]) for day in days]
     weeks = sorted({week_of(day) for day in days})
-    weekly = [(week, sum(stats.messages_per_day[d] for d in days if week_of(d) == week),
-               sum(stats.fallbacks_per_day[d] for d in days if week_of(d) == week)) for week in weeks]
+    weekly = [
+        (
+            week,
+            sum(stats.messages_per_day[d] for d in days if week_of(d) == week),
+            sum(stats.fallbacks_per_day[d] for d in days if week_of(d) == week),
+        )
+        for week in weeks
+    ]
     topics = stats.intents.most_common(BARS_SHOWN)
-    ratings = sorted(((answer, votes["up"], votes["down"]) for answer, votes in stats.feedback.items()),
-                     key=lambda rating: (-rating[2], -rating[1], rating[0]))
+    ratings = sorted(
+        ((answer, votes["up"], votes["down"]) for answer, votes in stats.feedback.items()),
+        key=lambda rating: (-rating[2], -rating[1], rating[0]),
+    )
     return {
         "stats": stats,
-        "activity_chart": charts.activity_chart(days, messages,
-                                                [stats.conversations_per_day[day] for day in days]),
+        "activity_chart": charts.activity_chart(days, messages, [stats.conversations_per_day[day] for day in days]),
         "busiest_day": max(days, key=lambda day: stats.messages_per_day[day]),
         "topics": topics,
         "topics_chart": charts.counts_chart(topics, "Sujets demandés (intention comprise)") if topics else None,
-        "fallback_chart": charts.fallback_chart(days, daily_rates, weeks,
-                                                [ratio(fallbacks, total) for _, total, fallbacks in weekly]),
+        "fallback_chart": charts.fallback_chart(
+            days, daily_rates, weeks, [ratio(fallbacks, total) for _, total, fallbacks in weekly]
+        ),
         "weekly": [(week, total, fallbacks, ratio(fallbacks, total)) for week, total, fallbacks in weekly],
         "ratings": ratings,
         "feedback_chart": charts.feedback_chart(ratings[:BARS_SHOWN]) if ratings else None,
@@ -138,6 +180,7 @@ def conversations_view(stats: ConversationStats, until: date) -> dict:
 
 # --- content to review -------------------------------------------------------------------------
 
+
 def content_view(today: date) -> dict:
     """Answers due for re-reading, from ops.content when the project has it."""
     try:
@@ -147,14 +190,17 @@ def content_view(today: date) -> dict:
             raise
         return {"available": False, "answers": [], "error": None}
     try:
-        answers = [{key: answer.get(key) for key in CONTENT_KEYS}
-                   for answer in content.answers_due(today, within_days=CONTENT_DUE_WITHIN_DAYS)]
+        answers = [
+            {key: answer.get(key) for key in CONTENT_KEYS}
+            for answer in content.answers_due(today, within_days=CONTENT_DUE_WITHIN_DAYS)
+        ]
     except Exception as error:  # noqa: BLE001 - the page reports it instead of failing
         return {"available": True, "answers": [], "error": f"{type(error).__name__}: {error}"}
     return {"available": True, "answers": answers, "error": None}
 
 
 # --- the page ----------------------------------------------------------------------------------
+
 
 @dataclass
 class StoreReading:
@@ -188,18 +234,31 @@ class Period:
         return self.requested is not None and self.since.date() > self.requested
 
 
-def render_report(school_name: str, period: Period, now: datetime, reading: StoreReading,
-                  results: Path, model: Path, endpoints: Path) -> str:
+def render_report(
+    school_name: str, period: Period, now: datetime, reading: StoreReading, results: Path, model: Path, endpoints: Path
+) -> str:
     stats = reading.stats
     has_messages = stats is not None and stats.messages > 0
-    return template_environment().get_template(TEMPLATE).render(
-        school_name=school_name, since=period.since, requested_since=period.requested, clamped=period.clamped,
-        retention_days=period.retention_days, content_days=CONTENT_DUE_WITHIN_DAYS,
-        now=now, endpoints=endpoints,
-        store_error=reading.error, threshold=stats.threshold if stats else LOW_CONFIDENCE,
-        quality=quality_view(results, model),
-        conversations=conversations_view(stats, now.date()) if stats is not None and has_messages else None,
-        content=content_view(now.date()), messages_listed=MESSAGES_LISTED, lowest=lowest,
+    return (
+        template_environment()
+        .get_template(TEMPLATE)
+        .render(
+            school_name=school_name,
+            since=period.since,
+            requested_since=period.requested,
+            clamped=period.clamped,
+            retention_days=period.retention_days,
+            content_days=CONTENT_DUE_WITHIN_DAYS,
+            now=now,
+            endpoints=endpoints,
+            store_error=reading.error,
+            threshold=stats.threshold if stats else LOW_CONFIDENCE,
+            quality=quality_view(results, model),
+            conversations=conversations_view(stats, now.date()) if stats is not None and has_messages else None,
+            content=content_view(now.date()),
+            messages_listed=MESSAGES_LISTED,
+            lowest=lowest,
+        )
     )
 
 
@@ -207,18 +266,28 @@ def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"date attendue au format AAAA-MM-JJ (ex. 2026-11-01), pas « {text} »") from None
+        raise argparse.ArgumentTypeError(
+            f"date attendue au format AAAA-MM-JJ (ex. 2026-11-01), pas « {text} »"
+        ) from None
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cli report", description=__doc__.split("\n")[0])
-    parser.add_argument("--since", type=parse_day, default=None,
-                        help="début de la période, AAAA-MM-JJ (défaut : la durée de conservation)")
+    parser.add_argument(
+        "--since",
+        type=parse_day,
+        default=None,
+        help="début de la période, AAAA-MM-JJ (défaut : la durée de conservation)",
+    )
     parser.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
     parser.add_argument("--results", type=Path, default=RESULTS_DIR, help="résultats de make test-nlu / test-stories")
     parser.add_argument("--model", type=Path, default=MODEL_PATH)
-    parser.add_argument("--threshold", type=float, default=LOW_CONFIDENCE,
-                        help="confiance en dessous de laquelle un message est à vérifier")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=LOW_CONFIDENCE,
+        help="confiance en dessous de laquelle un message est à vérifier",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     quiet_library_warnings()

@@ -6,6 +6,7 @@ below the confidence threshold, under `intent: TO_REVIEW`, with the assistant's 
 comments. The counsellor replaces TO_REVIEW by the right intent (or `ignore`), then runs
 `python -m cli review-merge FILE`. Texts are those stored (already masked); no sender id.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,9 +18,9 @@ from typing import Dict, List, Mapping, Optional
 
 import sqlalchemy as sa
 
-from ops.conversations import LOW_CONFIDENCE, TIMEZONE, UnsureMessage, period_start, read_conversations, store_engine
 from bot.paths import PROJECT_ROOT
 from bot.preflight import ConfigurationError, quiet_library_warnings
+from ops.conversations import LOW_CONFIDENCE, TIMEZONE, UnsureMessage, period_start, read_conversations, store_engine
 from ops.report import french_date, french_number, parse_day
 from ops.training_data import examples_index, normalised, training_files
 
@@ -66,8 +67,14 @@ def messages_to_review(unsure: List[UnsureMessage], known: Mapping[str, object])
 
 
 def write_review_file(path: Path, entries: List[tuple], since: datetime, until: datetime) -> None:
-    header = HEADER.format(count=len(entries), since=french_date(since.date()), until=french_date(until.date()),
-                           to_review=TO_REVIEW, ignore=IGNORE, path=path)
+    header = HEADER.format(
+        count=len(entries),
+        since=french_date(since.date()),
+        until=french_date(until.date()),
+        to_review=TO_REVIEW,
+        ignore=IGNORE,
+        path=path,
+    )
     body = "".join(entry(message, seen) for message, seen in entries)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(header + (body or "# (aucun message à relire)\n"), encoding="utf-8")
@@ -75,8 +82,12 @@ def write_review_file(path: Path, entries: List[tuple], since: datetime, until: 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cli review-export", description=__doc__.split("\n")[0])
-    parser.add_argument("--since", type=parse_day, default=None,
-                        help="début de la période, AAAA-MM-JJ (défaut : la durée de conservation)")
+    parser.add_argument(
+        "--since",
+        type=parse_day,
+        default=None,
+        help="début de la période, AAAA-MM-JJ (défaut : la durée de conservation)",
+    )
     parser.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
     parser.add_argument("--data", type=Path, default=PROJECT_ROOT / "data")
     parser.add_argument("--threshold", type=float, default=LOW_CONFIDENCE)
@@ -103,8 +114,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             engine.dispose()
     entries = messages_to_review(stats.unsure, examples_index(training_files(args.data)))
     write_review_file(args.out, entries, since, now)
-    print(f"{len(entries)} message(s) à relire écrits dans {args.out} "
-          f"(sur {stats.messages} messages depuis le {french_date(since)}).")
+    print(
+        f"{len(entries)} message(s) à relire écrits dans {args.out} "
+        f"(sur {stats.messages} messages depuis le {french_date(since)})."
+    )
     return 0
 
 

@@ -7,6 +7,7 @@ the file is left as it is. Nothing is written when one example is refused: an in
 does not know, a phrasing already in the training data or in a test set (tests/nlu*/).
 Entries left at TO_REVIEW are skipped; `ignore` drops a message.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,18 @@ import yaml
 
 from bot.paths import PROJECT_ROOT
 from ops.review_export import IGNORE, TO_REVIEW
-from ops.training_data import (Example, domain_intents, example_lines, examples_in, examples_index, normalised,
-                               read_examples, retrieval_answers, test_set_files, training_files)
+from ops.training_data import (
+    Example,
+    domain_intents,
+    example_lines,
+    examples_in,
+    examples_index,
+    normalised,
+    read_examples,
+    retrieval_answers,
+    test_set_files,
+    training_files,
+)
 
 INTENT_LINE = re.compile(r"^(?P<indent>\s*)- intent:\s*(?P<intent>[^\s#]+)")
 EXAMPLES_KEY = re.compile(r"^(?P<indent>\s*)examples:\s*\|")
@@ -47,15 +58,20 @@ def read_review(path: Path) -> List[Reviewed]:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" ligne {mark.line + 1}" if mark else ""
-        raise ReviewError(f"{path} n'est pas du YAML valide ({where.strip() or 'position inconnue'}) : "
-                          f"{getattr(error, 'problem', None) or error}. Corrigez le fichier puis relancez.") from error
+        raise ReviewError(
+            f"{path} n'est pas du YAML valide ({where.strip() or 'position inconnue'}) : "
+            f"{getattr(error, 'problem', None) or error}. Corrigez le fichier puis relancez."
+        ) from error
     entries = content.get("nlu") if isinstance(content, dict) else None
     if not isinstance(entries, list):
         raise ReviewError(f"{path} : pas de liste « nlu: » ; ce n'est pas un fichier écrit par review-export.")
     reviewed = []
     for number, item in enumerate(entries, start=1):
-        if not isinstance(item, dict) or not isinstance(item.get("intent"), str) \
-                or not isinstance(item.get("examples"), str):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("intent"), str)
+            or not isinstance(item.get("examples"), str)
+        ):
             raise ReviewError(f"{path} : l'entrée n° {number} doit avoir « intent: » et « examples: | ».")
         reviewed += [Reviewed(item["intent"].strip(), text) for text in example_lines(item["examples"]) if text]
     return reviewed
@@ -66,15 +82,18 @@ def intent_problem(intent: str, known: set) -> Optional[str]:
         return None
     answers = retrieval_answers(known, intent)
     if answers:
-        return (f"« {intent} » a plusieurs réponses : écrivez la réponse voulue, par exemple "
-                f"{', '.join(answers[:4])}{'…' if len(answers) > 4 else ''}")
+        return (
+            f"« {intent} » a plusieurs réponses : écrivez la réponse voulue, par exemple "
+            f"{', '.join(answers[:4])}{'…' if len(answers) > 4 else ''}"
+        )
     close = difflib.get_close_matches(intent, sorted(known), n=3)
     hint = f" (vouliez-vous dire {' ou '.join(close)} ?)" if close else ""
     return f"intention inconnue « {intent} »{hint} : elle doit figurer dans le domaine (domain.yml)"
 
 
-def problems_of(entries: List[Reviewed], known: set, training: Dict[str, Example],
-                tests: Dict[str, Example], root: Path) -> List[str]:
+def problems_of(
+    entries: List[Reviewed], known: set, training: Dict[str, Example], tests: Dict[str, Example], root: Path
+) -> List[str]:
     problems: List[str] = []
     seen: Dict[str, str] = {}
     for entry in entries:
@@ -84,8 +103,10 @@ def problems_of(entries: List[Reviewed], known: set, training: Dict[str, Example
             existing = training[key]
             problem = f"déjà un exemple de {existing.intent} dans {relative(existing.file, root)}"
         if problem is None and key in tests:
-            problem = (f"phrase du jeu de test {relative(tests[key].file, root)} : l'apprendre fausserait "
-                       f"la mesure de la compréhension")
+            problem = (
+                f"phrase du jeu de test {relative(tests[key].file, root)} : l'apprendre fausserait "
+                f"la mesure de la compréhension"
+            )
         if problem is None and key in seen:
             problem = f"en double dans le fichier de relecture (déjà pour {seen[key]})"
         seen.setdefault(key, entry.intent)
@@ -165,11 +186,14 @@ def merge(entries: List[Reviewed], data: Path, domain: Path, tests: Path) -> Dic
     root = data.parent
     to_learn = [entry for entry in entries if entry.intent not in (TO_REVIEW, IGNORE)]
     files = training_files(data)
-    problems = problems_of(to_learn, domain_intents(domain), examples_index(files),
-                           examples_index(test_set_files(tests)), root)
+    problems = problems_of(
+        to_learn, domain_intents(domain), examples_index(files), examples_index(test_set_files(tests)), root
+    )
     if problems:
-        raise ReviewError("Rien n'a été ajouté : corrigez ces exemples (ou mettez « ignore »), puis relancez.\n  "
-                          + "\n  ".join(problems))
+        raise ReviewError(
+            "Rien n'a été ajouté : corrigez ces exemples (ou mettez « ignore »), puis relancez.\n  "
+            + "\n  ".join(problems)
+        )
     existing = [example for path in files for example in read_examples(path)]
     by_file: Dict[Path, List[Reviewed]] = defaultdict(list)
     for entry in to_learn:
@@ -191,8 +215,10 @@ def updated_text(path: Path, added: List[Reviewed]) -> str:
     before = {(example.intent, example.text) for example in read_examples(path)}
     after = {(example.intent, example.text) for example in examples_in(text, path)}
     if after - before != {(entry.intent, entry.text) for entry in added}:
-        raise ReviewError(f"{path} : la mise en forme du fichier empêche d'y ajouter les exemples ; rien n'a été "
-                          "écrit. Ajoutez-les à la main.")
+        raise ReviewError(
+            f"{path} : la mise en forme du fichier empêche d'y ajouter les exemples ; rien n'a été "
+            "écrit. Ajoutez-les à la main."
+        )
     return text
 
 

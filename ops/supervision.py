@@ -15,6 +15,7 @@ Procfiles stay the one list of processes, this module says how they are supervis
 to var/supervisor/ (`supervisorctl -c var/supervisor/Procfile/supervisord.conf status` shows the
 processes of `make run`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,45 +61,64 @@ def section(title: str, values: Dict[str, object]) -> str:
     return "\n".join([f"[{title}]", *(f"{key}={value}" for key, value in values.items())]) + "\n"
 
 
-def supervisord_config(programs: Dict[str, str], run_dir: Path, log_dir: Optional[Path] = None,
-                       start_seconds: int = START_SECONDS, start_retries: int = START_RETRIES,
-                       directory: Path = PROJECT_ROOT) -> str:
+def supervisord_config(
+    programs: Dict[str, str],
+    run_dir: Path,
+    log_dir: Optional[Path] = None,
+    start_seconds: int = START_SECONDS,
+    start_retries: int = START_RETRIES,
+    directory: Path = PROJECT_ROOT,
+) -> str:
     """A supervisord configuration running `programs` ({name: shell command}); their output goes to
     supervisord's own (a terminal) unless `log_dir` is given (one rotated file per process)."""
     socket = run_dir / "supervisor.sock"
     parts = [
-        section("supervisord", {
-            "nodaemon": "true",
-            "logfile": (log_dir or run_dir) / "supervisord.log",
-            "logfile_maxbytes": LOG_BYTES, "logfile_backups": LOG_BACKUPS,
-            "pidfile": run_dir / "supervisord.pid",
-            "childlogdir": log_dir or run_dir,
-        }),
+        section(
+            "supervisord",
+            {
+                "nodaemon": "true",
+                "logfile": (log_dir or run_dir) / "supervisord.log",
+                "logfile_maxbytes": LOG_BYTES,
+                "logfile_backups": LOG_BACKUPS,
+                "pidfile": run_dir / "supervisord.pid",
+                "childlogdir": log_dir or run_dir,
+            },
+        ),
         section("unix_http_server", {"file": socket, "chmod": "0700"}),
         section("supervisorctl", {"serverurl": f"unix://{socket}"}),
-        section("rpcinterface:supervisor",
-                {"supervisor.rpcinterface_factory": "supervisor.rpcinterface:make_main_rpcinterface"}),
+        section(
+            "rpcinterface:supervisor",
+            {"supervisor.rpcinterface_factory": "supervisor.rpcinterface:make_main_rpcinterface"},
+        ),
     ]
     for name, command in programs.items():
         if log_dir:
-            logging = {"stdout_logfile": log_dir / f"{name}.log", "stdout_logfile_maxbytes": LOG_BYTES,
-                       "stdout_logfile_backups": LOG_BACKUPS}
+            logging = {
+                "stdout_logfile": log_dir / f"{name}.log",
+                "stdout_logfile_maxbytes": LOG_BYTES,
+                "stdout_logfile_backups": LOG_BACKUPS,
+            }
         else:
             logging = {"stdout_logfile": "/dev/stdout", "stdout_logfile_maxbytes": 0}
-        parts.append(section(f"program:{name}", {
-            "command": program_command(command),
-            "directory": directory,
-            "autostart": "true",
-            "autorestart": "true",
-            "startsecs": start_seconds,
-            "startretries": start_retries,
-            "stopsignal": "TERM",
-            "stopwaitsecs": STOP_SECONDS,
-            "stopasgroup": "true",
-            "killasgroup": "true",
-            "redirect_stderr": "true",
-            **logging,
-        }))
+        parts.append(
+            section(
+                f"program:{name}",
+                {
+                    "command": program_command(command),
+                    "directory": directory,
+                    "autostart": "true",
+                    "autorestart": "true",
+                    "startsecs": start_seconds,
+                    "startretries": start_retries,
+                    "stopsignal": "TERM",
+                    "stopwaitsecs": STOP_SECONDS,
+                    "stopasgroup": "true",
+                    "killasgroup": "true",
+                    "redirect_stderr": "true",
+                    **logging,
+                },
+            )
+        )
     return "\n".join(parts)
 
 
@@ -122,11 +142,11 @@ def write_config(procfile: Path, log_dir: Optional[Path]) -> Path:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops.supervision",
-                                     description="lance les processus d'un Procfile sous supervisord")
+    parser = argparse.ArgumentParser(
+        prog="python -m ops.supervision", description="lance les processus d'un Procfile sous supervisord"
+    )
     parser.add_argument("procfile", nargs="?", type=Path, default=PROJECT_ROOT / "Procfile")
-    parser.add_argument("--log-dir", type=Path,
-                        help="un journal par processus (sinon tout s'affiche dans le terminal)")
+    parser.add_argument("--log-dir", type=Path, help="un journal par processus (sinon tout s'affiche dans le terminal)")
     args = parser.parse_args(argv)
     procfile = args.procfile.resolve()
     config = write_config(procfile, args.log_dir and args.log_dir.resolve())

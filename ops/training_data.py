@@ -1,5 +1,6 @@
 """The NLU training and test examples as files on disk (data/nlu/, tests/nlu*/), and the intents
 the domain knows: what `review-export` and `review-merge` check new examples against."""
+
 from __future__ import annotations
 
 import re
@@ -74,8 +75,11 @@ def domain_intents(domain: Path) -> Set[str]:
         for intent in content.get("intents") or []:
             intents.add(next(iter(intent)) if isinstance(intent, dict) else str(intent))
         responses.update(content.get("responses") or {})
-    answers = {name[len(RETRIEVAL_RESPONSE_PREFIX):] for name in responses
-               if name.startswith(RETRIEVAL_RESPONSE_PREFIX) and "/" in name}
+    answers = {
+        name[len(RETRIEVAL_RESPONSE_PREFIX) :]
+        for name in responses
+        if name.startswith(RETRIEVAL_RESPONSE_PREFIX) and "/" in name
+    }
     retrieval = {answer.split("/")[0] for answer in answers}
     return (intents - retrieval) | {answer for answer in answers if answer.split("/")[0] in intents}
 

@@ -1,5 +1,6 @@
 """Shared test set-up: markers by what a test needs (devtools.pytest_markers), the trained model,
 the Rasa patches, the campus catalogue."""
+
 from __future__ import annotations
 
 from pathlib import Path

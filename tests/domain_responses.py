@@ -3,6 +3,7 @@
 Rasa fills it in on the server; this does the same with Rasa's own generator, and refuses a
 response whose variables differ from the values the action gave.
 """
+
 from __future__ import annotations
 
 import string

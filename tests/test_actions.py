@@ -1,20 +1,28 @@
 """The Rasa actions, run as the action server runs them: real trackers, real dispatcher."""
+
 from __future__ import annotations
 
 import asyncio
 from typing import Any, Dict, List, Optional
 
+from domain_responses import render_all
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from domain_responses import render_all
 from actions import settings as settings_module
 from actions.campus_actions import (
-    PAGE_SIZE, ActionCampusDetails, ActionSearchCampus, ActionShowMoreCampuses,
+    PAGE_SIZE,
+    ActionCampusDetails,
+    ActionSearchCampus,
+    ActionShowMoreCampuses,
 )
 from actions.conversation import (
-    ActionContactCounsellor, ActionDefaultAskAffirmation, ActionDescribeSector,
-    ActionGreet, ActionListSectors, ActionResetSearch,
+    ActionContactCounsellor,
+    ActionDefaultAskAffirmation,
+    ActionDescribeSector,
+    ActionGreet,
+    ActionListSectors,
+    ActionResetSearch,
 )
 from actions.forms import ActionAskArea, ActionAskSector, ValidateCampusSearchForm
 from actions.places import place_to_dict, resolve_place
@@ -22,11 +30,20 @@ from actions.places import place_to_dict, resolve_place
 DOMAIN: Dict[str, Any] = {"slots": {}, "responses": {}, "forms": {}}
 
 
-def make_tracker(slots: Optional[Dict[str, Any]] = None, text: str = "", intent: str = "inform",
-                 entities: Optional[List[dict]] = None, channel: str = "rest",
-                 ranking: Optional[List[dict]] = None) -> Tracker:
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9},
-              "entities": entities or [], "intent_ranking": ranking or []}
+def make_tracker(
+    slots: Optional[Dict[str, Any]] = None,
+    text: str = "",
+    intent: str = "inform",
+    entities: Optional[List[dict]] = None,
+    channel: str = "rest",
+    ranking: Optional[List[dict]] = None,
+) -> Tracker:
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": entities or [],
+        "intent_ranking": ranking or [],
+    }
     events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": channel}]
     return Tracker("test-user", slots or {}, latest, events, False, None, {}, "action_listen")
 
@@ -53,6 +70,7 @@ def search_slots(sector: Optional[str], place_text: Optional[str]) -> Dict[str, 
 
 
 # --- the search form ------------------------------------------------------------------------
+
 
 def validate_area(value: str, slots: Optional[dict] = None):
     dispatcher = CollectingDispatcher()
@@ -118,6 +136,7 @@ def test_the_form_offers_sectors_and_the_school_region_as_buttons():
 
 # --- search results -------------------------------------------------------------------------
 
+
 def test_digital_in_bretagne_finds_the_lannion_campus():
     messages, events = run(ActionSearchCampus(), make_tracker(search_slots("digital_telecommunications", "Bretagne")))
     found = slot_events(events)["search_results"]
@@ -133,11 +152,14 @@ def test_a_town_search_shows_distances_closest_first():
 
 
 def test_a_campus_whose_label_is_unconfirmed_says_so_in_results_and_details():
-    messages, _ = run(ActionSearchCampus(), make_tracker(search_slots("business_services_logistics",
-                                                                     "Provence-Alpes-Côte d'Azur")))
+    messages, _ = run(
+        ActionSearchCampus(), make_tracker(search_slots("business_services_logistics", "Provence-Alpes-Côte d'Azur"))
+    )
     assert "Relation client — label à confirmer" in texts(messages)
-    messages, _ = run(ActionSearchCampus(), make_tracker(
-        search_slots("business_services_logistics", "Provence-Alpes-Côte d'Azur"), channel="socketio"))
+    messages, _ = run(
+        ActionSearchCampus(),
+        make_tracker(search_slots("business_services_logistics", "Provence-Alpes-Côte d'Azur"), channel="socketio"),
+    )
     card = next(m["custom"] for m in messages if (m.get("custom") or {}).get("name") == "Relation client")
     assert card["to_confirm"] == "label à confirmer" and card["excellence"] is False
     tracker = make_tracker({"campus": "bretagne-education-artistique-culturelle"}, intent="campus_details")
@@ -175,7 +197,9 @@ def test_campus_details_by_id_and_by_approximate_name():
     campus_id = slot_events(events)["search_results"][0]
     by_id, _ = run(ActionCampusDetails(), make_tracker(entities=[{"entity": "campus", "value": campus_id}]))
     assert "Source : http" in by_id[0]["text"]
-    by_name, events = run(ActionCampusDetails(), make_tracker(entities=[{"entity": "campus", "value": "numerique et photonique"}]))
+    by_name, events = run(
+        ActionCampusDetails(), make_tracker(entities=[{"entity": "campus", "value": "numerique et photonique"}])
+    )
     assert "photonique" in by_name[0]["text"].lower()
 
 
@@ -186,11 +210,13 @@ def test_an_unknown_campus_is_not_invented():
 
 # --- conversation -----------------------------------------------------------------------------
 
+
 def test_counsellor_contact_comes_from_the_school_settings(tmp_path, monkeypatch):
     settings_file = tmp_path / "school.yml"
     settings_file.write_text(
         "school: {name: Lycée Test}\ncounsellor: {name: Mme Martin, email: orientation@lycee-test.fr}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     monkeypatch.setenv("SCHOOL_SETTINGS", str(settings_file))
     settings_module.load_settings.cache_clear()
     try:
@@ -223,15 +249,20 @@ def test_greeting_names_the_school_and_shows_the_menu():
 def test_sectors_are_listed_and_described_with_a_source():
     messages, _ = run(ActionListSectors(), make_tracker())
     assert len(messages[0]["buttons"]) == 12
-    messages, events = run(ActionDescribeSector(), make_tracker(
-        entities=[{"entity": "sector", "value": "tourism_gastronomy"}], intent="ask_sector"))
+    messages, events = run(
+        ActionDescribeSector(),
+        make_tracker(entities=[{"entity": "sector", "value": "tourism_gastronomy"}], intent="ask_sector"),
+    )
     assert "https://" in messages[0]["text"]
     assert slot_events(events)["sector"] == "tourism_gastronomy"
 
 
 def test_fallback_offers_the_likely_meanings_in_french():
-    ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "faq_vae", "confidence": 0.3},
-               {"name": "search_campus", "confidence": 0.2}]
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.5},
+        {"name": "faq_vae", "confidence": 0.3},
+        {"name": "search_campus", "confidence": 0.2},
+    ]
     messages, _ = run(ActionDefaultAskAffirmation(), make_tracker(ranking=ranking))
     titles = [b["title"] for b in messages[0]["buttons"]]
     assert titles == ["La VAE", "Trouver un campus", "Autre chose"]
@@ -240,13 +271,15 @@ def test_fallback_offers_the_likely_meanings_in_french():
 
 
 def test_a_new_search_forgets_old_criteria_but_keeps_what_was_just_said():
-    tracker = make_tracker({"sector": "food_agrifood", "area": "Brest", "region": None},
-                           entities=[{"entity": "region", "value": "Occitanie"}], intent="search_campus")
+    tracker = make_tracker(
+        {"sector": "food_agrifood", "area": "Brest", "region": None},
+        entities=[{"entity": "region", "value": "Occitanie"}],
+        intent="search_campus",
+    )
     _, events = run(ActionResetSearch(), tracker)
     cleared = slot_events(events)
     assert cleared["sector"] is None
     assert "area" not in cleared and "region" not in cleared
-
 
 
 def test_campus_details_name_the_town_as_people_write_it():
@@ -255,6 +288,7 @@ def test_campus_details_name_the_town_as_people_write_it():
 
 
 # --- students' own words ------------------------------------------------------------------------
+
 
 def test_a_place_alone_searches_every_sector_and_offers_them_as_filters():
     result, _ = validate_area("Rennes")
@@ -275,7 +309,8 @@ def test_a_job_shows_the_sector_it_leads_to():
     dispatcher = CollectingDispatcher()
     tracker = make_tracker({"job": "Plâtrier", "sector": "infrastructure_building_eco_construction"})
     result = ValidateCampusSearchForm().validate_sector(
-        "infrastructure_building_eco_construction", dispatcher, tracker, DOMAIN)
+        "infrastructure_building_eco_construction", dispatcher, tracker, DOMAIN
+    )
     assert result == {"sector": "infrastructure_building_eco_construction"}
     messages = render_all(dispatcher.messages)
     assert "« Plâtrier » → secteur « Infrastructures" in texts(messages)

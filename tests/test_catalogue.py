@@ -1,5 +1,6 @@
 """The campus catalogue: every row of the data file is valid, bad rows are caught,
 and campuses are found by the names people use."""
+
 import csv
 
 import pytest
@@ -16,10 +17,18 @@ from actions.catalogue import (
 )
 
 SPEC_SECTORS = {
-    "mobility_aeronautics_transport", "tourism_gastronomy", "creation_design_audiovisual",
-    "chemistry_biotechnology", "materials", "energy_transition_eco_industry",
-    "services_people_wellbeing", "food_agrifood", "infrastructure_building_eco_construction",
-    "innovative_systems_mechatronics", "business_services_logistics", "digital_telecommunications",
+    "mobility_aeronautics_transport",
+    "tourism_gastronomy",
+    "creation_design_audiovisual",
+    "chemistry_biotechnology",
+    "materials",
+    "energy_transition_eco_industry",
+    "services_people_wellbeing",
+    "food_agrifood",
+    "infrastructure_building_eco_construction",
+    "innovative_systems_mechatronics",
+    "business_services_logistics",
+    "digital_telecommunications",
 }
 LANNION_ID = "bretagne-numerique-photonique"
 
@@ -52,29 +61,32 @@ def test_sector_labels_cover_the_twelve_sectors():
     assert SECTOR_LABELS["digital_telecommunications"] == "Numérique, télécommunications"
 
 
-@pytest.mark.parametrize("change, problem", [
-    ({"sector": "space_tourism"}, "unknown sector"),
-    ({"sector": ""}, "empty field: sector"),
-    ({"region": "Bretagne-Nord"}, "unknown region"),
-    ({"region": "Normandie"}, "is not in Normandie"),            # Lannion and académie de Rennes
-    ({"source_url": ""}, "empty field: source_url"),
-    ({"source_url": "voir le site"}, "source_url is not a web address"),
-    ({"website": "www campus"}, "website is not a web address"),
-    ({"other_sources": "https://a.example;pas une url"}, "other_sources"),
-    ({"id": "Campus Lannion"}, "id is not a lowercase slug"),
-    ({"excellence": "yes (2019)"}, "excellence must be yes or no"),
-    ({"unconfirmed": "maybe"}, "unconfirmed must be empty or one of"),
-    ({"unconfirmed": "excellence", "excellence": "no"}, "unconfirmed=excellence needs excellence=yes"),
-    ({"sector_inferred": "maybe"}, "sector_inferred must be yes or no"),
-    ({"academie": "Gotham"}, "unknown académie"),
-    ({"academie": "Lyon"}, "académie Lyon is not in Bretagne"),
-    ({"training_modes": "apprenticeship;distance_learning"}, "unknown value in training_modes"),
-    ({"levels": "bts;bac+2"}, "unknown value in levels"),
-    ({"insee_code": "99999"}, "unknown INSEE code"),
-    ({"insee_code": "29019"}, "is Brest, not 'Lannion'"),                # code of another town
-    ({"town": "Lanion-sur-Mer", "insee_code": ""}, "has no INSEE code"),  # unresolvable town
-    ({"town": "Lyon", "insee_code": "69123"}, "is not in Bretagne"),      # town in another region
-])
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        ({"sector": "space_tourism"}, "unknown sector"),
+        ({"sector": ""}, "empty field: sector"),
+        ({"region": "Bretagne-Nord"}, "unknown region"),
+        ({"region": "Normandie"}, "is not in Normandie"),  # Lannion and académie de Rennes
+        ({"source_url": ""}, "empty field: source_url"),
+        ({"source_url": "voir le site"}, "source_url is not a web address"),
+        ({"website": "www campus"}, "website is not a web address"),
+        ({"other_sources": "https://a.example;pas une url"}, "other_sources"),
+        ({"id": "Campus Lannion"}, "id is not a lowercase slug"),
+        ({"excellence": "yes (2019)"}, "excellence must be yes or no"),
+        ({"unconfirmed": "maybe"}, "unconfirmed must be empty or one of"),
+        ({"unconfirmed": "excellence", "excellence": "no"}, "unconfirmed=excellence needs excellence=yes"),
+        ({"sector_inferred": "maybe"}, "sector_inferred must be yes or no"),
+        ({"academie": "Gotham"}, "unknown académie"),
+        ({"academie": "Lyon"}, "académie Lyon is not in Bretagne"),
+        ({"training_modes": "apprenticeship;distance_learning"}, "unknown value in training_modes"),
+        ({"levels": "bts;bac+2"}, "unknown value in levels"),
+        ({"insee_code": "99999"}, "unknown INSEE code"),
+        ({"insee_code": "29019"}, "is Brest, not 'Lannion'"),  # code of another town
+        ({"town": "Lanion-sur-Mer", "insee_code": ""}, "has no INSEE code"),  # unresolvable town
+        ({"town": "Lyon", "insee_code": "69123"}, "is not in Bretagne"),  # town in another region
+    ],
+)
 def test_bad_rows_are_reported(good_row, change, problem):
     assert validate_row(good_row) == []
     problems = validate_row({**good_row, **change})
@@ -100,8 +112,13 @@ def test_town_without_code_is_resolved_within_its_region(good_row):
 
 
 def test_records_with_json_types_are_accepted(good_row):
-    record = {**good_row, "excellence": True, "training_modes": ["apprenticeship", "vae"],
-              "levels": [], "other_sources": None}
+    record = {
+        **good_row,
+        "excellence": True,
+        "training_modes": ["apprenticeship", "vae"],
+        "levels": [],
+        "other_sources": None,
+    }
     assert validate_row(record) == []
     campus = build_catalogue([record]).by_id(LANNION_ID)
     assert campus.excellence is True and campus.training_modes == ("apprenticeship", "vae")
@@ -118,7 +135,11 @@ def test_campus_is_joined_with_its_town(catalogue):
     campus = catalogue.by_id(LANNION_ID)
     assert campus.name == "Numérique et photonique"
     assert (campus.sector, campus.region, campus.town, campus.departement_code) == (
-        "digital_telecommunications", "Bretagne", "Lannion", "22")
+        "digital_telecommunications",
+        "Bretagne",
+        "Lannion",
+        "22",
+    )
     assert 48.7 < campus.lat < 48.8 and -3.5 < campus.lon < -3.4
     assert campus.source_url.startswith("http")
     assert campus.sector_label == "Numérique, télécommunications"
@@ -129,8 +150,11 @@ def test_rows_contradicted_by_their_sources_are_corrected_or_marked(catalogue):
     that no official source confirms are marked, and their excellence is not claimed."""
     assert catalogue.by_id("normandie-propulsions").town == "Saint-Étienne-du-Rouvray"
     assert catalogue.by_id("ge-eco-construction-efficacite-energetique").town == "Illkirch-Graffenstaden"
-    for campus_id in ("hdf-ferroviaire-automobile-eco-mobilite", "paca-relation-client",
-                      "bretagne-education-artistique-culturelle"):
+    for campus_id in (
+        "hdf-ferroviaire-automobile-eco-mobilite",
+        "paca-relation-client",
+        "bretagne-education-artistique-culturelle",
+    ):
         campus = catalogue.by_id(campus_id)
         assert campus.to_confirm == "label à confirmer" and not campus.confirmed_excellence
 
@@ -152,17 +176,20 @@ def test_catalogue_is_loaded_once_per_process():
     assert load_catalogue({"url": None}) is load_catalogue({"url": None})
 
 
-@pytest.mark.parametrize("typed", [
-    "Numérique et photonique",
-    "numerique et photonique",
-    "NUMERIQUE ET PHOTONIQUE",
-    "Campus des métiers et des qualifications Numérique et Photonique",
-    "le campus numérique et photonique",
-    "CMQ numerique photonique",
-    "numerik et fotonique",
-    "photonique",
-    "campus de Lannion",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Numérique et photonique",
+        "numerique et photonique",
+        "NUMERIQUE ET PHOTONIQUE",
+        "Campus des métiers et des qualifications Numérique et Photonique",
+        "le campus numérique et photonique",
+        "CMQ numerique photonique",
+        "numerik et fotonique",
+        "photonique",
+        "campus de Lannion",
+    ],
+)
 def test_find_by_name_is_tolerant(catalogue, typed):
     found = catalogue.find_by_name(typed)
     assert found and found[0][0].id == LANNION_ID, found

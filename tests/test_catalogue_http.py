@@ -1,5 +1,6 @@
 """The HTTP campus source against a real local server speaking the Opendatasoft
 Explore v2.1 records format: paging, retries, timeouts, junk, cache TTL, fallbacks."""
+
 import json
 import threading
 import time
@@ -13,14 +14,25 @@ from actions.sources import fetch_records, load_remote_records, load_source_sett
 
 LANNION_ID = "bretagne-numerique-photonique"
 NEW_CAMPUS = {
-    "id": "bretagne-campus-de-test", "name": "Campus de test", "sector": "food_agrifood",
-    "sector_inferred": "no", "region": "Bretagne", "academie": "Rennes", "town": "Quimper",
-    "insee_code": "29232", "excellence": False, "source_url": "https://example.org/campus-de-test",
+    "id": "bretagne-campus-de-test",
+    "name": "Campus de test",
+    "sector": "food_agrifood",
+    "sector_inferred": "no",
+    "region": "Bretagne",
+    "academie": "Rennes",
+    "town": "Quimper",
+    "insee_code": "29232",
+    "excellence": False,
+    "source_url": "https://example.org/campus-de-test",
 }
 JUNK = [
     {"id": "bretagne-sans-source", "name": "Sans source", "sector": "food_agrifood", "region": "Bretagne"},
-    {"id": "bretagne-sans-secteur", "name": "Sans secteur", "region": "Bretagne",
-     "source_url": "https://example.org/x"},
+    {
+        "id": "bretagne-sans-secteur",
+        "name": "Sans secteur",
+        "region": "Bretagne",
+        "source_url": "https://example.org/x",
+    },
     {**NEW_CAMPUS, "id": "bretagne-secteur-inconnu", "sector": "astrologie"},
     {**NEW_CAMPUS, "id": "bretagne-ville-inconnue", "insee_code": "", "town": "Atlantis"},
     "not a record",
@@ -40,7 +52,7 @@ class Source:
 
 def make_handler(source):
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):   # keep test output clean
+        def log_message(self, *args):  # keep test output clean
             pass
 
         def do_GET(self):
@@ -60,7 +72,7 @@ def make_handler(source):
             if kind == "shape":
                 return self.reply(200, b'["a", "list", "instead", "of", "a", "page"]')
             offset, limit = int(params.get("offset", 0)), int(params.get("limit", 10))
-            page = {"total_count": len(source.records), "results": source.records[offset:offset + limit]}
+            page = {"total_count": len(source.records), "results": source.records[offset : offset + limit]}
             self.reply(200, json.dumps(page).encode("utf-8"))
 
         def reply(self, status, body):
@@ -89,7 +101,10 @@ def source():
 def settings(source, kind, tmp_path, **overrides):
     values = {
         "url": f"{source.base}/{kind}/api/explore/v2.1/catalog/datasets/cmq/records",
-        "timeout_seconds": 1, "retries": 0, "cache_ttl_hours": 24, "cache_dir": str(tmp_path / "cache"),
+        "timeout_seconds": 1,
+        "retries": 0,
+        "cache_ttl_hours": 24,
+        "cache_dir": str(tmp_path / "cache"),
     }
     return {**values, **overrides}
 
@@ -142,11 +157,15 @@ def test_failing_source_keeps_the_embedded_catalogue(source, tmp_path, caplog, k
 def test_source_that_is_down_keeps_the_embedded_catalogue(tmp_path, caplog):
     import socket
 
-    with socket.socket() as probe:           # a port nobody listens on
+    with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    values = {"url": f"http://127.0.0.1:{port}/records", "timeout_seconds": 0.5, "retries": 1,
-              "cache_dir": str(tmp_path)}
+    values = {
+        "url": f"http://127.0.0.1:{port}/records",
+        "timeout_seconds": 0.5,
+        "retries": 1,
+        "cache_dir": str(tmp_path),
+    }
     assert len(load_catalogue(values)) == embedded_count()
     assert "embedded catalogue only" in caplog.text
 
@@ -158,7 +177,7 @@ def test_server_errors_are_retried_with_backoff(source, tmp_path):
     remote = load_remote_records(settings(source, "ok", tmp_path, retries=2))
     assert remote.origin == "network" and remote.records == [NEW_CAMPUS]
     assert len(source.requests) == 3
-    assert time.monotonic() - started >= 0.5      # waited between attempts
+    assert time.monotonic() - started >= 0.5  # waited between attempts
 
 
 def test_retries_give_up_after_the_configured_count(source, tmp_path):
@@ -173,7 +192,7 @@ def test_cache_is_used_while_fresh_then_refreshed(source, tmp_path):
     assert load_remote_records(values, now=start).origin == "network"
     assert len(source.requests) == 1
     assert load_remote_records(values, now=start + 23 * 3600).origin == "cache"
-    assert len(source.requests) == 1                # no request while the cache is fresh
+    assert len(source.requests) == 1  # no request while the cache is fresh
     source.records = [NEW_CAMPUS, {**NEW_CAMPUS, "id": "bretagne-autre-campus"}]
     refreshed = load_remote_records(values, now=start + 25 * 3600)
     assert refreshed.origin == "network" and len(refreshed.records) == 2

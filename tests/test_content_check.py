@@ -1,5 +1,6 @@
 """`make content-check` as a counsellor sees it: each kind of failure shown on a small bad fixture,
 the answers due soon listed, and a malformed register reported by answer name, never a traceback."""
+
 from __future__ import annotations
 
 import subprocess
@@ -10,8 +11,8 @@ from typing import Dict, Tuple
 import pytest
 import yaml
 
-from ops.content import main
 from bot.paths import PROJECT_ROOT
+from ops.content import main
 
 TODAY = "2026-12-02"
 LINK = "https://www.service-public.fr/particuliers/vosdroits/F2918"
@@ -19,17 +20,27 @@ GOOD_TEXT = f"L'apprentissage, c'est un diplôme et un contrat de travail.\nEn s
 GOOD_ENTRY = {"checked": "2026-11-20", "sources": [{"url": LINK}]}
 
 
-def write_fixture(tmp_path: Path, text: str = GOOD_TEXT, entry: object = None,
-                  extra_entries: Dict[str, object] = None, withdrawn: list = None) -> Tuple[Path, Path]:
+def write_fixture(
+    tmp_path: Path,
+    text: str = GOOD_TEXT,
+    entry: object = None,
+    extra_entries: Dict[str, object] = None,
+    withdrawn: list = None,
+) -> Tuple[Path, Path]:
     domain = tmp_path / "domain.yml"
-    domain.write_text(yaml.safe_dump({"version": "3.1", "responses": {
-        "utter_faq_apprenticeship/what_is": [{"text": text}]}}, allow_unicode=True), encoding="utf-8")
+    domain.write_text(
+        yaml.safe_dump(
+            {"version": "3.1", "responses": {"utter_faq_apprenticeship/what_is": [{"text": text}]}}, allow_unicode=True
+        ),
+        encoding="utf-8",
+    )
     answers = {"faq_apprenticeship/what_is": GOOD_ENTRY if entry is None else entry}
     answers.update(extra_entries or {})
     register = tmp_path / "answers.yml"
     # Dates stay strings in the fixture, as a counsellor may type them wrongly.
-    register.write_text(yaml.safe_dump({"answers": answers, "withdrawn": withdrawn or []},
-                                       allow_unicode=True), encoding="utf-8")
+    register.write_text(
+        yaml.safe_dump({"answers": answers, "withdrawn": withdrawn or []}, allow_unicode=True), encoding="utf-8"
+    )
     return domain, register
 
 
@@ -44,17 +55,20 @@ def test_a_sourced_recent_short_answer_passes(tmp_path, capsys):
     assert "1 réponses vérifiées, 0 problème(s)" in out
 
 
-@pytest.mark.parametrize("entry, expected", [
-    ({"checked": "2026-11-20", "sources": []}, "aucune source"),
-    ({"checked": "2025-11-30", "sources": [{"url": LINK}]}, "plus de 12 mois"),
-    ({"checked": "2026-11-20", "valid_until": "2026-12-01", "sources": [{"url": LINK}]},
-     "date dépassée"),
-    ({"checked": "2026-11-20", "sources": [{"url": "https://www.onisep.fr/"}, {"url": LINK}]},
-     "page d'accueil"),
-    ({"checked": "2026-11-20", "sources": [{"url": "https://travail-emploi.gouv.fr/le-cpf"}]},
-     "n'est pas parmi ses sources"),
-], ids=["no source", "checked over a year ago", "past valid until", "home page source",
-        "link shown not a source"])
+@pytest.mark.parametrize(
+    "entry, expected",
+    [
+        ({"checked": "2026-11-20", "sources": []}, "aucune source"),
+        ({"checked": "2025-11-30", "sources": [{"url": LINK}]}, "plus de 12 mois"),
+        ({"checked": "2026-11-20", "valid_until": "2026-12-01", "sources": [{"url": LINK}]}, "date dépassée"),
+        ({"checked": "2026-11-20", "sources": [{"url": "https://www.onisep.fr/"}, {"url": LINK}]}, "page d'accueil"),
+        (
+            {"checked": "2026-11-20", "sources": [{"url": "https://travail-emploi.gouv.fr/le-cpf"}]},
+            "n'est pas parmi ses sources",
+        ),
+    ],
+    ids=["no source", "checked over a year ago", "past valid until", "home page source", "link shown not a source"],
+)
 def test_each_register_failure_names_the_answer(tmp_path, capsys, entry, expected):
     code, out = run_check(capsys, *write_fixture(tmp_path, entry=entry))
     assert code == 1
@@ -98,27 +112,46 @@ def test_answers_due_within_60_days_are_listed_without_failing(tmp_path, capsys)
     assert "2026-12-31  faq_apprenticeship/what_is  (fin de validité de la règle)" in due
     assert LINK in due
     # The yearly re-reading is due too once the check date comes within 60 days of it.
-    code, out = run_check(capsys, *write_fixture(tmp_path, entry={**entry, "valid_until": None}),
-                          today="2026-12-20")
+    code, out = run_check(capsys, *write_fixture(tmp_path, entry={**entry, "valid_until": None}), today="2026-12-20")
     assert "2027-01-15  faq_apprenticeship/what_is  (relecture annuelle)" in out
 
 
-@pytest.mark.parametrize("entry, extra, expected", [
-    ({"checked": "2026-13-45", "sources": [{"url": LINK}]}, {},
-     "faq_apprenticeship/what_is : checked: « 2026-13-45 » n'est pas une date"),
-    ({"checked": "2026-11-20", "valid_until": "bientôt", "sources": [{"url": LINK}]}, {},
-     "faq_apprenticeship/what_is : valid_until: « bientôt » n'est pas une date"),
-    ({"checked": "2026-11-20", "sources": [{"url": "www.service-public.fr/vosdroits/F2918"}, {"url": LINK}]},
-     {}, "faq_apprenticeship/what_is : adresse sans http(s)://"),
-    (GOOD_ENTRY, {"faq_apprenticeship/salary": GOOD_ENTRY},
-     "faq_apprenticeship/salary : réponse inconnue du domaine"),
-    ({"checked": "2026-11-20", "sources": [{"link": LINK}]}, {},
-     "faq_apprenticeship/what_is : source illisible"),
-    ("2026-11-20", {}, "faq_apprenticeship/what_is : l'entrée doit donner checked et sources"),
-], ids=["unparseable date", "unparseable valid until", "missing URL scheme", "unknown answer key",
-        "source without url", "entry not a mapping"])
-def test_a_malformed_entry_fails_with_the_answer_name_and_the_problem(tmp_path, capsys, entry, extra,
-                                                                      expected):
+@pytest.mark.parametrize(
+    "entry, extra, expected",
+    [
+        (
+            {"checked": "2026-13-45", "sources": [{"url": LINK}]},
+            {},
+            "faq_apprenticeship/what_is : checked: « 2026-13-45 » n'est pas une date",
+        ),
+        (
+            {"checked": "2026-11-20", "valid_until": "bientôt", "sources": [{"url": LINK}]},
+            {},
+            "faq_apprenticeship/what_is : valid_until: « bientôt » n'est pas une date",
+        ),
+        (
+            {"checked": "2026-11-20", "sources": [{"url": "www.service-public.fr/vosdroits/F2918"}, {"url": LINK}]},
+            {},
+            "faq_apprenticeship/what_is : adresse sans http(s)://",
+        ),
+        (
+            GOOD_ENTRY,
+            {"faq_apprenticeship/salary": GOOD_ENTRY},
+            "faq_apprenticeship/salary : réponse inconnue du domaine",
+        ),
+        ({"checked": "2026-11-20", "sources": [{"link": LINK}]}, {}, "faq_apprenticeship/what_is : source illisible"),
+        ("2026-11-20", {}, "faq_apprenticeship/what_is : l'entrée doit donner checked et sources"),
+    ],
+    ids=[
+        "unparseable date",
+        "unparseable valid until",
+        "missing URL scheme",
+        "unknown answer key",
+        "source without url",
+        "entry not a mapping",
+    ],
+)
+def test_a_malformed_entry_fails_with_the_answer_name_and_the_problem(tmp_path, capsys, entry, extra, expected):
     code, out = run_check(capsys, *write_fixture(tmp_path, entry=entry, extra_entries=extra))
     assert code == 1 and expected in out, out
 
@@ -126,8 +159,12 @@ def test_a_malformed_entry_fails_with_the_answer_name_and_the_problem(tmp_path, 
 def test_an_unreadable_register_is_a_message_not_a_traceback(tmp_path):
     domain, register = write_fixture(tmp_path)
     register.write_text("answers:\n  faq_apprenticeship/what_is: [unclosed\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "cli", "content-check", "--domain", str(domain),
-                             "--register", str(register)], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", "content-check", "--domain", str(domain), "--register", str(register)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert "ERREUR registre : registre illisible" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr

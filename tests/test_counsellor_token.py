@@ -1,4 +1,5 @@
 """Where the counsellors' access token comes from, and how it is checked."""
+
 from bot.counsellor import configured_token, token_is_valid, understanding
 
 
@@ -39,10 +40,12 @@ def test_only_the_exact_token_is_valid():
 
 
 def test_understanding_names_the_faq_answer_only_for_an_faq_intent():
-    parse = {"text": "c'est quoi la VAE ?", "intent": {"name": "faq_vae", "confidence": 0.9},
-             "entities": [{"entity": "training_mode", "value": "vae", "start": 0}],
-             "response_selector": {"default": {"response": {"intent_response_key": "faq_vae/what_is",
-                                                            "confidence": 0.8}}}}
+    parse = {
+        "text": "c'est quoi la VAE ?",
+        "intent": {"name": "faq_vae", "confidence": 0.9},
+        "entities": [{"entity": "training_mode", "value": "vae", "start": 0}],
+        "response_selector": {"default": {"response": {"intent_response_key": "faq_vae/what_is", "confidence": 0.8}}},
+    }
     understood = understanding(parse)
     assert understood["faq"] == {"key": "faq_vae/what_is", "confidence": 0.8}
     assert understood["entities"] == [{"entity": "training_mode", "value": "vae"}]

@@ -1,4 +1,5 @@
 """Both servers started for real; a short conversation over the REST channel."""
+
 from __future__ import annotations
 
 import uuid
@@ -55,6 +56,7 @@ def test_an_faq_button_that_starts_a_search_keeps_its_payload(assistant):
 
 # --- students' own words, over the REST channel ----------------------------------------------
 
+
 def new_user() -> str:
     return f"e2e-{uuid.uuid4().hex[:8]}"
 
@@ -93,9 +95,13 @@ def test_a_place_alone_lists_its_campuses_and_offers_sectors_as_filters(assistan
 
 def test_a_parents_long_question_gets_the_mode_the_diploma_and_campuses(assistant):
     user = new_user()
-    replies = joined(assistant.say(
-        user, "Bonjour, notre garçon est en troisième et aimerait préparer un CAP de coiffure par "
-              "apprentissage du côté de Nantes, est-ce que c'est faisable ?"))
+    replies = joined(
+        assistant.say(
+            user,
+            "Bonjour, notre garçon est en troisième et aimerait préparer un CAP de coiffure par "
+            "apprentissage du côté de Nantes, est-ce que c'est faisable ?",
+        )
+    )
     assert "En apprentissage" in replies and "Le CAP" in replies
     assert "campus" in replies.lower()
 

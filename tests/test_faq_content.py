@@ -1,6 +1,7 @@
 """FAQ answers as users read them: every question the assistant learns has an answer, every
 answer ends with an official link, and the NLU test sets stay unseen. Sources, dates and length
 are checked by the content check (tests/test_content_check.py)."""
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,7 @@ from actions.domain_facts import faq_topics
 from bot.paths import PROJECT_ROOT
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
-TOPICS = sorted(intent[len("faq_"):] for intent in faq_topics())
+TOPICS = sorted(intent[len("faq_") :] for intent in faq_topics())
 ANNOTATION = re.compile(r"\[([^\]]+)\]\{[^}]*\}|\[([^\]]+)\]\([^)]*\)")
 OFFICIAL_LINK = re.compile(r"^En savoir plus : https://\S+$")
 
@@ -42,8 +43,9 @@ def normalise(text: str) -> str:
 
 def responses(topic: str) -> Dict[str, dict]:
     prefix = f"utter_faq_{topic}/"
-    return {name[len(prefix):]: variants[0] for name, variants in DOMAIN["responses"].items()
-            if name.startswith(prefix)}
+    return {
+        name[len(prefix) :]: variants[0] for name, variants in DOMAIN["responses"].items() if name.startswith(prefix)
+    }
 
 
 def training_stem(topic: str) -> Path:

@@ -1,4 +1,5 @@
 """Jobs named by users, matched against the ROME job titles, and the sector mapping."""
+
 import csv
 import random
 import re
@@ -7,8 +8,8 @@ from collections import Counter, defaultdict
 import pytest
 
 from actions import jobs
-from actions.text import strip_accents
 from actions.sectors import load_sectors
+from actions.text import strip_accents
 
 ROME = jobs.ROME_DIR
 
@@ -87,10 +88,12 @@ def test_titles_with_one_typo_are_mostly_found():
         position = len(longest) // 2
         replacement = "z" if longest[position].lower() != "z" else "w"
         # Lower case, as people type: a capitalised word inside a sentence is read as a name.
-        typo = form.replace(longest, longest[:position] + replacement + longest[position + 1:], 1).lower()
+        typo = form.replace(longest, longest[:position] + replacement + longest[position + 1 :], 1).lower()
         matches = jobs.find_jobs(f"je voudrais devenir {typo}")
-        if matches and matches[0].text == typed_words(typo) and (
-            matches[0].job.code_rome == code or set(sectors_of(code)) <= set(matches[0].job.sectors)
+        if (
+            matches
+            and matches[0].text == typed_words(typo)
+            and (matches[0].job.code_rome == code or set(sectors_of(code)) <= set(matches[0].job.sectors))
         ):
             found += 1
     # A typo may turn a word into another title word ("détention" -> "détection").
@@ -100,23 +103,26 @@ def test_titles_with_one_typo_are_mostly_found():
 # ---------------------------------------------------------------- what users type
 
 
-@pytest.mark.parametrize("sentence, typed, title", [
-    ("je veux être fleuriste", "fleuriste", "Fleuriste"),
-    ("devenir infographiste", "infographiste", "Infographiste"),
-    ("devenir infographist", "infographist", "Infographiste"),
-    ("plâtrier ça me plairait", "plâtrier", "Plâtrier / Plâtrière"),
-    ("platrier ça me plairait", "platrier", "Plâtrier / Plâtrière"),
-    ("plattrier", "plattrier", "Plâtrier / Plâtrière"),
-    ("mon fils voudrait être mécanicien moto", "mécanicien moto", "Mécanicien / Mécanicienne moto"),
-    ("mon fils voudrait etre mecanicien moto", "mecanicien moto", "Mécanicien / Mécanicienne moto"),
-    ("ma fille veut être boulangère", "boulangère", "Boulanger / Boulangère"),
-    ("les boulangers se lèvent tôt", "boulangers", "Boulanger / Boulangère"),
-    ("je suis intéressé par développeur web", "développeur web", "Développeur / Développeuse web"),
-    ("aide-soignante à Saint-Nazaire", "aide-soignante", "Aide-soignant / Aide-soignante"),
-])
+@pytest.mark.parametrize(
+    "sentence, typed, title",
+    [
+        ("je veux être fleuriste", "fleuriste", "Fleuriste"),
+        ("devenir infographiste", "infographiste", "Infographiste"),
+        ("devenir infographist", "infographist", "Infographiste"),
+        ("plâtrier ça me plairait", "plâtrier", "Plâtrier / Plâtrière"),
+        ("platrier ça me plairait", "platrier", "Plâtrier / Plâtrière"),
+        ("plattrier", "plattrier", "Plâtrier / Plâtrière"),
+        ("mon fils voudrait être mécanicien moto", "mécanicien moto", "Mécanicien / Mécanicienne moto"),
+        ("mon fils voudrait etre mecanicien moto", "mecanicien moto", "Mécanicien / Mécanicienne moto"),
+        ("ma fille veut être boulangère", "boulangère", "Boulanger / Boulangère"),
+        ("les boulangers se lèvent tôt", "boulangers", "Boulanger / Boulangère"),
+        ("je suis intéressé par développeur web", "développeur web", "Développeur / Développeuse web"),
+        ("aide-soignante à Saint-Nazaire", "aide-soignante", "Aide-soignant / Aide-soignante"),
+    ],
+)
 def test_jobs_people_name(sentence, typed, title):
     match = jobs.find_jobs(sentence)[0]
-    assert sentence[match.start:match.end] == match.text == typed
+    assert sentence[match.start : match.end] == match.text == typed
     assert match.job.code_rome == code_of(title)
 
 
@@ -147,8 +153,23 @@ def test_a_form_shared_by_several_sheets_gives_one_match_with_their_sectors_most
     assert matches[0].job.sectors[0] == counts.most_common(1)[0][0]
 
 
-GENERIC = ["conseiller", "agent", "assistant", "directeur", "responsable", "chef", "professeur", "aide",
-           "employé", "technicien", "ouvrier", "apprenti", "stagiaire", "formateur", "ingénieur"]
+GENERIC = [
+    "conseiller",
+    "agent",
+    "assistant",
+    "directeur",
+    "responsable",
+    "chef",
+    "professeur",
+    "aide",
+    "employé",
+    "technicien",
+    "ouvrier",
+    "apprenti",
+    "stagiaire",
+    "formateur",
+    "ingénieur",
+]
 
 
 @pytest.mark.parametrize("word", GENERIC)
@@ -157,22 +178,25 @@ def test_generic_words_alone_are_no_job(word):
     assert jobs.resolve_job(word) is None
 
 
-@pytest.mark.parametrize("sentence", [
-    "je cherche un campus en Bretagne",
-    "c'est quoi la VAE",
-    "je veux parler à un conseiller",
-    "combien gagne un apprenti",
-    "je cherche un campus à Saint-Nazaire",
-    "je suis en seconde au lycée",
-    "quelles formations en alternance près de Lyon",
-    "bonjour, je voudrais des informations sur le BTS",
-    "mon professeur principal m'a parlé des campus d'excellence",
-    "merci beaucoup pour votre aide",
-    "je cherche un campus à Mâcon",
-    "des formations autour de Poitiers",
-    "il faut former les jeunes et passer le bac",
-    "je préfère travailler dehors",
-])
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "je cherche un campus en Bretagne",
+        "c'est quoi la VAE",
+        "je veux parler à un conseiller",
+        "combien gagne un apprenti",
+        "je cherche un campus à Saint-Nazaire",
+        "je suis en seconde au lycée",
+        "quelles formations en alternance près de Lyon",
+        "bonjour, je voudrais des informations sur le BTS",
+        "mon professeur principal m'a parlé des campus d'excellence",
+        "merci beaucoup pour votre aide",
+        "je cherche un campus à Mâcon",
+        "des formations autour de Poitiers",
+        "il faut former les jeunes et passer le bac",
+        "je préfère travailler dehors",
+    ],
+)
 def test_sentences_about_other_topics_give_no_job(sentence):
     assert jobs.find_jobs(sentence) == []
 
@@ -204,7 +228,9 @@ def test_official_url_points_at_the_job_sheet():
 def test_split_genders_shares_the_words_after_the_feminine_head():
     assert jobs.split_genders("Boulanger / Boulangère") == ("Boulanger", "Boulangère")
     assert jobs.split_genders("Accastilleur-monteur / Accastilleuse-monteuse électronique de marine") == (
-        "Accastilleur-monteur électronique de marine", "Accastilleuse-monteuse électronique de marine")
+        "Accastilleur-monteur électronique de marine",
+        "Accastilleuse-monteuse électronique de marine",
+    )
     assert jobs.split_genders("Artiste Plasticien / Plasticienne") == ("Artiste Plasticien", "Artiste Plasticienne")
     assert jobs.split_genders("Homme sage-femme / Sage-femme") == ("Homme sage-femme", "Sage-femme")
     assert jobs.split_genders("Fleuriste") == ("Fleuriste", "")
@@ -229,14 +255,17 @@ def test_mapping_values_are_valid():
         assert row["note"].strip(), code
 
 
-@pytest.mark.parametrize("code_rome, sector, route", [
-    ("J1506", "services_people_wellbeing", "outside"),            # nurse
-    ("D1102", "food_agrifood", "campus"),                          # baker
-    ("F1601", "infrastructure_building_eco_construction", "campus"),  # plasterer
-    ("F1604", "infrastructure_building_eco_construction", "campus"),  # plasterboard fitter
-    ("E1205", "creation_design_audiovisual", "campus"),            # graphic designer
-    ("M1805", "digital_telecommunications", "campus"),             # software developer
-])
+@pytest.mark.parametrize(
+    "code_rome, sector, route",
+    [
+        ("J1506", "services_people_wellbeing", "outside"),  # nurse
+        ("D1102", "food_agrifood", "campus"),  # baker
+        ("F1601", "infrastructure_building_eco_construction", "campus"),  # plasterer
+        ("F1604", "infrastructure_building_eco_construction", "campus"),  # plasterboard fitter
+        ("E1205", "creation_design_audiovisual", "campus"),  # graphic designer
+        ("M1805", "digital_telecommunications", "campus"),  # software developer
+    ],
+)
 def test_key_jobs_land_in_the_expected_sector(code_rome, sector, route):
     target = jobs.destination(code_rome)
     assert target.sectors[0] == sector

@@ -1,21 +1,33 @@
 """The code is split by who reads it: the running assistant (bot/, actions/) imports nothing from
 the operations (ops/), the development tools (devtools/), the command line (cli/) or the tests."""
+
 import json
 import subprocess
 import sys
 
 from bot.paths import PROJECT_ROOT
 
-RUNTIME_MODULES = ["bot.channels", "bot.nlu_components", "bot.preflight", "bot.web_server", "bot.patches",
-                   "bot.patched_rasa", "bot.counsellor", "bot.privacy", "deploy.lock_store", "deploy.tracker_store"]
+RUNTIME_MODULES = [
+    "bot.channels",
+    "bot.nlu_components",
+    "bot.preflight",
+    "bot.web_server",
+    "bot.patches",
+    "bot.patched_rasa",
+    "bot.counsellor",
+    "bot.privacy",
+    "deploy.lock_store",
+    "deploy.tracker_store",
+]
 TOOLING = ("ops", "devtools", "cli", "tests")
 
 
 def imported_after(code: str) -> list:
     """Top-level packages loaded by a fresh interpreter running `code`."""
     probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted({{name.split('.')[0] for name in sys.modules}})))"
-    result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                            timeout=300, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=True
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

@@ -1,5 +1,6 @@
 """The trained models called through their built graph (bot/patches/model_calls.py) give exactly the
 answers Rasa's own call path gives: intents, entities, FAQ answers and the next actions."""
+
 import asyncio
 from collections import Counter
 
@@ -13,8 +14,14 @@ from rasa.utils.tensorflow.models import RasaModel
 
 from bot.patches import model_calls
 
-CONVERSATION = ["bonjour", "je cherche un campus d'informatique près de Brest",
-                "c'est quoi la VAE ?", "et en Occitanie ?", "aéronautique", "merci, au revoir"]
+CONVERSATION = [
+    "bonjour",
+    "je cherche un campus d'informatique près de Brest",
+    "c'est quoi la VAE ?",
+    "et en Occitanie ?",
+    "aéronautique",
+    "merci, au revoir",
+]
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """A model loaded for prediction only (bot/patches/model_loading.py) answers exactly as one loaded Rasa's
 way: same intents and confidences, entities, FAQ answers and next actions (its memory is measured
 by `python -m devtools.memory_profile`)."""
+
 import asyncio
 
 import rasa.core.processor
@@ -12,9 +13,15 @@ from rasa.utils.tensorflow.models import RasaModel
 
 from bot.patches import model_loading
 
-CONVERSATION = ["bonjour", "je cherche un campus d'informatique près de Brest",
-                "c'est quoi la VAE ?", "et en Occitanie ?", "aéronautique", "je veux devenir fleuriste",
-                "merci, au revoir"]
+CONVERSATION = [
+    "bonjour",
+    "je cherche un campus d'informatique près de Brest",
+    "c'est quoi la VAE ?",
+    "et en Occitanie ?",
+    "aéronautique",
+    "je veux devenir fleuriste",
+    "merci, au revoir",
+]
 
 
 def load(monkeypatch, model, rasa_load: bool) -> Agent:
@@ -43,4 +50,3 @@ def answers(agent: Agent) -> list:
 def test_a_model_loaded_for_prediction_answers_as_rasas_load(monkeypatch, trained_model):
     expected = answers(load(monkeypatch, trained_model, rasa_load=True))
     assert answers(load(monkeypatch, trained_model, rasa_load=False)) == expected
-

@@ -2,6 +2,7 @@
 for the topic the user asked about and only for it; entities and intents still come through with
 spaCy's entity recogniser switched off.
 """
+
 import asyncio
 
 import pytest
@@ -22,15 +23,17 @@ def parse(trained_model):
 
 def selections(parsed):
     selector = parsed.get("response_selector", {})
-    return {topic: selector[topic]["response"]["intent_response_key"]
-            for topic in FAQ_TOPICS if topic in selector}
+    return {topic: selector[topic]["response"]["intent_response_key"] for topic in FAQ_TOPICS if topic in selector}
 
 
-@pytest.mark.parametrize("question, topic, answer_prefix", [
-    ("C'est quoi la VAE ?", "faq_vae", "faq_vae/"),
-    ("Comment partir en Erasmus+ pendant mon bac pro ?", "faq_mobility", "faq_mobility/"),
-    ("À partir de quel âge peut-on être apprenti ?", "faq_apprenticeship", "faq_apprenticeship/"),
-])
+@pytest.mark.parametrize(
+    "question, topic, answer_prefix",
+    [
+        ("C'est quoi la VAE ?", "faq_vae", "faq_vae/"),
+        ("Comment partir en Erasmus+ pendant mon bac pro ?", "faq_mobility", "faq_mobility/"),
+        ("À partir de quel âge peut-on être apprenti ?", "faq_apprenticeship", "faq_apprenticeship/"),
+    ],
+)
 def test_a_faq_question_gets_an_answer_of_its_own_topic_only(parse, question, topic, answer_prefix):
     parsed = parse(question)
     assert parsed["intent"]["name"] == topic
@@ -39,8 +42,10 @@ def test_a_faq_question_gets_an_answer_of_its_own_topic_only(parse, question, to
     assert chosen[topic].startswith(answer_prefix)
 
 
-@pytest.mark.parametrize("message", ["Bonjour", "Je cherche un campus dans le numérique près de Rennes",
-                                     "et en Occitanie ?", "merci beaucoup"])
+@pytest.mark.parametrize(
+    "message",
+    ["Bonjour", "Je cherche un campus dans le numérique près de Rennes", "et en Occitanie ?", "merci beaucoup"],
+)
 def test_other_messages_get_no_faq_selection(parse, message):
     parsed = parse(message)
     assert not parsed["intent"]["name"].startswith("faq_")
@@ -57,18 +62,22 @@ def test_places_and_sectors_are_still_found_without_spacy_entities(parse):
 
 # --- students' own words ----------------------------------------------------------------------
 
+
 def entity_values(parsed, kind):
     return [e.get("value") for e in parsed.get("entities", []) if e["entity"] == kind]
 
 
-@pytest.mark.parametrize("typed, plain", [
-    ("je veux faire un C.A.P cuisine", "je veux faire un CAP cuisine"),
-    ("un B.T.S. en alternance", "un BTS en alternance"),
-    ("le C.P.F et la V.A.E", "le CPF et la VAE"),
-    ("c a p coiffure", "CAP coiffure"),
-    ("un bac + 2 ou un bac +3", "un bac+2 ou un bac+3"),
-    ("M. Dupont a un CAP", "M. Dupont a un CAP"),
-])
+@pytest.mark.parametrize(
+    "typed, plain",
+    [
+        ("je veux faire un C.A.P cuisine", "je veux faire un CAP cuisine"),
+        ("un B.T.S. en alternance", "un BTS en alternance"),
+        ("le C.P.F et la V.A.E", "le CPF et la VAE"),
+        ("c a p coiffure", "CAP coiffure"),
+        ("un bac + 2 ou un bac +3", "un bac+2 ou un bac+3"),
+        ("M. Dupont a un CAP", "M. Dupont a un CAP"),
+    ],
+)
 def test_abbreviations_with_dots_or_spaces_are_written_plainly(typed, plain):
     from bot.nlu_components import respell
 
@@ -82,29 +91,35 @@ def test_respelling_keeps_annotated_entities_on_their_words():
     respelt, spans = respell(text, frozenset())
     start, end = moved(3, spans), moved(8, spans)
     assert respelt[start:end] == "CAP"
-    assert respelt[moved(12, spans):moved(22, spans)] == "alternance"
+    assert respelt[moved(12, spans) : moved(22, spans)] == "alternance"
 
 
-@pytest.mark.parametrize("dotted, plain", [
-    ("je cherche un C.A.P boulangerie", "je cherche un CAP boulangerie"),
-    ("c'est quoi le C.P.F ?", "c'est quoi le CPF ?"),
-    ("un B.T.S en alternance", "un BTS en alternance"),
-])
+@pytest.mark.parametrize(
+    "dotted, plain",
+    [
+        ("je cherche un C.A.P boulangerie", "je cherche un CAP boulangerie"),
+        ("c'est quoi le C.P.F ?", "c'est quoi le CPF ?"),
+        ("un B.T.S en alternance", "un BTS en alternance"),
+    ],
+)
 def test_dotted_abbreviations_are_understood_like_the_plain_forms(parse, dotted, plain):
     got, expected = parse(dotted), parse(plain)
     assert got["intent"]["name"] == expected["intent"]["name"]
     assert sorted(e["entity"] for e in got["entities"]) == sorted(e["entity"] for e in expected["entities"])
 
 
-@pytest.mark.parametrize("message, sector", [
-    ("je veux devenir fleuriste", None),
-    ("plâtrier ça me plairait", "infrastructure_building_eco_construction"),
-    ("devenir infographiste", "creation_design_audiovisual"),
-    ("je voudrais etre boulangere", "food_agrifood"),
-    ("réparer des motos", "mobility_aeronautics_transport"),
-    ("fabriquer des médicaments", "chemistry_biotechnology"),
-    ("isoler des bâtiments", "infrastructure_building_eco_construction"),
-])
+@pytest.mark.parametrize(
+    "message, sector",
+    [
+        ("je veux devenir fleuriste", None),
+        ("plâtrier ça me plairait", "infrastructure_building_eco_construction"),
+        ("devenir infographiste", "creation_design_audiovisual"),
+        ("je voudrais etre boulangere", "food_agrifood"),
+        ("réparer des motos", "mobility_aeronautics_transport"),
+        ("fabriquer des médicaments", "chemistry_biotechnology"),
+        ("isoler des bâtiments", "infrastructure_building_eco_construction"),
+    ],
+)
 def test_jobs_and_activities_give_their_sector(parse, message, sector):
     from actions.jobs import resolve_job
 
@@ -124,6 +139,7 @@ def test_a_message_in_english_is_recognised(parse):
 
 
 # --- lighter components -------------------------------------------------------------------------
+
 
 def test_the_faq_answer_comes_with_rasas_selection_fields(parse):
     selection = parse("Combien de temps dure une VAE ?")["response_selector"]["faq_vae"]

@@ -2,6 +2,7 @@
 
 Phrasings of one or two words ("oui", "bac pro") are left out of the comparison: there are too few
 ways to say them for a test set and the training data to keep apart."""
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,9 @@ from bot.paths import PROJECT_ROOT
 
 ANNOTATION = re.compile(r"\[([^\]]+)\]\{[^}]*\}|\[([^\]]+)\]\([^)]*\)")
 MIN_WORDS = 3
-TEST_SETS = sorted((PROJECT_ROOT / "tests" / "nlu").glob("*.yml")) + sorted((PROJECT_ROOT / "tests" / "nlu_students").glob("*.yml"))
+TEST_SETS = sorted((PROJECT_ROOT / "tests" / "nlu").glob("*.yml")) + sorted(
+    (PROJECT_ROOT / "tests" / "nlu_students").glob("*.yml")
+)
 
 
 def phrasings(path: Path) -> Iterator[str]:
@@ -43,7 +46,11 @@ def test_no_test_phrasing_is_used_for_training(test_set: Path, training: set) ->
 def test_the_independent_set_covers_students_own_words() -> None:
     """At least 300 phrasings, English among them, kept apart from the style-matched set."""
     tested = list(phrasings(PROJECT_ROOT / "tests" / "nlu_students" / "students.yml"))
-    intents = {block["intent"] for block in yaml.safe_load(
-        (PROJECT_ROOT / "tests" / "nlu_students" / "students.yml").read_text(encoding="utf-8"))["nlu"]}
+    intents = {
+        block["intent"]
+        for block in yaml.safe_load(
+            (PROJECT_ROOT / "tests" / "nlu_students" / "students.yml").read_text(encoding="utf-8")
+        )["nlu"]
+    }
     assert len(tested) >= 300
     assert {"english", "search_campus", "ask_sector"} <= intents

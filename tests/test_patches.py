@@ -1,6 +1,7 @@
 """The Rasa patches (bot.patches): installed only on the Rasa version they were written for, by
 one explicit step that can be switched off. Each patch's equivalence with Rasa's own code is
 tested beside it (test_model_calls.py, test_policy_calls.py, production/test_action_calls.py)."""
+
 import logging
 
 import pytest
@@ -24,7 +25,8 @@ def not_yet_installed(monkeypatch):
 
 def test_the_installed_rasa_is_the_one_the_patches_were_written_for():
     assert rasa.__version__ == patches.RASA_VERSION, (
-        "Rasa was upgraded: check each patch of bot/patches/ against it, then update RASA_VERSION")
+        "Rasa was upgraded: check each patch of bot/patches/ against it, then update RASA_VERSION"
+    )
     patches.check_rasa()
 
 
@@ -58,8 +60,11 @@ def test_switched_off_nothing_is_patched(not_yet_installed, monkeypatch):
     before = (RemoteAction._validate_action_result, RasaModel._rasa_predict, rasa.core.processor.DaskGraphRunner)
     monkeypatch.setenv(patches.SWITCH_VARIABLE, "off")
     assert patches.install() == []
-    assert (RemoteAction._validate_action_result, RasaModel._rasa_predict,
-            rasa.core.processor.DaskGraphRunner) == before
+    assert (
+        RemoteAction._validate_action_result,
+        RasaModel._rasa_predict,
+        rasa.core.processor.DaskGraphRunner,
+    ) == before
 
 
 def test_loading_the_channels_patches_nothing(not_yet_installed):

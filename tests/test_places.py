@@ -1,4 +1,5 @@
 """Place resolution as users type places: towns, départements, postcodes, regions, académies."""
+
 import json
 
 import pytest
@@ -182,8 +183,18 @@ def test_a_dominant_homonym_still_lists_the_others():
     assert "Valence (82)" in [place.label for place in resolution.candidates]
 
 
-UNKNOWN = ["Xyzzyville", "Bruxelles Belgique", "", "   ", "😀😀😀", "<script>alert(1)</script>",
-           "99999", "insee 00000", "académie de Gotham", "qqqqqqqqqqqq"]
+UNKNOWN = [
+    "Xyzzyville",
+    "Bruxelles Belgique",
+    "",
+    "   ",
+    "😀😀😀",
+    "<script>alert(1)</script>",
+    "99999",
+    "insee 00000",
+    "académie de Gotham",
+    "qqqqqqqqqqqq",
+]
 
 
 @pytest.mark.parametrize("typed", UNKNOWN)
@@ -194,12 +205,15 @@ def test_unknown_places(typed):
     assert len(resolution.suggestions) <= 3
 
 
-@pytest.mark.parametrize("typed, first", [
-    ("Kimper", "Quimper (29)"),
-    ("Quimperleeeeee", "Quimperlé (29)"),
-    ("Brest-Ville-Basse", "Brest (29)"),
-    ("Lannion-Plage-Centre", "Lannion (22)"),
-])
+@pytest.mark.parametrize(
+    "typed, first",
+    [
+        ("Kimper", "Quimper (29)"),
+        ("Quimperleeeeee", "Quimperlé (29)"),
+        ("Brest-Ville-Basse", "Brest (29)"),
+        ("Lannion-Plage-Centre", "Lannion (22)"),
+    ],
+)
 def test_unsure_corrections_are_offered_not_imposed(typed, first):
     resolution = resolve_place(typed)
     assert resolution.status == "ambiguous"
@@ -223,7 +237,11 @@ def test_very_long_input_is_cut_and_answered():
 def test_found_places_carry_region_and_coordinates():
     brest = resolve_place("Brest").place
     assert (brest.kind, brest.region, brest.departement_code, brest.insee_code) == (
-        "commune", "Bretagne", "29", "29019")
+        "commune",
+        "Bretagne",
+        "29",
+        "29019",
+    )
     assert brest.regions == ("Bretagne",)
     assert 48 < brest.lat < 49 and -5 < brest.lon < -4
     finistere = resolve_place("29").place

@@ -1,5 +1,6 @@
 """Rules first (bot/patches/policy_calls.py): over every step of the conversation tests, the next-action
 prediction is exactly the one of Rasa's own graph run, while TED is left out where rules decide."""
+
 import asyncio
 
 import pytest
@@ -29,11 +30,19 @@ def agent(trained_model):
 
 
 def summary(prediction):
-    events = [{key: value for key, value in event.as_dict().items() if key != "timestamp"}
-              for event in prediction.events]
-    return (list(prediction.probabilities), prediction.policy_name, prediction.policy_priority,
-            events, prediction.is_end_to_end_prediction,
-            prediction.is_no_user_prediction, prediction.hide_rule_turn, prediction.action_metadata)
+    events = [
+        {key: value for key, value in event.as_dict().items() if key != "timestamp"} for event in prediction.events
+    ]
+    return (
+        list(prediction.probabilities),
+        prediction.policy_name,
+        prediction.policy_priority,
+        events,
+        prediction.is_end_to_end_prediction,
+        prediction.is_no_user_prediction,
+        prediction.hide_rule_turn,
+        prediction.action_metadata,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +61,11 @@ def predictions_over_conversation_tests(agent, trackers, monkeypatch, run):
         return results
 
     # The graph node keeps TED's method from when the model was loaded: count the calls there.
-    ted_node = next(node for node in agent.processor.graph_runner._instantiated_nodes.values()
-                    if isinstance(node._component, TEDPolicy))
+    ted_node = next(
+        node
+        for node in agent.processor.graph_runner._instantiated_nodes.values()
+        if isinstance(node._component, TEDPolicy)
+    )
     ted_predict = ted_node._fn
 
     def counted_ted(policy, **kwargs):
@@ -69,9 +81,11 @@ def predictions_over_conversation_tests(agent, trackers, monkeypatch, run):
 
 def test_rules_first_predicts_exactly_what_the_full_graph_predicts(agent, conversation_tests, monkeypatch):
     expected, ted_calls_full = predictions_over_conversation_tests(
-        agent, conversation_tests, monkeypatch, DaskGraphRunner.run)
+        agent, conversation_tests, monkeypatch, DaskGraphRunner.run
+    )
     actual, ted_calls_rules_first = predictions_over_conversation_tests(
-        agent, conversation_tests, monkeypatch, policy_calls.RulesFirstGraphRunner.run)
+        agent, conversation_tests, monkeypatch, policy_calls.RulesFirstGraphRunner.run
+    )
 
     assert len(expected) > 400 and ted_calls_full == len(expected)
     assert actual == expected
@@ -84,7 +98,8 @@ def test_rules_do_not_decide_when_unsure_or_after_a_rejected_action():
     unsure = PolicyPrediction([0.3, 0.0], "RulePolicy", 6)
     listening = DialogueStateTracker.from_events("t", [ActionExecuted("action_listen")])
     rejected = DialogueStateTracker.from_events(
-        "t", [ActionExecuted("action_listen"), ActionExecutionRejected("campus_search_form")])
+        "t", [ActionExecuted("action_listen"), ActionExecutionRejected("campus_search_form")]
+    )
 
     assert policy_calls.rules_decide(sure, listening)
     assert not policy_calls.rules_decide(unsure, listening)

@@ -1,4 +1,5 @@
 """A test needing PostgreSQL or Redis is skipped when the service is absent, and fails in CI."""
+
 import pytest
 
 from devtools import pytest_markers

@@ -1,6 +1,7 @@
 """`python -m cli review-merge`: a counsellor's reviewed examples go into the right block of the
 right topic file of data/nlu/, and a wrong file is refused with a clear message (exit code 2),
 leaving the training data untouched. Runs on a copy of data/, domain.yml and the test sets."""
+
 import shutil
 import subprocess
 import sys
@@ -34,9 +35,25 @@ def review_file(folder: Path, *entries, name: str = "review.yml") -> Path:
 
 
 def merge(project: Path, review: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli", "review-merge", str(review), "--data", str(project / "data"),
-                           "--domain", str(project / "domain.yml"), "--tests", str(project / "tests")],
-                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cli",
+            "review-merge",
+            str(review),
+            "--data",
+            str(project / "data"),
+            "--domain",
+            str(project / "domain.yml"),
+            "--tests",
+            str(project / "tests"),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def snapshot(project: Path) -> dict:
@@ -51,8 +68,13 @@ def test_examples_are_appended_to_the_block_of_their_intent_and_nothing_else_cha
     vae = project / "data" / "nlu" / "vae.yml"
     chitchat = project / "data" / "nlu" / "chitchat.yml"
     before_vae, before_chitchat = vae.read_text(encoding="utf-8"), chitchat.read_text(encoding="utf-8")
-    review = review_file(project, ("faq_vae/steps", "par quoi je commence pour monter mon dossier de vae"),
-                         ("greet", "hello la compagnie"), ("ignore", "asdfgh"), ("TO_REVIEW", "pas encore relu"))
+    review = review_file(
+        project,
+        ("faq_vae/steps", "par quoi je commence pour monter mon dossier de vae"),
+        ("greet", "hello la compagnie"),
+        ("ignore", "asdfgh"),
+        ("TO_REVIEW", "pas encore relu"),
+    )
 
     result = merge(project, review)
 
@@ -69,15 +91,21 @@ def test_examples_are_appended_to_the_block_of_their_intent_and_nothing_else_cha
     assert len(chitchat.read_text(encoding="utf-8").splitlines()) == len(before_chitchat.splitlines()) + 1
     # Rasa still reads the files, with the new examples under their intents.
     messages = load_data(str(vae)).intent_examples
-    assert any(m.get("text") == "par quoi je commence pour monter mon dossier de vae"
-               and m.get("intent_response_key") == "faq_vae/steps" for m in messages)
+    assert any(
+        m.get("text") == "par quoi je commence pour monter mon dossier de vae"
+        and m.get("intent_response_key") == "faq_vae/steps"
+        for m in messages
+    )
 
 
-@pytest.mark.parametrize("content, expected", [
-    ("nlu:\n- intent: greet\n  examples: |\n    - salut\n  - oops: [\n", "n'est pas du YAML valide (ligne"),
-    ("- juste une liste\n", "pas de liste « nlu: »"),
-    ("nlu:\n- intent: greet\n", "l'entrée n° 1 doit avoir « intent: » et « examples: | »"),
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("nlu:\n- intent: greet\n  examples: |\n    - salut\n  - oops: [\n", "n'est pas du YAML valide (ligne"),
+        ("- juste une liste\n", "pas de liste « nlu: »"),
+        ("nlu:\n- intent: greet\n", "l'entrée n° 1 doit avoir « intent: » et « examples: | »"),
+    ],
+)
 def test_a_corrupt_review_file_is_refused_clearly(project, content, expected):
     review = project / "review.yml"
     review.write_text(content, encoding="utf-8")
@@ -98,11 +126,15 @@ def test_a_missing_review_file_is_refused_clearly(project):
 def test_unknown_intent_duplicate_and_test_phrasing_are_refused_and_nothing_is_written(project):
     duplicate = first_example(project / "data" / "nlu" / "vae.yml", "faq_vae/eligibility")
     test_phrasing = first_example(project / "tests" / "nlu" / "faq_vae.yml", "faq_vae/eligibility")
-    review = review_file(project, ("faq_vae/stpes", "comment on fait pour se lancer"),
-                         ("faq_vae/eligibility", duplicate.upper()),
-                         ("faq_vae/eligibility", test_phrasing),
-                         ("faq_vae", "la vae c'est pour moi ?"),
-                         ("greet", "coucou la team orientation"), ("greet", "Coucou  la team orientation"))
+    review = review_file(
+        project,
+        ("faq_vae/stpes", "comment on fait pour se lancer"),
+        ("faq_vae/eligibility", duplicate.upper()),
+        ("faq_vae/eligibility", test_phrasing),
+        ("faq_vae", "la vae c'est pour moi ?"),
+        ("greet", "coucou la team orientation"),
+        ("greet", "Coucou  la team orientation"),
+    )
     before = snapshot(project)
 
     result = merge(project, review)

@@ -1,9 +1,10 @@
 """Campus search on the real catalogue: filters, ranking, reasons, alternatives."""
+
 import pytest
 
 from actions.places import resolve_place
-from actions.text import normalise
 from actions.search import SearchQuery, search
+from actions.text import normalise
 
 LANNION_ID = "bretagne-numerique-photonique"
 DIGITAL = "digital_telecommunications"
@@ -94,7 +95,7 @@ def test_no_result_gives_same_sector_elsewhere_then_other_sectors_nearby(catalog
     same = [m for m in result.alternatives if m.campus.sector == sector]
     nearby = [m for m in result.alternatives if m.campus.sector != sector]
     assert same and nearby
-    assert result.alternatives[: len(same)] == tuple(same)            # same sector first
+    assert result.alternatives[: len(same)] == tuple(same)  # same sector first
     assert all(any(r.startswith("même secteur") for r in m.reasons) for m in same)
     assert all(m.campus.region == "Bretagne" for m in nearby)
     assert all(any(r.startswith("autre secteur") for r in m.reasons) for m in nearby)
@@ -138,8 +139,9 @@ def test_training_mode_keeps_unknowns_and_drops_known_refusals(catalogue):
         else:
             assert campus.id in kept
     for match in result.matches:
-        expected = ("propose l'apprentissage" if match.campus.training_modes
-                    else "apprentissage : à vérifier auprès du campus")
+        expected = (
+            "propose l'apprentissage" if match.campus.training_modes else "apprentissage : à vérifier auprès du campus"
+        )
         assert expected in match.reasons
     assert "vérifiez sur le site du campus" in result.note
 

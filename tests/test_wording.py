@@ -3,6 +3,7 @@
 `rasa data validate` only warns about a response no story uses, without failing, and it warns
 about the sentences only the actions say (`text_...`): these checks take its place.
 """
+
 from __future__ import annotations
 
 import ast
@@ -11,10 +12,10 @@ from typing import Dict, Iterator, Set, Tuple
 
 import pytest
 import yaml
+from domain_responses import MESSAGE_FIELDS, placeholders
 
 from actions.conversation import OFFERED_INTENTS
 from actions.wording import responses
-from domain_responses import MESSAGE_FIELDS, placeholders
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ACTION_FILES = sorted((PROJECT_ROOT / "actions").glob("*.py"))
@@ -69,8 +70,9 @@ def test_each_sentence_an_action_names_is_in_the_domain():
     assert not missing, f"not in domain.yml: {missing}"
 
 
-@pytest.mark.parametrize("file, name, given", list(said_with_values()),
-                         ids=lambda value: value if isinstance(value, str) else "")
+@pytest.mark.parametrize(
+    "file, name, given", list(said_with_values()), ids=lambda value: value if isinstance(value, str) else ""
+)
 def test_a_sentence_gets_exactly_the_values_it_shows(file, name, given):
     assert name in responses(), f"{file}: {name} is not in domain.yml"
     assert placeholders(name) == given, f"{file}: {name} shows {placeholders(name)}, is given {given}"
@@ -79,8 +81,11 @@ def test_a_sentence_gets_exactly_the_values_it_shows(file, name, given):
 def test_a_sentence_chosen_by_name_needs_no_value():
     from actions.campus_actions import LEVEL_SUMMARIES, MODE_SUMMARIES
 
-    for name in [*MODE_SUMMARIES.values(), *LEVEL_SUMMARIES.values(),
-                 *(f"text_intent_{intent}" for intent in OFFERED_INTENTS)]:
+    for name in [
+        *MODE_SUMMARIES.values(),
+        *LEVEL_SUMMARIES.values(),
+        *(f"text_intent_{intent}" for intent in OFFERED_INTENTS),
+    ]:
         assert name in responses() and not placeholders(name), name
 
 
@@ -92,8 +97,9 @@ def test_actions_write_no_sentence_themselves():
     for file, call in calls("utter_message"):
         for keyword in call.keywords:
             if keyword.arg == "text":
-                assert not isinstance(keyword.value, WRITTEN_IN_CODE), \
+                assert not isinstance(keyword.value, WRITTEN_IN_CODE), (
                     f"{file}, line {call.lineno}: a sentence belongs in domain.yml"
+                )
 
 
 def test_button_titles_come_from_the_domain():
@@ -117,8 +123,9 @@ def used_in_stories_and_rules() -> Set[str]:
 
 def test_every_response_is_used():
     # utter_faq_vae/steps is said by the action utter_faq_vae.
-    utterances: Dict[str, str] = {name.split("/")[0]: name for name in responses()
-                                  if not name.startswith(SENTENCE_PREFIX)}
+    utterances: Dict[str, str] = {
+        name.split("/")[0]: name for name in responses() if not name.startswith(SENTENCE_PREFIX)
+    }
     said_by_actions = {name for _, name, _ in said_with_values()}
     unused = sorted(set(utterances) - used_in_stories_and_rules() - said_by_actions)
     assert not unused, f"responses no story, rule or action uses: {unused}"

@@ -9,6 +9,7 @@ Installed by every process that runs the assistant's model: `python -m bot.patch
 `make run`, the Procfiles, `make test-stories` and the test servers), `cli ask`, and the tests
 through the `rasa_patches` fixture. RASA_PATCHES=off switches them all off (plain Rasa).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -36,22 +37,42 @@ class Patch:
 
 
 PATCHES = (
-    Patch("action_calls", "action server replies checked with validators built once",
-          ("rasa.core.actions.action:RemoteAction._validate_action_result",
-           "rasa.core.actions.action:RemoteAction.action_response_format_spec")),
-    Patch("model_loading", "trained models loaded for prediction, without a training step",
-          ("rasa.utils.tensorflow.models:RasaModel.load",
-           "rasa.utils.tensorflow.models:RasaModel.batch_loss",
-           "rasa.utils.tensorflow.models:RasaModel.run_inference",
-           "rasa.utils.tensorflow.data_generator:RasaBatchDataGenerator.prepare_batch")),
-    Patch("model_calls", "trained models called through their built graph",
-          ("rasa.utils.tensorflow.models:RasaModel._rasa_predict",
-           "rasa.utils.tensorflow.models:RasaModel._empty_lists_to_none_in_dict")),
-    Patch("policy_calls", "learned policies skipped when the rules decide",
-          ("rasa.core.processor:DaskGraphRunner",
-           "rasa.engine.runner.dask:DaskGraphRunner.run",
-           "rasa.core.policies.policy:Policy._prediction",
-           "rasa.core.policies.policy:Policy._default_predictions")),
+    Patch(
+        "action_calls",
+        "action server replies checked with validators built once",
+        (
+            "rasa.core.actions.action:RemoteAction._validate_action_result",
+            "rasa.core.actions.action:RemoteAction.action_response_format_spec",
+        ),
+    ),
+    Patch(
+        "model_loading",
+        "trained models loaded for prediction, without a training step",
+        (
+            "rasa.utils.tensorflow.models:RasaModel.load",
+            "rasa.utils.tensorflow.models:RasaModel.batch_loss",
+            "rasa.utils.tensorflow.models:RasaModel.run_inference",
+            "rasa.utils.tensorflow.data_generator:RasaBatchDataGenerator.prepare_batch",
+        ),
+    ),
+    Patch(
+        "model_calls",
+        "trained models called through their built graph",
+        (
+            "rasa.utils.tensorflow.models:RasaModel._rasa_predict",
+            "rasa.utils.tensorflow.models:RasaModel._empty_lists_to_none_in_dict",
+        ),
+    ),
+    Patch(
+        "policy_calls",
+        "learned policies skipped when the rules decide",
+        (
+            "rasa.core.processor:DaskGraphRunner",
+            "rasa.engine.runner.dask:DaskGraphRunner.run",
+            "rasa.core.policies.policy:Policy._prediction",
+            "rasa.core.policies.policy:Policy._default_predictions",
+        ),
+    ),
 )
 
 _installed: List[str] = []
@@ -82,7 +103,8 @@ def check_rasa() -> None:
         raise IncompatibleRasa(
             f"Rasa {rasa.__version__} is installed, the patches of bot/patches/ were written for "
             f"Rasa {RASA_VERSION}: check them against the new version (each has its equivalence test) "
-            f"and update RASA_VERSION, or set {SWITCH_VARIABLE}=off to run without them.")
+            f"and update RASA_VERSION, or set {SWITCH_VARIABLE}=off to run without them."
+        )
     missing = [name for patch in PATCHES for name in patch.private_names if not _has(name)]
     if missing:
         raise IncompatibleRasa(f"Rasa {rasa.__version__} lacks what the patches replace: {', '.join(missing)}")

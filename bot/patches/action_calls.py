@@ -10,6 +10,7 @@ with the complete schema, which raises the same `ValidationError` with the same 
 
 Installed by bot.patches.install().
 """
+
 from __future__ import annotations
 
 import copy
@@ -41,8 +42,10 @@ def split_validators() -> Tuple[Any, Dict[Text, Any]]:
     event_schema = schema["properties"]["events"]["items"]
     schema["properties"]["events"]["items"] = {}
     common = {key: value for key, value in event_schema.items() if key != "oneOf"}
-    by_type = {option["properties"]["event"]["const"]: _validator({"allOf": [common, option]})
-               for option in event_schema["oneOf"]}
+    by_type = {
+        option["properties"]["event"]["const"]: _validator({"allOf": [common, option]})
+        for option in event_schema["oneOf"]
+    }
     return _validator(schema), by_type
 
 

@@ -9,6 +9,7 @@ outputs (tests/test_model_calls.py).
 
 Installed by bot.patches.install().
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Text

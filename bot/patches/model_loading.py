@@ -9,6 +9,7 @@ no gradients, no optimiser state), then the saved weights are read as before; th
 is built as Rasa builds it. Same weights, same predictions (tests/test_model_loading.py).
 A model loaded to be fine-tuned is loaded Rasa's way.
 """
+
 from __future__ import annotations
 
 from typing import Any, Optional, Text
@@ -21,12 +22,17 @@ from rasa.utils.tensorflow.models import RasaModel
 rasa_load = RasaModel.load.__func__
 
 
-def load_for_prediction(cls, model_file_name: Text, model_data_example: RasaModelData,
-                        predict_data_example: Optional[RasaModelData] = None,
-                        finetune_mode: bool = False, *args: Any, **kwargs: Any) -> RasaModel:
+def load_for_prediction(
+    cls,
+    model_file_name: Text,
+    model_data_example: RasaModelData,
+    predict_data_example: Optional[RasaModelData] = None,
+    finetune_mode: bool = False,
+    *args: Any,
+    **kwargs: Any,
+) -> RasaModel:
     if finetune_mode:
-        return rasa_load(cls, model_file_name, model_data_example, predict_data_example,
-                         finetune_mode, *args, **kwargs)
+        return rasa_load(cls, model_file_name, model_data_example, predict_data_example, finetune_mode, *args, **kwargs)
     model = cls(*args, **kwargs)
     model.compile(run_eagerly=kwargs.get("config", {}).get("run_eagerly"))
     example_batch, _ = RasaBatchDataGenerator(model_data_example, batch_size=1)[0]

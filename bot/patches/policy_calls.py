@@ -14,6 +14,7 @@ what a policy says when it has nothing to say), and the ensemble combines as usu
 action, its policy, confidence and events are those of a full run (tests/test_policy_calls.py).
 Any other graph run, or a configuration where this argument does not hold, runs unchanged.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -67,15 +68,17 @@ def rules_first_plan(runner: DaskGraphRunner) -> Optional[RulesFirstPlan]:
     ensemble = schema_nodes.get(CORE_TARGET)
     if ensemble is None or DOMAIN_NODE not in schema_nodes:
         return None
-    components = {name: _component(runner._instantiated_nodes[name])
-                  for name in ensemble.needs.values() if name in runner._instantiated_nodes}
+    components = {
+        name: _component(runner._instantiated_nodes[name])
+        for name in ensemble.needs.values()
+        if name in runner._instantiated_nodes
+    }
     policies = {name: component for name, component in components.items() if isinstance(component, Policy)}
     rules = [name for name, policy in policies.items() if isinstance(policy, RulePolicy)]
     if len(rules) != 1:
         return None
     rule_priority = policies[rules[0]].priority
-    skippable = tuple(name for name, policy in policies.items()
-                      if _never_beats_a_sure_rule(policy, rule_priority))
+    skippable = tuple(name for name, policy in policies.items() if _never_beats_a_sure_rule(policy, rule_priority))
     if not skippable:
         return None
     first = set(ensemble.needs.values()) - set(skippable) - {PLACEHOLDER_TRACKER}
@@ -88,8 +91,10 @@ def rules_decide(rule_prediction: PolicyPrediction, tracker: DialogueStateTracke
         return False
     # After a rejected action the ensemble sets that action's confidence to zero everywhere,
     # which can take the rules' 1.0 away: let every policy speak then.
-    last_action = next((event for event in reversed(tracker.events)
-                        if isinstance(event, (ActionExecuted, ActionExecutionRejected))), None)
+    last_action = next(
+        (event for event in reversed(tracker.events) if isinstance(event, (ActionExecuted, ActionExecutionRejected))),
+        None,
+    )
     return not isinstance(last_action, ActionExecutionRejected)
 
 
@@ -100,8 +105,7 @@ class RulesFirstGraphRunner(DaskGraphRunner):
         super().__init__(*args, **kwargs)
         self._plan = rules_first_plan(self)
 
-    def run(self, inputs: Optional[Dict[Text, Any]] = None,
-            targets: Optional[List[Text]] = None) -> Dict[Text, Any]:
+    def run(self, inputs: Optional[Dict[Text, Any]] = None, targets: Optional[List[Text]] = None) -> Dict[Text, Any]:
         plan = self._plan
         if plan is None or targets != [CORE_TARGET] or not inputs or PLACEHOLDER_TRACKER not in inputs:
             return super().run(inputs, targets)

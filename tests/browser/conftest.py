@@ -1,6 +1,7 @@
 """The school page and its chat widget in a real browser (Debian's Chromium, driven by Playwright),
 talking to the real assistant: action server, Rasa server (socket.io channel) and web server,
 each started on a free port."""
+
 from __future__ import annotations
 
 import contextlib
@@ -18,12 +19,20 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from actions.settings import settings_path
 from bot.paths import VENV_BIN
-from devtools.processes import Assistant, Service, free_port, running_assistant
 from bot.web_server import missing_vendor_files
+from devtools.processes import Assistant, Service, free_port, running_assistant
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 REPLY_TIMEOUT_MS = 30_000
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 640}  # the smallest common phone screen
@@ -33,8 +42,7 @@ COUNSELLOR_TOKEN = "browser-counsellor-token-7d41"
 def web_server(port: int, rasa_url: str, log_dir: Path) -> Service:
     return Service(
         name=f"web server :{port}",
-        command=[str(VENV_BIN / "python"), "-m", "bot.web_server", "--port", str(port),
-                 "--rasa-url", rasa_url],
+        command=[str(VENV_BIN / "python"), "-m", "bot.web_server", "--port", str(port), "--rasa-url", rasa_url],
         health_url=f"http://127.0.0.1:{port}/health",
         log_path=log_dir / f"web-{port}.log",
     )
@@ -48,8 +56,9 @@ class Site:
     def user_events(self, sender_id: str) -> List[dict]:
         """User messages of one conversation, as the tracker store (SQLite) keeps them."""
         with sqlite3.connect(self.assistant.workdir / "conversations.db") as db:
-            rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
-                              (sender_id,)).fetchall()
+            rows = db.execute(
+                "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender_id,)
+            ).fetchall()
         return [json.loads(data) for (data,) in rows]
 
 
@@ -76,8 +85,9 @@ def site(tmp_path_factory, trained_model) -> Iterator[Site]:
         # is restored once they have started, so other tests keep the real school.yml.
         with pytest.MonkeyPatch.context() as env:
             env.setenv("SCHOOL_SETTINGS", str(settings))
-            assistant = running.enter_context(running_assistant(
-                workdir, rasa_env={"COUNSELLOR_TOKEN": COUNSELLOR_TOKEN}))
+            assistant = running.enter_context(
+                running_assistant(workdir, rasa_env={"COUNSELLOR_TOKEN": COUNSELLOR_TOKEN})
+            )
             server = web_server(port, assistant.rasa_url, workdir / "logs")
             running.callback(server.stop)
             server.start()
@@ -155,8 +165,9 @@ class ChatWidget:
 
     def wait_for_reply(self, count_before: int) -> None:
         """Waits for new bot messages, then until no more arrive (an answer may span several)."""
-        self.page.wait_for_function("n => document.querySelectorAll('.cmq-from-bot').length > n",
-                                    arg=count_before, timeout=REPLY_TIMEOUT_MS)
+        self.page.wait_for_function(
+            "n => document.querySelectorAll('.cmq-from-bot').length > n", arg=count_before, timeout=REPLY_TIMEOUT_MS
+        )
         settled_count = -1
         while settled_count != self.bot_messages.count():
             settled_count = self.bot_messages.count()
@@ -165,7 +176,8 @@ class ChatWidget:
     def session_id(self) -> str:
         return self.page.evaluate(
             "() => { const key = Object.keys(sessionStorage).find(k => k.startsWith('cmq-chat'));"
-            " return JSON.parse(sessionStorage.getItem(key)).sessionId; }")
+            " return JSON.parse(sessionStorage.getItem(key)).sessionId; }"
+        )
 
     def last_bot_text(self) -> str:
         return self.bot_messages.last.inner_text()

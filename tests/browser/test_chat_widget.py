@@ -1,5 +1,6 @@
 """The chat widget as a user meets it on the school page: keyboard, answers, quick replies,
 campus cards, history after a reload, escaped HTML, feedback, accessibility audit, phone screen."""
+
 from __future__ import annotations
 
 import time
@@ -26,8 +27,10 @@ def tab_until(page: Page, selector: str, key: str = "Tab", limit: int = 15) -> N
 
 def run_axe(page: Page, site_url: str) -> list:
     page.add_script_tag(url=site_url + "widget/vendor/axe.min.js")
-    return page.evaluate("async () => (await axe.run(document)).violations.map("
-                         "v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))")
+    return page.evaluate(
+        "async () => (await axe.run(document)).violations.map("
+        "v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"
+    )
 
 
 def test_the_school_page_has_a_labelled_launcher(page, chat):
@@ -133,15 +136,19 @@ def test_thumbs_feedback_is_recorded_in_the_tracker_store(page, chat, site):
     page.locator(".cmq-feedback").last.get_by_role("button", name="Réponse utile").click()
     chat.wait_for_reply(before)
     assert "Merci pour votre avis" in chat.last_bot_text()
-    expect(page.locator(".cmq-feedback").last.get_by_role("button", name="Réponse utile")) \
-        .to_have_attribute("aria-pressed", "true")
+    expect(page.locator(".cmq-feedback").last.get_by_role("button", name="Réponse utile")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     expect(page.locator(".cmq-messages")).not_to_contain_text("/feedback")
 
     deadline = time.monotonic() + 10
     feedback = []
     while not feedback and time.monotonic() < deadline:
-        feedback = [e for e in site.user_events(chat.session_id())
-                    if (e.get("parse_data") or {}).get("intent", {}).get("name") == "feedback"]
+        feedback = [
+            e
+            for e in site.user_events(chat.session_id())
+            if (e.get("parse_data") or {}).get("intent", {}).get("name") == "feedback"
+        ]
         time.sleep(0.3)
     assert feedback, "no feedback event in the tracker store"
     entities = feedback[-1]["parse_data"]["entities"]

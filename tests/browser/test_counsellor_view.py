@@ -1,5 +1,6 @@
 """The counsellor view of the widget: with the access token, what was understood shows under each
 reply; a visitor never sees it; a wrong token is refused; the page stays accessible."""
+
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect

@@ -7,6 +7,7 @@ those messages, no sender id, nothing loaded from elsewhere, axe-core clean, on 
 same store copied into PostgreSQL gives the same page. Then the export → review → merge round trip
 on a copy of the data.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -25,9 +26,9 @@ import sqlalchemy as sa
 import yaml
 from playwright.sync_api import Browser, Page, expect
 
-from ops.conversations import LOW_CONFIDENCE
 from bot.paths import PROJECT_ROOT
 from devtools.processes import running_assistant
+from ops.conversations import LOW_CONFIDENCE
 from ops.training_data import read_examples
 
 AXE = PROJECT_ROOT / "bot" / "web" / "widget" / "vendor" / "axe.min.js"
@@ -35,13 +36,21 @@ THUMBS_DOWN = '/feedback{"feedback_value":"down"}'  # what the widget sends (bot
 QUESTION = "c'est quoi la VAE ?"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 640}
-POSTGRES = {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432, "username": "postgres",
-            "db": "cmq_report_test", "login_db": "test"}
+POSTGRES = {
+    "type": "SQL",
+    "dialect": "postgresql",
+    "url": "127.0.0.1",
+    "port": 5432,
+    "username": "postgres",
+    "db": "cmq_report_test",
+    "login_db": "test",
+}
 
 
 @dataclass
 class Store:
     """The conversations of the module, and what a counsellor should find in the report."""
+
     workdir: Path
     endpoints: Path
     senders: List[str]
@@ -52,8 +61,9 @@ class Store:
 
 def user_events(database: Path, sender: str) -> List[dict]:
     with contextlib.closing(sqlite3.connect(database)) as db:
-        rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
-                          (sender,)).fetchall()
+        rows = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender,)
+        ).fetchall()
     return [json.loads(data) for (data,) in rows]
 
 
@@ -76,11 +86,18 @@ def store(tmp_path_factory, trained_model) -> Store:
     database = workdir / "conversations.db"
     events = [user_events(database, senders[text])[0] for text in vague]
     fallbacks = [event for event in events if understood(event)[0] == "nlu_fallback"]
-    unsure = [event for event in events if understood(event)[0] != "nlu_fallback"
-              and understood(event)[1] < LOW_CONFIDENCE]
+    unsure = [
+        event for event in events if understood(event)[0] != "nlu_fallback" and understood(event)[1] < LOW_CONFIDENCE
+    ]
     assert fallbacks and unsure, f"no fallback or no low-confidence message among {[understood(e) for e in events]}"
-    return Store(workdir, workdir / "endpoints.yml", list(senders.values()), fallbacks[0]["text"],
-                 unsure[0]["text"], understood(unsure[0])[0])
+    return Store(
+        workdir,
+        workdir / "endpoints.yml",
+        list(senders.values()),
+        fallbacks[0]["text"],
+        unsure[0]["text"],
+        understood(unsure[0])[0],
+    )
 
 
 def bot_command(*args) -> subprocess.CompletedProcess:
@@ -113,8 +130,10 @@ def report_page(browser: Browser, path: Path, **options) -> Iterator[Page]:
 
 def axe_violations(page: Page) -> list:
     page.add_script_tag(path=str(AXE))
-    return page.evaluate("async () => (await axe.run(document)).violations.map("
-                         "v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))")
+    return page.evaluate(
+        "async () => (await axe.run(document)).violations.map("
+        "v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"
+    )
 
 
 def table_rows(page: Page, caption: str) -> List[str]:
@@ -153,8 +172,11 @@ def test_the_report_shows_real_conversations_charts_and_passes_the_audit(store, 
         expect(page.get_by_role("heading", level=1)).to_contain_text("Lycée des métiers Jean Moulin")
         assert_counsellor_sees_the_conversations(page, store)
         expect(page.get_by_text("lancez make test-nlu")).to_be_visible()
-        expect(page.get_by_text("ops/content.py absent").or_(page.get_by_text("Réponses à relire"))
-               .or_(page.get_by_text("Aucune réponse à relire"))).to_be_visible()
+        expect(
+            page.get_by_text("ops/content.py absent")
+            .or_(page.get_by_text("Réponses à relire"))
+            .or_(page.get_by_text("Aucune réponse à relire"))
+        ).to_be_visible()
         assert axe_violations(page) == []
 
 
@@ -177,11 +199,23 @@ def postgres_store(store, tmp_path) -> Iterator[Path]:
     source = sa.create_engine(f"sqlite:///{store.workdir / 'conversations.db'}")
     with source.connect() as reading, target.engine.begin() as writing:
         writing.execute(sa.text("DELETE FROM events"))
-        rows = reading.execute(sa.text("SELECT sender_id, type_name, timestamp, intent_name, action_name, data "
-                                       "FROM events ORDER BY id")).mappings().all()
-        writing.execute(sa.text("INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, "
-                                "data) VALUES (:sender_id, :type_name, :timestamp, :intent_name, :action_name, "
-                                ":data)"), [dict(row) for row in rows])
+        rows = (
+            reading.execute(
+                sa.text(
+                    "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id"
+                )
+            )
+            .mappings()
+            .all()
+        )
+        writing.execute(
+            sa.text(
+                "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, "
+                "data) VALUES (:sender_id, :type_name, :timestamp, :intent_name, :action_name, "
+                ":data)"
+            ),
+            [dict(row) for row in rows],
+        )
     endpoints = tmp_path / "endpoints-postgresql.yml"
     endpoints.write_text(yaml.safe_dump({"tracker_store": POSTGRES}), encoding="utf-8")
     yield endpoints
@@ -206,10 +240,21 @@ def test_the_same_report_from_postgresql(store, postgres_store, browser, tmp_pat
 
 def test_an_empty_store_and_missing_results_are_said_plainly(browser, tmp_path):
     endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(yaml.safe_dump({"tracker_store": {"type": "SQL", "dialect": "sqlite",
-                                                           "db": str(tmp_path / "absent.db")}}), encoding="utf-8")
-    result = bot_command("report", "--endpoints", endpoints, "--out", tmp_path / "report.html",
-                         "--results", tmp_path / "no-results", "--since", "2026-01-01")
+    endpoints.write_text(
+        yaml.safe_dump({"tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "absent.db")}}),
+        encoding="utf-8",
+    )
+    result = bot_command(
+        "report",
+        "--endpoints",
+        endpoints,
+        "--out",
+        tmp_path / "report.html",
+        "--results",
+        tmp_path / "no-results",
+        "--since",
+        "2026-01-01",
+    )
     assert result.returncode == 0, result.stderr
     with report_page(browser, tmp_path / "report.html", viewport=DESKTOP) as page:
         expect(page.get_by_text("Aucune conversation enregistrée depuis le")).to_be_visible()
@@ -242,8 +287,9 @@ def test_export_review_merge_round_trip_on_a_copy_of_the_data(store, tmp_path):
     shutil.copytree(PROJECT_ROOT / "tests" / "nlu", tmp_path / "tests" / "nlu")
     review = tmp_path / "review.yml"
 
-    exported = bot_command("review-export", "--endpoints", store.endpoints, "--data", tmp_path / "data",
-                           "--out", review)
+    exported = bot_command(
+        "review-export", "--endpoints", store.endpoints, "--data", tmp_path / "data", "--out", review
+    )
 
     assert exported.returncode == 0, exported.stderr
     assert "message(s) à relire écrits" in exported.stdout
@@ -257,13 +303,24 @@ def test_export_review_merge_round_trip_on_a_copy_of_the_data(store, tmp_path):
     assert "· repli" in text
 
     # The counsellor's review: the vague one-word question asks for help, the fallback is ignored.
-    reviewed = (text.replace(f"- intent: TO_REVIEW\n  examples: |\n    - {store.low_confidence_text}\n",
-                             f"- intent: help\n  examples: |\n    - {store.low_confidence_text}\n")
-                .replace(f"- intent: TO_REVIEW\n  examples: |\n    - {store.fallback_text}\n",
-                         f"- intent: ignore\n  examples: |\n    - {store.fallback_text}\n"))
+    reviewed = text.replace(
+        f"- intent: TO_REVIEW\n  examples: |\n    - {store.low_confidence_text}\n",
+        f"- intent: help\n  examples: |\n    - {store.low_confidence_text}\n",
+    ).replace(
+        f"- intent: TO_REVIEW\n  examples: |\n    - {store.fallback_text}\n",
+        f"- intent: ignore\n  examples: |\n    - {store.fallback_text}\n",
+    )
     review.write_text(reviewed, encoding="utf-8")
-    merged = bot_command("review-merge", review, "--data", tmp_path / "data", "--domain", tmp_path / "domain.yml",
-                         "--tests", tmp_path / "tests")
+    merged = bot_command(
+        "review-merge",
+        review,
+        "--data",
+        tmp_path / "data",
+        "--domain",
+        tmp_path / "domain.yml",
+        "--tests",
+        tmp_path / "tests",
+    )
 
     assert merged.returncode == 0, merged.stderr
     assert "1 exemple(s) ajouté(s), 1 ignoré(s)" in merged.stdout
@@ -271,11 +328,26 @@ def test_export_review_merge_round_trip_on_a_copy_of_the_data(store, tmp_path):
     helps = [e.text for e in read_examples(tmp_path / "data" / "nlu" / "chitchat.yml") if e.intent == "help"]
     assert helps[-1] == store.low_confidence_text
     # Taught: the next export no longer lists it; merging the same file again is refused.
-    again = bot_command("review-export", "--endpoints", store.endpoints, "--data", tmp_path / "data",
-                        "--out", review.with_name("again.yml"))
+    again = bot_command(
+        "review-export",
+        "--endpoints",
+        store.endpoints,
+        "--data",
+        tmp_path / "data",
+        "--out",
+        review.with_name("again.yml"),
+    )
     assert store.low_confidence_text not in review.with_name("again.yml").read_text(encoding="utf-8"), again.stderr
-    twice = bot_command("review-merge", review, "--data", tmp_path / "data", "--domain", tmp_path / "domain.yml",
-                        "--tests", tmp_path / "tests")
+    twice = bot_command(
+        "review-merge",
+        review,
+        "--data",
+        tmp_path / "data",
+        "--domain",
+        tmp_path / "domain.yml",
+        "--tests",
+        tmp_path / "tests",
+    )
     assert twice.returncode == 2 and "déjà un exemple de help" in twice.stderr
 
 
@@ -289,29 +361,63 @@ def results(tmp_path) -> Path:
     """Result files as `rasa test nlu` and `rasa test core` write them, each folder stamped with
     the model by `python -m ops.quality`."""
     folder = tmp_path / "results"
+
     def scores(f1, support):
         return {"precision": f1, "recall": f1, "f1-score": f1, "support": support}
 
-    write_json(folder / "nlu" / "intent_report.json", {
-        "greet": scores(1.0, 10), "faq_vae": {**scores(0.8, 10), "confused_with": {"faq_cmq": 2}},
-        "faq_cmq": scores(0.9, 10), "accuracy": 0.9, "macro avg": scores(0.9, 30), "weighted avg": scores(0.9, 30)})
-    write_json(folder / "nlu" / "intent_errors.json", [
-        {"text": "la validation des acquis pour un campus", "intent": "faq_vae",
-         "intent_prediction": {"name": "faq_cmq", "confidence": 0.71}},
-        {"text": "vae et label excellence", "intent": "faq_vae",
-         "intent_prediction": {"name": "faq_cmq", "confidence": 0.55}}])
-    write_json(folder / "nlu" / "response_selection_report.json", {
-        "faq_vae/steps": scores(0.75, 4), "faq_vae/what_is": scores(1.0, 4), "faq_cmq/what_is": scores(0.9, 5),
-        "macro avg": scores(0.88, 13)})
-    write_json(folder / "nlu" / "response_selection_errors.json", [
-        {"text": "par où commencer la vae", "intent_response_key_target": "faq_vae/steps",
-         "intent_response_key_prediction": {"name": "faq_vae/what_is", "confidence": 0.62}}])
+    write_json(
+        folder / "nlu" / "intent_report.json",
+        {
+            "greet": scores(1.0, 10),
+            "faq_vae": {**scores(0.8, 10), "confused_with": {"faq_cmq": 2}},
+            "faq_cmq": scores(0.9, 10),
+            "accuracy": 0.9,
+            "macro avg": scores(0.9, 30),
+            "weighted avg": scores(0.9, 30),
+        },
+    )
+    write_json(
+        folder / "nlu" / "intent_errors.json",
+        [
+            {
+                "text": "la validation des acquis pour un campus",
+                "intent": "faq_vae",
+                "intent_prediction": {"name": "faq_cmq", "confidence": 0.71},
+            },
+            {
+                "text": "vae et label excellence",
+                "intent": "faq_vae",
+                "intent_prediction": {"name": "faq_cmq", "confidence": 0.55},
+            },
+        ],
+    )
+    write_json(
+        folder / "nlu" / "response_selection_report.json",
+        {
+            "faq_vae/steps": scores(0.75, 4),
+            "faq_vae/what_is": scores(1.0, 4),
+            "faq_cmq/what_is": scores(0.9, 5),
+            "macro avg": scores(0.88, 13),
+        },
+    )
+    write_json(
+        folder / "nlu" / "response_selection_errors.json",
+        [
+            {
+                "text": "par où commencer la vae",
+                "intent_response_key_target": "faq_vae/steps",
+                "intent_response_key_prediction": {"name": "faq_vae/what_is", "confidence": 0.62},
+            }
+        ],
+    )
     write_json(folder / "nlu" / "DIETClassifier_report.json", {"micro avg": scores(0.93, 12)})
-    write_json(folder / "stories" / "story_report.json", {
-        "conversation_accuracy": {"accuracy": 0.75, "correct": 3, "with_warnings": 0, "total": 4}})
+    write_json(
+        folder / "stories" / "story_report.json",
+        {"conversation_accuracy": {"accuracy": 0.75, "correct": 3, "with_warnings": 0, "total": 4}},
+    )
     (folder / "stories" / "failed_test_stories.yml").write_text(
-        "stories:\n- story: recherche de campus à Brest (tests/test_campus_search.yml)\n  steps: []\n",
-        encoding="utf-8")
+        "stories:\n- story: recherche de campus à Brest (tests/test_campus_search.yml)\n  steps: []\n", encoding="utf-8"
+    )
     model = tmp_path / "assistant.tar.gz"
     model.write_bytes(b"model")
     for measured in ("nlu", "stories"):
@@ -322,10 +428,21 @@ def results(tmp_path) -> Path:
 
 def test_quality_of_understanding_with_the_model_it_was_measured_on(results, browser, tmp_path):
     endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(yaml.safe_dump({"tracker_store": {"type": "SQL", "dialect": "sqlite",
-                                                           "db": str(tmp_path / "absent.db")}}), encoding="utf-8")
-    result = bot_command("report", "--endpoints", endpoints, "--out", tmp_path / "report.html",
-                         "--results", results, "--model", tmp_path / "assistant.tar.gz")
+    endpoints.write_text(
+        yaml.safe_dump({"tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "absent.db")}}),
+        encoding="utf-8",
+    )
+    result = bot_command(
+        "report",
+        "--endpoints",
+        endpoints,
+        "--out",
+        tmp_path / "report.html",
+        "--results",
+        results,
+        "--model",
+        tmp_path / "assistant.tar.gz",
+    )
     assert result.returncode == 0, result.stderr
     with report_page(browser, tmp_path / "report.html", viewport=DESKTOP) as page:
         quality = page.locator("section", has=page.get_by_role("heading", name="Qualité de la compréhension"))
@@ -346,7 +463,16 @@ def test_quality_of_understanding_with_the_model_it_was_measured_on(results, bro
         assert axe_violations(page) == []
 
     (tmp_path / "assistant.tar.gz").write_bytes(b"retrained model")
-    bot_command("report", "--endpoints", endpoints, "--out", tmp_path / "report.html", "--results", results,
-                "--model", tmp_path / "assistant.tar.gz")
+    bot_command(
+        "report",
+        "--endpoints",
+        endpoints,
+        "--out",
+        tmp_path / "report.html",
+        "--results",
+        results,
+        "--model",
+        tmp_path / "assistant.tar.gz",
+    )
     with report_page(browser, tmp_path / "report.html", viewport=DESKTOP) as page:
         expect(page.get_by_text("Le modèle a changé depuis").first).to_be_visible()

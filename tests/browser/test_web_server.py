@@ -1,4 +1,5 @@
 """The school page server on its own: what it injects into the page, and how safely."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,10 +19,16 @@ HOSTILE_NAME = 'Lycée </script><script>alert("x")</script> & Cie'
 @pytest.fixture
 def school_settings(tmp_path, monkeypatch):
     path = tmp_path / "school.yml"
-    path.write_text(yaml.safe_dump({
-        "school": {"name": HOSTILE_NAME},
-        "web": {"widget": {"lang": "fr", "colors": {"primary": "#004d40", "on_primary": "#ffffff"}}},
-    }, allow_unicode=True), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "school": {"name": HOSTILE_NAME},
+                "web": {"widget": {"lang": "fr", "colors": {"primary": "#004d40", "on_primary": "#ffffff"}}},
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     monkeypatch.setenv("SCHOOL_SETTINGS", str(path))
     load_settings.cache_clear()
     yield path
@@ -33,6 +40,7 @@ def fetch(path: str, rasa_url=None):
         async with TestClient(TestServer(create_app(rasa_url))) as client:
             response = await client.get(path)
             return response.status, dict(response.headers), await response.text()
+
     # A thread of its own: Playwright's sync API may already run an event loop in this one.
     with ThreadPoolExecutor(max_workers=1) as thread:
         return thread.submit(asyncio.run, get()).result()

@@ -1,4 +1,5 @@
 """A profile started as `make run` starts it (ops/supervision.py), on free ports, for the restart tests."""
+
 from __future__ import annotations
 
 import contextlib
@@ -45,8 +46,9 @@ class Supervised:
     supervisord: subprocess.Popen
 
     def control(self, *args: str) -> str:
-        return subprocess.run([str(VENV_BIN / "supervisorctl"), "-c", str(self.config), *args],
-                              capture_output=True, text=True, timeout=30).stdout.strip()
+        return subprocess.run(
+            [str(VENV_BIN / "supervisorctl"), "-c", str(self.config), *args], capture_output=True, text=True, timeout=30
+        ).stdout.strip()
 
     def pid(self, name: str) -> int:
         """0 while the process is not running."""
@@ -88,8 +90,13 @@ def supervised(workdir: Path, programs: Dict[str, str], start_retries: int = STA
     config = run_dir / "supervisord.conf"
     config.write_text(supervisord_config(programs, run_dir, log_dir, start_retries=start_retries), encoding="utf-8")
     output = open(log_dir / "supervisord.out", "ab")
-    process = subprocess.Popen([str(VENV_BIN / "supervisord"), "--nodaemon", "--configuration", str(config)],
-                               cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [str(VENV_BIN / "supervisord"), "--nodaemon", "--configuration", str(config)],
+        cwd=PROJECT_ROOT,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     running = Supervised(config, log_dir, process)
     try:
         wait_until(lambda: (run_dir / "supervisor.sock").exists(), 30, "supervisord did not start")
@@ -125,8 +132,9 @@ def wait_until_up(supervisor: Supervised, urls: List[str], timeout: float = LOAD
 
 
 def say(rasa_url: str, sender: str, text: str, timeout: float = 60) -> list:
-    response = requests.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                             timeout=timeout)
+    response = requests.post(
+        f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=timeout
+    )
     response.raise_for_status()
     return response.json()
 
@@ -142,6 +150,7 @@ def new_sender(prefix: str) -> str:
 @dataclass
 class BackgroundLoad:
     """Visitors chatting all along: each keeps one conversation and counts the messages answered."""
+
     rasa_url: str
     users: int = 2
     pause_seconds: float = 0.3

@@ -1,4 +1,5 @@
 """Replies of the action server are still checked, with the validator built once (bot.patches.action_calls)."""
+
 from datetime import datetime
 
 import pytest
@@ -23,12 +24,15 @@ def test_a_well_formed_reply_is_accepted():
     assert validate({"events": [], "responses": []}) is True
 
 
-@pytest.mark.parametrize("reply", [
-    {"events": [{"event": "no_such_event"}], "responses": []},
-    {"events": "not a list", "responses": []},
-    {"events": [], "responses": ["a bare string instead of a message"]},
-    {"events": [{"event": "slot"}], "responses": []},  # a slot event without its name
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"events": [{"event": "no_such_event"}], "responses": []},
+        {"events": "not a list", "responses": []},
+        {"events": [], "responses": ["a bare string instead of a message"]},
+        {"events": [{"event": "slot"}], "responses": []},  # a slot event without its name
+    ],
+)
 def test_a_malformed_reply_is_rejected_with_the_usual_hint(reply):
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         validate(reply)
@@ -54,9 +58,13 @@ def every_event_type():
         events.ActiveLoop("campus_search_form"),
         events.ActiveLoop(None),
         events.FollowupAction("action_listen"),
-        events.Restarted(), events.AllSlotsReset(), events.SessionStarted(),
-        events.UserUtteranceReverted(), events.ActionReverted(),
-        events.ConversationPaused(), events.ConversationResumed(),
+        events.Restarted(),
+        events.AllSlotsReset(),
+        events.SessionStarted(),
+        events.UserUtteranceReverted(),
+        events.ActionReverted(),
+        events.ConversationPaused(),
+        events.ConversationResumed(),
         events.ActionExecutionRejected("campus_search_form"),
         events.LoopInterrupted(True),
         events.ReminderScheduled("remind", datetime(2026, 1, 1)),
@@ -81,8 +89,7 @@ def broken_variants(event):
         yield {**event, "parse_data": "not an object"}
 
 
-@pytest.mark.parametrize("event", [event.as_dict() for event in every_event_type()],
-                         ids=lambda event: event["event"])
+@pytest.mark.parametrize("event", [event.as_dict() for event in every_event_type()], ids=lambda event: event["event"])
 def test_the_quick_check_agrees_with_rasas_complete_schema(event):
     from bot.patches.action_calls import action_response_validator, is_valid_reply
 

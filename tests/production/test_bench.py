@@ -1,4 +1,5 @@
 """The benchmark's load generator, against a stand-in server that records what it receives."""
+
 import asyncio
 import contextlib
 import os
@@ -8,8 +9,8 @@ from collections import defaultdict
 import pytest
 from aiohttp import web
 
-from devtools.bench import CONVERSATIONS, Traffic, closed_loop, fixed_rate, percentile, scale_out_rounds
 from bot.preflight import rasa_cpu
+from devtools.bench import CONVERSATIONS, Traffic, closed_loop, fixed_rate, percentile, scale_out_rounds
 from devtools.processes import Service, free_port
 
 
@@ -41,6 +42,7 @@ async def with_stand_in(scenario, answer_seconds=(0.01, 0.01), one_at_a_time=Fal
                 answered_by.append(port)
                 await asyncio.sleep(seconds)
             return web.json_response([{"recipient_id": payload["sender"], "text": "ok"}])
+
         return answer
 
     ports = [free_port() for _ in answer_seconds]
@@ -67,7 +69,7 @@ def test_fixed_rate_sends_the_planned_number_of_messages_in_conversation_order()
     assert result.summary()["errors"] == 0
     for messages in received.values():
         script = next(c for c in CONVERSATIONS if c[0] == messages[0])
-        assert messages == script[:len(messages)]
+        assert messages == script[: len(messages)]
 
 
 def test_closed_loop_keeps_every_user_busy_until_the_end():
@@ -88,8 +90,7 @@ def test_each_message_goes_to_the_least_busy_process():
         return result, [int(url.rsplit(":", 1)[1]) for url in urls]
 
     # The first process answers in 10 ms, the second in 50 ms.
-    (result, (fast, slow)), answered_by = asyncio.run(
-        asyncio.wait_for(with_stand_in(scenario, (0.01, 0.05)), 60))
+    (result, (fast, slow)), answered_by = asyncio.run(asyncio.wait_for(with_stand_in(scenario, (0.01, 0.05)), 60))
     assert result.summary()["errors"] == 0
     # Round robin would give both the same count; the quick process takes most of the work.
     assert answered_by.count(fast) > 2 * answered_by.count(slow) > 0
@@ -97,8 +98,9 @@ def test_each_message_goes_to_the_least_busy_process():
 
 def test_scale_out_rounds_compare_one_process_with_all_of_them_round_by_round():
     async def scenario(urls, received):
-        return await scale_out_rounds(lambda targets: Traffic("t", targets), urls, services=[], users=6,
-                                      seconds=1.0, rounds=3)
+        return await scale_out_rounds(
+            lambda targets: Traffic("t", targets), urls, services=[], users=6, seconds=1.0, rounds=3
+        )
 
     # Two stand-ins answering one message at a time in 20 ms: two serve about twice as many as one.
     report, _ = asyncio.run(asyncio.wait_for(with_stand_in(scenario, (0.02, 0.02), one_at_a_time=True), 60))
@@ -108,7 +110,9 @@ def test_scale_out_rounds_compare_one_process_with_all_of_them_round_by_round():
         assert measured["one"]["errors"] == measured["all"]["errors"] == 0
         assert 30 < measured["one"]["msg_per_s"] <= 50
         assert 1.6 < measured["ratio"] < 2.2
-    assert min(r["ratio"] for r in report["rounds"]) <= report["median_ratio"] <= max(r["ratio"] for r in report["rounds"])
+    assert (
+        min(r["ratio"] for r in report["rounds"]) <= report["median_ratio"] <= max(r["ratio"] for r in report["rounds"])
+    )
 
 
 def test_every_test_of_a_run_starts_new_conversations():
@@ -121,12 +125,15 @@ def test_every_test_of_a_run_starts_new_conversations():
 def test_a_process_given_a_core_runs_there_with_every_thread_it_starts(tmp_path):
     if len(os.sched_getaffinity(0)) < 2:
         pytest.skip("one core: nothing to share out")
-    script = ("import os, threading; cores = []; "
-              "thread = threading.Thread(target=lambda: cores.append(os.sched_getaffinity(0))); "
-              "thread.start(); thread.join(); print(sorted(os.sched_getaffinity(0)), sorted(cores[0]))")
+    script = (
+        "import os, threading; cores = []; "
+        "thread = threading.Thread(target=lambda: cores.append(os.sched_getaffinity(0))); "
+        "thread.start(); thread.join(); print(sorted(os.sched_getaffinity(0)), sorted(cores[0]))"
+    )
     second_core = rasa_cpu(1)
-    service = Service("probe", [sys.executable, "-c", script], "http://127.0.0.1:9/", tmp_path / "probe.log",
-                      cpu=second_core)
+    service = Service(
+        "probe", [sys.executable, "-c", script], "http://127.0.0.1:9/", tmp_path / "probe.log", cpu=second_core
+    )
     service.start()
     assert service.process.wait(30) == 0
     assert service.log_path.read_text().split() == [f"[{second_core}]", f"[{second_core}]"]

@@ -1,5 +1,6 @@
 """The counsellor view: what was understood travels with the replies only for a valid token,
 over socket.io (the widget) and REST (`cli ask`); `cli ask` uses the running assistant."""
+
 import os
 import subprocess
 import sys
@@ -48,8 +49,9 @@ def test_a_wrong_token_is_refused_with_a_clear_message(assistant, counsellor_tok
 
 
 def test_a_counsellor_gets_intent_confidence_entities_and_faq_with_each_reply(assistant, counsellor_token):
-    faq, search = run(conversation(assistant.rasa_url, [FAQ_QUESTION, SEARCH_QUESTION],
-                                   auth={"counsellor_token": counsellor_token}))
+    faq, search = run(
+        conversation(assistant.rasa_url, [FAQ_QUESTION, SEARCH_QUESTION], auth={"counsellor_token": counsellor_token})
+    )
     assert all(message.get("understanding") for message in faq + search)
     understood = faq[0]["understanding"]
     assert understood["intent"] == "faq_vae" and 0 < understood["confidence"] <= 1
@@ -61,15 +63,22 @@ def test_a_counsellor_gets_intent_confidence_entities_and_faq_with_each_reply(as
 
 
 def test_the_understanding_shows_the_masked_text_only(assistant, counsellor_token):
-    [answer] = run(conversation(assistant.rasa_url, ["écrivez-moi à jeanne.durand@example.org"],
-                                auth={"counsellor_token": counsellor_token}))
+    [answer] = run(
+        conversation(
+            assistant.rasa_url, ["écrivez-moi à jeanne.durand@example.org"], auth={"counsellor_token": counsellor_token}
+        )
+    )
     assert "jeanne.durand" not in str(answer)
 
 
 def test_rest_gives_the_understanding_only_with_the_right_token(assistant, counsellor_token):
     def post(headers):
-        return requests.post(f"{assistant.rasa_url}/webhooks/rest/webhook", headers=headers, timeout=30,
-                             json={"sender": f"rest-{uuid.uuid4().hex[:8]}", "message": FAQ_QUESTION})
+        return requests.post(
+            f"{assistant.rasa_url}/webhooks/rest/webhook",
+            headers=headers,
+            timeout=30,
+            json={"sender": f"rest-{uuid.uuid4().hex[:8]}", "message": FAQ_QUESTION},
+        )
 
     visitor = post({})
     assert visitor.status_code == 200 and not any("understanding" in r for r in visitor.json())
@@ -81,9 +90,24 @@ def test_rest_gives_the_understanding_only_with_the_right_token(assistant, couns
 
 def bot_ask(assistant, token: str, *question: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "COUNSELLOR_TOKEN": token}
-    return subprocess.run([sys.executable, "-m", "cli", "ask", *question, "--rasa-url", assistant.rasa_url,
-                           "--action-url", assistant.action_url],
-                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cli",
+            "ask",
+            *question,
+            "--rasa-url",
+            assistant.rasa_url,
+            "--action-url",
+            assistant.action_url,
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_bot_ask_uses_the_running_assistant_quickly_and_prints_only_its_answer(assistant, counsellor_token):

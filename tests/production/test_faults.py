@@ -1,6 +1,7 @@
 """Faults: the action server down or stuck, Rasa restarted in the middle of a conversation.
 
 These tests stop and restart servers of the shared assistant; each leaves them running again."""
+
 import contextlib
 import socket
 import time
@@ -13,7 +14,8 @@ from bot.channels import reply_timeout_from
 from bot.paths import CREDENTIALS_PATH
 
 REPLY_TIMEOUT = reply_timeout_from(
-    yaml.safe_load(CREDENTIALS_PATH.read_text(encoding="utf-8"))["bot.channels.RestChannel"])
+    yaml.safe_load(CREDENTIALS_PATH.read_text(encoding="utf-8"))["bot.channels.RestChannel"]
+)
 # Plus slack for a loaded 2-core machine.
 BOUND_SECONDS = REPLY_TIMEOUT + 10
 

@@ -1,11 +1,20 @@
 """What the channels accept and refuse, checked without a server."""
+
 import json
 
 import pytest
 
 from bot.channels import (
-    EMPTY_MESSAGE_REPLY, MAX_BODY_BYTES, MAX_MESSAGE_CHARS, TOO_LONG_REPLY, InvalidRequest,
-    clean_text, input_problem_reply, origin_allowed, parse_rest_request, technical_problem_reply,
+    EMPTY_MESSAGE_REPLY,
+    MAX_BODY_BYTES,
+    MAX_MESSAGE_CHARS,
+    TOO_LONG_REPLY,
+    InvalidRequest,
+    clean_text,
+    input_problem_reply,
+    origin_allowed,
+    parse_rest_request,
+    technical_problem_reply,
 )
 
 JSON = "application/json"
@@ -16,8 +25,7 @@ def body(payload) -> bytes:
 
 
 def test_a_well_formed_request_gives_sender_and_text():
-    incoming = parse_rest_request("application/json; charset=utf-8",
-                                  body({"sender": "abc", "message": "Bonjour"}))
+    incoming = parse_rest_request("application/json; charset=utf-8", body({"sender": "abc", "message": "Bonjour"}))
     assert (incoming.sender, incoming.text) == ("abc", "Bonjour")
 
 
@@ -25,26 +33,29 @@ def test_a_numeric_sender_is_accepted_as_text():
     assert parse_rest_request(JSON, body({"sender": 42, "message": "x"})).sender == "42"
 
 
-@pytest.mark.parametrize("content_type, raw, status", [
-    (JSON, b"{not json", 400),
-    (JSON, b'{"sender": "a", "message": "\xff\xfe"}', 400),
-    (JSON, b"[1, 2]", 400),
-    (JSON, b'"just a string"', 400),
-    (JSON, b"[" * 50_000, 400),
-    (JSON, body({"message": "sans expéditeur"}), 400),
-    (JSON, body({"sender": "", "message": "x"}), 400),
-    (JSON, body({"sender": None, "message": "x"}), 400),
-    (JSON, body({"sender": True, "message": "x"}), 400),
-    (JSON, body({"sender": "a\nb", "message": "x"}), 400),
-    (JSON, body({"sender": "x" * 500, "message": "x"}), 400),
-    (JSON, body({"sender": "a"}), 400),
-    (JSON, body({"sender": "a", "message": 12}), 400),
-    (JSON, body({"sender": "a", "message": ["x"]}), 400),
-    ("text/plain", body({"sender": "a", "message": "x"}), 415),
-    (None, body({"sender": "a", "message": "x"}), 415),
-    ("application/x-www-form-urlencoded", b"sender=a&message=x", 415),
-    (JSON, body({"sender": "a", "message": "x" * MAX_BODY_BYTES}), 413),
-])
+@pytest.mark.parametrize(
+    "content_type, raw, status",
+    [
+        (JSON, b"{not json", 400),
+        (JSON, b'{"sender": "a", "message": "\xff\xfe"}', 400),
+        (JSON, b"[1, 2]", 400),
+        (JSON, b'"just a string"', 400),
+        (JSON, b"[" * 50_000, 400),
+        (JSON, body({"message": "sans expéditeur"}), 400),
+        (JSON, body({"sender": "", "message": "x"}), 400),
+        (JSON, body({"sender": None, "message": "x"}), 400),
+        (JSON, body({"sender": True, "message": "x"}), 400),
+        (JSON, body({"sender": "a\nb", "message": "x"}), 400),
+        (JSON, body({"sender": "x" * 500, "message": "x"}), 400),
+        (JSON, body({"sender": "a"}), 400),
+        (JSON, body({"sender": "a", "message": 12}), 400),
+        (JSON, body({"sender": "a", "message": ["x"]}), 400),
+        ("text/plain", body({"sender": "a", "message": "x"}), 415),
+        (None, body({"sender": "a", "message": "x"}), 415),
+        ("application/x-www-form-urlencoded", b"sender=a&message=x", 415),
+        (JSON, body({"sender": "a", "message": "x" * MAX_BODY_BYTES}), 413),
+    ],
+)
 def test_malformed_requests_are_refused_with_a_reason(content_type, raw, status):
     with pytest.raises(InvalidRequest) as refused:
         parse_rest_request(content_type, raw)
@@ -52,17 +63,20 @@ def test_malformed_requests_are_refused_with_a_reason(content_type, raw, status)
     assert refused.value.reason
 
 
-@pytest.mark.parametrize("raw, cleaned", [
-    ("  Bonjour  ", "Bonjour"),
-    ("bon\x00jour\x07 à\ttous\r\n", "bon jour à tous"),
-    ("in\u200bfor\u202ematique", "informatique"),
-    ("<script>alert('x')</script> les campus", "alert('x') les campus"),
-    ('<img src=x onerror="alert(1)">BTS', "BTS"),
-    ("je t'aime <3 et 2 < 5 > 1", "je t'aime <3 et 2 < 5 > 1"),
-    ("cafe\u0301", "café"),
-    ("\ud83d seul", "seul"),
-    ("😀🎓", "😀🎓"),
-])
+@pytest.mark.parametrize(
+    "raw, cleaned",
+    [
+        ("  Bonjour  ", "Bonjour"),
+        ("bon\x00jour\x07 à\ttous\r\n", "bon jour à tous"),
+        ("in\u200bfor\u202ematique", "informatique"),
+        ("<script>alert('x')</script> les campus", "alert('x') les campus"),
+        ('<img src=x onerror="alert(1)">BTS', "BTS"),
+        ("je t'aime <3 et 2 < 5 > 1", "je t'aime <3 et 2 < 5 > 1"),
+        ("cafe\u0301", "café"),
+        ("\ud83d seul", "seul"),
+        ("😀🎓", "😀🎓"),
+    ],
+)
 def test_text_is_cleaned_before_nlu(raw, cleaned):
     assert clean_text(raw) == cleaned
 
@@ -79,11 +93,14 @@ def test_the_apology_points_somewhere_useful():
     assert "Désolé" in apology
 
 
-@pytest.mark.parametrize("origin, allowed, expected", [
-    ("http://localhost:8080", ("http://localhost:8080",), True),
-    ("https://evil.example", ("http://localhost:8080",), False),
-    (None, ("http://localhost:8080",), True),
-    ("https://any.example", ("*",), True),
-])
+@pytest.mark.parametrize(
+    "origin, allowed, expected",
+    [
+        ("http://localhost:8080", ("http://localhost:8080",), True),
+        ("https://evil.example", ("http://localhost:8080",), False),
+        (None, ("http://localhost:8080",), True),
+        ("https://any.example", ("*",), True),
+    ],
+)
 def test_socketio_origins(origin, allowed, expected):
     assert origin_allowed(origin, allowed) is expected

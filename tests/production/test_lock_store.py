@@ -1,10 +1,10 @@
 """The scale-out lock store, against the real Redis: two processes never hold one conversation at once."""
+
 import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from rasa.core.lock_store import RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
@@ -61,4 +61,3 @@ def test_rasa_reads_the_lock_and_a_ticket_left_by_a_dead_process_expires():
 
     assert asyncio.run(asyncio.wait_for(take(), 10)) == [1, 1]
     assert rasa_store.get_lock(conversation) is None
-

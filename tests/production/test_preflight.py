@@ -1,4 +1,5 @@
 """Scale-out start-up: an unreachable PostgreSQL or Redis stops the start with a clear message."""
+
 import os
 import socket
 import subprocess
@@ -10,8 +11,14 @@ import yaml
 
 from bot.paths import PROJECT_ROOT
 
-POSTGRES = {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
-            "username": "postgres", "db": "test"}
+POSTGRES = {
+    "type": "SQL",
+    "dialect": "postgresql",
+    "url": "127.0.0.1",
+    "port": 5432,
+    "username": "postgres",
+    "db": "test",
+}
 REDIS = {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 1}
 
 
@@ -26,8 +33,13 @@ def preflight(tmp_path, *args, **sections):
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(yaml.safe_dump(sections), encoding="utf-8")
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "bot.preflight", "--endpoints", str(endpoints), *args],
-                            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.preflight", "--endpoints", str(endpoints), *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return result, time.monotonic() - started
 
 
@@ -60,15 +72,17 @@ def test_redis_down_stops_the_start_with_a_clear_message(tmp_path, lock_type):
 
 
 def test_both_down_are_both_reported(tmp_path):
-    result, _ = preflight(tmp_path, tracker_store={**POSTGRES, "port": closed_port()},
-                          lock_store={**REDIS, "port": closed_port()})
+    result, _ = preflight(
+        tmp_path, tracker_store={**POSTGRES, "port": closed_port()}, lock_store={**REDIS, "port": closed_port()}
+    )
     assert result.returncode == 1
     assert "PostgreSQL" in result.stderr and "Redis" in result.stderr
 
 
 def test_run_does_not_start_rasa_when_a_service_is_down(tmp_path):
-    result, elapsed = preflight(tmp_path, "--run", "--port", str(closed_port()),
-                                tracker_store={**POSTGRES, "port": closed_port()})
+    result, elapsed = preflight(
+        tmp_path, "--run", "--port", str(closed_port()), tracker_store={**POSTGRES, "port": closed_port()}
+    )
     assert result.returncode == 1
     assert "Rasa server" not in result.stdout + result.stderr
     assert elapsed < 30
@@ -84,7 +98,12 @@ def test_an_unset_secret_is_reported(tmp_path):
 def test_the_scale_out_profile_endpoints_pass_here():
     endpoints = PROJECT_ROOT / "deploy" / "endpoints.yml"
     env = {"TRACKER_DB_USER": "postgres", "TRACKER_DB_PASSWORD": "", "REDIS_PASSWORD": ""}
-    result = subprocess.run([sys.executable, "-m", "bot.preflight", "--endpoints", str(endpoints)],
-                            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60,
-                            env={**os.environ, **env})
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.preflight", "--endpoints", str(endpoints)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
     assert result.returncode == 0, result.stderr

@@ -1,4 +1,5 @@
 """`python -m cli purge` deletes conversations older than the retention period, and only those."""
+
 import asyncio
 import os
 import subprocess
@@ -16,16 +17,25 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.paths import PROJECT_ROOT
 
 DAY = 86_400
-POSTGRES = {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
-            "username": "postgres", "db": "cmq_purge_test", "login_db": "test"}
+POSTGRES = {
+    "type": "SQL",
+    "dialect": "postgresql",
+    "url": "127.0.0.1",
+    "port": 5432,
+    "username": "postgres",
+    "db": "cmq_purge_test",
+    "login_db": "test",
+}
 
 
 def conversation(sender: str, *ages_in_days: float) -> DialogueStateTracker:
     now = time.time()
     events = []
     for age in ages_in_days:
-        events += [UserUttered(f"message d'il y a {age} jours", timestamp=now - age * DAY),
-                   BotUttered("réponse", timestamp=now - age * DAY + 1)]
+        events += [
+            UserUttered(f"message d'il y a {age} jours", timestamp=now - age * DAY),
+            BotUttered("réponse", timestamp=now - age * DAY + 1),
+        ]
     return DialogueStateTracker.from_events(sender, events)
 
 
@@ -36,8 +46,14 @@ def stored_texts(store: SQLTrackerStore, sender: str) -> list:
 
 def purge(endpoints, *args, settings=None):
     env = {**os.environ, **({"SCHOOL_SETTINGS": str(settings)} if settings else {})}
-    return subprocess.run([sys.executable, "-m", "cli", "purge", "--endpoints", str(endpoints), *args],
-                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "cli", "purge", "--endpoints", str(endpoints), *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services("postgresql"))])
@@ -54,8 +70,11 @@ def stored(store_config, tmp_path):
     store = SQLTrackerStore(host=store_config.get("url"), **options)
     run = uuid.uuid4().hex[:8]
     senders = {name: f"purge-{run}-{name}" for name in ("old", "recent", "spanning")}
-    for tracker in (conversation(senders["old"], 40, 39.5), conversation(senders["recent"], 0.1),
-                    conversation(senders["spanning"], 45, 0.2)):
+    for tracker in (
+        conversation(senders["old"], 40, 39.5),
+        conversation(senders["recent"], 0.1),
+        conversation(senders["spanning"], 45, 0.2),
+    ):
         asyncio.run(store.save(tracker))
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(yaml.safe_dump({"tracker_store": store_config}), encoding="utf-8")
@@ -95,8 +114,10 @@ def test_retention_comes_from_the_school_settings(stored, tmp_path):
 
 def test_nothing_stored_yet_is_not_an_error(tmp_path):
     endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(yaml.safe_dump({"tracker_store": {
-        "type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "absent.db")}}), encoding="utf-8")
+    endpoints.write_text(
+        yaml.safe_dump({"tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "absent.db")}}),
+        encoding="utf-8",
+    )
     result = purge(endpoints)
     assert result.returncode == 0
     assert "rien à purger" in result.stdout
@@ -104,8 +125,7 @@ def test_nothing_stored_yet_is_not_an_error(tmp_path):
 
 def test_an_unreachable_database_is_reported(tmp_path):
     endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(yaml.safe_dump({"tracker_store": {**POSTGRES, "port": 1, "login_db": None}}),
-                         encoding="utf-8")
+    endpoints.write_text(yaml.safe_dump({"tracker_store": {**POSTGRES, "port": 1, "login_db": None}}), encoding="utf-8")
     result = purge(endpoints, "--days", "30")
     assert result.returncode != 0
     assert "Purge impossible" in result.stderr

@@ -1,4 +1,5 @@
 """Bad input on the REST channel gets a 4xx or a polite reply, and the server keeps serving."""
+
 import json
 import sqlite3
 import uuid
@@ -16,8 +17,12 @@ def new_sender() -> str:
 
 
 def post(assistant, body: bytes, content_type: str = "application/json") -> requests.Response:
-    return requests.post(f"{assistant.rasa_url}/webhooks/rest/webhook", data=body,
-                         headers={"Content-Type": content_type}, timeout=TIMEOUT)
+    return requests.post(
+        f"{assistant.rasa_url}/webhooks/rest/webhook",
+        data=body,
+        headers={"Content-Type": content_type},
+        timeout=TIMEOUT,
+    )
 
 
 def post_json(assistant, payload) -> requests.Response:
@@ -46,17 +51,20 @@ def assert_still_serving(assistant) -> None:
     assert_well_formed_replies(post_json(assistant, {"sender": sender, "message": "Bonjour"}), sender)
 
 
-@pytest.mark.parametrize("name, message", [
-    ("empty", ""),
-    ("whitespace only", " \n\t  "),
-    ("10,000 characters", "campus " * 1430),
-    ("emoji only", "😀🎓🤖"),
-    ("HTML and script", "<script>alert('x')</script><b>bonjour</b>"),
-    ("control characters", "bon\x00jour\x07\x1b[31m"),
-    ("zero-width and bidi", "\u202e\u200bcampus\u200d"),
-    ("lone surrogate", "\ud800 informatique"),
-    ("only tags", "<div></div><br/>"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("empty", ""),
+        ("whitespace only", " \n\t  "),
+        ("10,000 characters", "campus " * 1430),
+        ("emoji only", "😀🎓🤖"),
+        ("HTML and script", "<script>alert('x')</script><b>bonjour</b>"),
+        ("control characters", "bon\x00jour\x07\x1b[31m"),
+        ("zero-width and bidi", "\u202e\u200bcampus\u200d"),
+        ("lone surrogate", "\ud800 informatique"),
+        ("only tags", "<div></div><br/>"),
+    ],
+)
 def test_odd_messages_get_a_polite_reply(assistant, name, message):
     sender = new_sender()
     replies = assert_well_formed_replies(post_json(assistant, {"sender": sender, "message": message}), sender)
@@ -72,18 +80,21 @@ def test_empty_and_over_long_messages_are_explained(assistant):
     assert "trop long" in long[0]["text"]
 
 
-@pytest.mark.parametrize("name, body, content_type, status", [
-    ("malformed JSON", b'{"sender": "a", "message": ', "application/json", 400),
-    ("invalid UTF-8", b'{"sender": "a", "message": "\xc3\x28 \xff"}', "application/json", 400),
-    ("JSON array", b'["Bonjour"]', "application/json", 400),
-    ("missing sender", b'{"message": "Bonjour"}', "application/json", 400),
-    ("null sender", b'{"sender": null, "message": "Bonjour"}', "application/json", 400),
-    ("missing message", b'{"sender": "a"}', "application/json", 400),
-    ("message not text", b'{"sender": "a", "message": {"text": "Bonjour"}}', "application/json", 400),
-    ("wrong content type", b'{"sender": "a", "message": "Bonjour"}', "text/plain", 415),
-    ("form encoded", b"sender=a&message=Bonjour", "application/x-www-form-urlencoded", 415),
-    ("oversized body", b'{"sender": "a", "message": "' + b"a" * 2_000_000 + b'"}', "application/json", 413),
-])
+@pytest.mark.parametrize(
+    "name, body, content_type, status",
+    [
+        ("malformed JSON", b'{"sender": "a", "message": ', "application/json", 400),
+        ("invalid UTF-8", b'{"sender": "a", "message": "\xc3\x28 \xff"}', "application/json", 400),
+        ("JSON array", b'["Bonjour"]', "application/json", 400),
+        ("missing sender", b'{"message": "Bonjour"}', "application/json", 400),
+        ("null sender", b'{"sender": null, "message": "Bonjour"}', "application/json", 400),
+        ("missing message", b'{"sender": "a"}', "application/json", 400),
+        ("message not text", b'{"sender": "a", "message": {"text": "Bonjour"}}', "application/json", 400),
+        ("wrong content type", b'{"sender": "a", "message": "Bonjour"}', "text/plain", 415),
+        ("form encoded", b"sender=a&message=Bonjour", "application/x-www-form-urlencoded", 415),
+        ("oversized body", b'{"sender": "a", "message": "' + b"a" * 2_000_000 + b'"}', "application/json", 413),
+    ],
+)
 def test_malformed_requests_get_a_4xx(assistant, name, body, content_type, status):
     assert_refused(post(assistant, body, content_type), status)
     assert_still_serving(assistant)
@@ -91,12 +102,18 @@ def test_malformed_requests_get_a_4xx(assistant, name, body, content_type, statu
 
 def test_an_endless_body_is_cut_off(assistant):
     """A client that streams more than the limit without announcing a length."""
+
     def chunks():
         yield b'{"sender": "a", "message": "'
         for _ in range(64):
             yield b"a" * 65_536
-    response = requests.post(f"{assistant.rasa_url}/webhooks/rest/webhook", data=chunks(),
-                             headers={"Content-Type": "application/json"}, timeout=TIMEOUT)
+
+    response = requests.post(
+        f"{assistant.rasa_url}/webhooks/rest/webhook",
+        data=chunks(),
+        headers={"Content-Type": "application/json"},
+        timeout=TIMEOUT,
+    )
     assert response.status_code == 413
     assert_still_serving(assistant)
 
@@ -113,8 +130,10 @@ def test_personal_data_is_masked_before_nlu_and_storage(assistant):
     message = "Je suis Léa, lea.martin@example.com, 06 12 34 56 78 : un campus du numérique à Rennes ?"
     assert_well_formed_replies(post_json(assistant, {"sender": sender, "message": message}), sender)
     with sqlite3.connect(assistant.workdir / "conversations.db") as database:
-        rows = [json.loads(data) for (data,) in database.execute(
-            "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,))]
+        rows = [
+            json.loads(data)
+            for (data,) in database.execute("SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,))
+        ]
     user_events = [event for event in rows if event["event"] == "user"]
     assert user_events, "the message was not stored"
     stored = json.dumps(rows, ensure_ascii=False)
@@ -129,20 +148,26 @@ def test_request_metadata_is_not_stored(assistant):
     payload = {"sender": sender, "message": "Bonjour", "metadata": {"email": "x@example.com"}}
     assert_well_formed_replies(post_json(assistant, payload), sender)
     with sqlite3.connect(assistant.workdir / "conversations.db") as database:
-        stored = " ".join(data for (data,) in database.execute(
-            "SELECT data FROM events WHERE sender_id = ?", (sender,)))
+        stored = " ".join(
+            data for (data,) in database.execute("SELECT data FROM events WHERE sender_id = ?", (sender,))
+        )
     assert "x@example.com" not in stored
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
-                           max_leaves=6)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=6,
+)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(message=st.text(max_size=1_200) | json_values,
-       sender=st.text(min_size=1, max_size=40) | json_values)
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(message=st.text(max_size=1_200) | json_values, sender=st.text(min_size=1, max_size=40) | json_values)
 def test_any_generated_request_gets_a_well_formed_response(assistant, message, sender):
     response = post_json(assistant, {"sender": sender, "message": message})
     assert response.status_code in (200, 400)
@@ -153,8 +178,7 @@ def test_any_generated_request_gets_a_well_formed_response(assistant, message, s
         assert_well_formed_replies(response, str(sender))
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.binary(max_size=2_000))
 def test_any_byte_string_body_is_refused_cleanly(assistant, body):
     response = post(assistant, body)

@@ -3,6 +3,7 @@ killed with SIGKILL during conversations comes back, no answered message is lost
 goes on where it was. A program that keeps crashing is retried with growing pauses, then given up.
 
 Figures are printed (pytest -s). RESTART_ANSWER_SECONDS (default 30) is the bound checked."""
+
 import json
 import os
 import signal
@@ -15,8 +16,17 @@ from actions.settings import load_settings
 from bot.paths import PROJECT_ROOT
 from devtools.processes import free_port, is_up, write_endpoints
 from tests.production.supervised import (
-    ANSWER_AGAIN_SECONDS, LOAD_TIMEOUT_SECONDS, BackgroundLoad, Supervised, new_sender, programs_of, say,
-    supervised, text_of, wait_until, wait_until_up,
+    ANSWER_AGAIN_SECONDS,
+    LOAD_TIMEOUT_SECONDS,
+    BackgroundLoad,
+    Supervised,
+    new_sender,
+    programs_of,
+    say,
+    supervised,
+    text_of,
+    wait_until,
+    wait_until_up,
 )
 
 
@@ -30,8 +40,9 @@ class DefaultProfile:
 
     def stored_user_texts(self, sender: str) -> list:
         with sqlite3.connect(self.database) as connection:
-            rows = connection.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
-                                      (sender,)).fetchall()
+            rows = connection.execute(
+                "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender,)
+            ).fetchall()
         return [json.loads(data)["text"] for (data,) in rows]
 
 
@@ -41,9 +52,15 @@ def profile(tmp_path_factory, trained_model):
     workdir = tmp_path_factory.mktemp("supervised")
     ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
     endpoints = write_endpoints(workdir / "endpoints.yml", ports["actions"])
-    programs = programs_of(PROJECT_ROOT / "Procfile", {
-        "--port 5055": f"--port {ports['actions']}", "--port 5005": f"--port {ports['rasa']}",
-        "--port 8080": f"--port {ports['web']}", "--endpoints endpoints.yml": f"--endpoints {endpoints}"})
+    programs = programs_of(
+        PROJECT_ROOT / "Procfile",
+        {
+            "--port 5055": f"--port {ports['actions']}",
+            "--port 5005": f"--port {ports['rasa']}",
+            "--port 8080": f"--port {ports['web']}",
+            "--endpoints endpoints.yml": f"--endpoints {endpoints}",
+        },
+    )
     assert set(programs) == {"actions", "rasa", "web"}
     with supervised(workdir, programs) as supervisor:
         running = DefaultProfile(supervisor, ports, workdir / "conversations.db")
@@ -59,12 +76,14 @@ def load(profile):
 
 def answers_again(profile, normally: bool = False) -> float:
     """Seconds until a new visitor gets an answer (`normally`: not the apology)."""
+
     def answered():
         try:
             replies = say(profile.rasa_url, new_sender("probe"), "Bonjour", timeout=30)
         except Exception:  # noqa: BLE001 - down: try again
             return False
         return replies and not (normally and "Désolé" in text_of(replies))
+
     # Waits longer than the bound, so that a failure says how long it took.
     return wait_until(answered, LOAD_TIMEOUT_SECONDS, "the assistant did not answer again")
 
@@ -116,8 +135,11 @@ def test_a_killed_rasa_comes_back_and_the_conversation_goes_on_where_it_was(prof
 def test_a_killed_page_server_comes_back(profile, load):
     killed_at = time.monotonic()
     killed = profile.supervisor.kill("web")
-    wait_until(lambda: profile.supervisor.pid("web") not in (0, killed) and is_up(profile.page_url),
-               LOAD_TIMEOUT_SECONDS, "the school page did not come back")
+    wait_until(
+        lambda: profile.supervisor.pid("web") not in (0, killed) and is_up(profile.page_url),
+        LOAD_TIMEOUT_SECONDS,
+        "the school page did not come back",
+    )
     elapsed = time.monotonic() - killed_at
     print(f"\npage server killed: page served again after {elapsed:.1f} s")
     assert elapsed < ANSWER_AGAIN_SECONDS
@@ -147,8 +169,10 @@ def test_a_program_that_keeps_crashing_is_retried_with_growing_pauses_then_given
         exits = supervisor.log_times("exited: crashing")
         gave_up = supervisor.log_times("gave up: crashing entered FATAL state, too many start retries too quickly")
     pauses = [spawned - exited for exited, spawned in zip(exits, spawns[1:])]
-    print(f"\ncrashing program started {len(spawns)} times, pauses before starting it again: "
-          + ", ".join(f"{pause:.1f} s" for pause in pauses))
+    print(
+        f"\ncrashing program started {len(spawns)} times, pauses before starting it again: "
+        + ", ".join(f"{pause:.1f} s" for pause in pauses)
+    )
     assert len(spawns) == len(exits) == retries + 1 and len(gave_up) == 1
     # 1 s, 2 s, 3 s... (supervisord checks its processes about once a second)
     assert [round(pause) for pause in pauses] == list(range(1, retries + 1))
@@ -157,8 +181,11 @@ def test_a_program_that_keeps_crashing_is_retried_with_growing_pauses_then_given
 
 def test_ctrl_c_stops_every_process(tmp_path):
     with supervised(tmp_path, {"first": "sleep 600", "second": "sleep 600 & exec sleep 600"}) as supervisor:
-        wait_until(lambda: supervisor.state("first") == supervisor.state("second") == "RUNNING", 30,
-                   "the programs did not start")
+        wait_until(
+            lambda: supervisor.state("first") == supervisor.state("second") == "RUNNING",
+            30,
+            "the programs did not start",
+        )
         pids = [supervisor.pid(name) for name in ("first", "second")]
         children = [int(pid) for pid in os.popen(f"pgrep -g {pids[1]}").read().split()]
         supervisor.supervisord.send_signal(signal.SIGINT)

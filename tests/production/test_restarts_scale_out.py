@@ -1,5 +1,6 @@
 """The scale-out profile under its supervisor (ops/supervision.py, as `make run-scale` starts it): a Rasa
 process killed with SIGKILL comes back while the other one goes on answering the same conversations."""
+
 import time
 import uuid
 
@@ -9,7 +10,14 @@ import sqlalchemy as sa
 from bot.paths import PROJECT_ROOT
 from devtools.processes import free_port, write_endpoints
 from tests.production.supervised import (
-    ANSWER_AGAIN_SECONDS, LOAD_TIMEOUT_SECONDS, new_sender, programs_of, say, supervised, text_of, wait_until,
+    ANSWER_AGAIN_SECONDS,
+    LOAD_TIMEOUT_SECONDS,
+    new_sender,
+    programs_of,
+    say,
+    supervised,
+    text_of,
+    wait_until,
     wait_until_up,
 )
 from tests.production.test_scale_out import LOCK_STORE_TYPE, POSTGRES, database, stored_events, turns
@@ -23,18 +31,31 @@ def cluster(tmp_path_factory, trained_model):
     test_scale_out.py); yields {name: url}."""
     workdir = tmp_path_factory.mktemp("supervised-scale")
     ports = {"actions": free_port(), "rasa1": free_port(), "rasa2": free_port()}
-    lock_store = {"type": LOCK_STORE_TYPE, "url": "127.0.0.1", "port": 6379, "db": 1,
-                  "key_prefix": SENDER_PREFIX.replace("-", "")}
+    lock_store = {
+        "type": LOCK_STORE_TYPE,
+        "url": "127.0.0.1",
+        "port": 6379,
+        "db": 1,
+        "key_prefix": SENDER_PREFIX.replace("-", ""),
+    }
     endpoints = write_endpoints(workdir / "endpoints.yml", ports["actions"], POSTGRES, lock_store)
-    programs = programs_of(PROJECT_ROOT / "deploy" / "Procfile", {
-        "--port 5055": f"--port {ports['actions']}", "--port 5006": f"--port {ports['rasa1']}",
-        "--port 5007": f"--port {ports['rasa2']}", "deploy/endpoints.yml": str(endpoints)},
-        only=["actions", "rasa1", "rasa2"])
+    programs = programs_of(
+        PROJECT_ROOT / "deploy" / "Procfile",
+        {
+            "--port 5055": f"--port {ports['actions']}",
+            "--port 5006": f"--port {ports['rasa1']}",
+            "--port 5007": f"--port {ports['rasa2']}",
+            "deploy/endpoints.yml": str(endpoints),
+        },
+        only=["actions", "rasa1", "rasa2"],
+    )
     try:
         with supervised(workdir, programs) as supervisor:
             urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-            wait_until_up(supervisor, [f"{urls['actions']}/health", f"{urls['rasa1']}/webhooks/rest/",
-                           f"{urls['rasa2']}/webhooks/rest/"])
+            wait_until_up(
+                supervisor,
+                [f"{urls['actions']}/health", f"{urls['rasa1']}/webhooks/rest/", f"{urls['rasa2']}/webhooks/rest/"],
+            )
             yield supervisor, urls
     finally:
         engine = database()

@@ -1,4 +1,5 @@
 """Several Rasa processes share conversations safely: PostgreSQL tracker store, Redis lock store."""
+
 import json
 import os
 import re
@@ -17,12 +18,26 @@ import sqlalchemy as sa
 from actions.settings import load_settings
 from bot.paths import PROJECT_ROOT
 from devtools.processes import (
-    Assistant, Service, action_server, free_port, is_up, scale_out_store_type, started, write_endpoints,
+    Assistant,
+    Service,
+    action_server,
+    free_port,
+    is_up,
+    scale_out_store_type,
+    started,
+    write_endpoints,
 )
 
 DATABASE = "cmq_scale_test"
-POSTGRES = {"type": scale_out_store_type("tracker_store"), "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
-            "username": "postgres", "db": DATABASE, "login_db": "test"}
+POSTGRES = {
+    "type": scale_out_store_type("tracker_store"),
+    "dialect": "postgresql",
+    "url": "127.0.0.1",
+    "port": 5432,
+    "username": "postgres",
+    "db": DATABASE,
+    "login_db": "test",
+}
 LOCK_STORE_TYPE = scale_out_store_type("lock_store")
 pytestmark = pytest.mark.services("postgresql", "redis")
 CONVERSATION = ["Bonjour", "je cherche un campus", "le numérique", "en Bretagne", "merci"]
@@ -36,8 +51,11 @@ def run_id():
 
 def procfile_command(name: str, endpoints: Path, port: int) -> list:
     """A Rasa line of deploy/Procfile, with this test's endpoints file and port."""
-    lines = dict(line.split(": ", 1) for line in (PROJECT_ROOT / "deploy" / "Procfile").read_text().splitlines()
-                 if line and not line.startswith("#"))
+    lines = dict(
+        line.split(": ", 1)
+        for line in (PROJECT_ROOT / "deploy" / "Procfile").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
     command = shlex.split(lines[name].replace("deploy/endpoints.yml", str(endpoints)))
     command[command.index("--port") + 1] = str(port)
     return command
@@ -51,9 +69,14 @@ def cluster(tmp_path_factory, trained_model, run_id):
     action_port, rasa_ports = free_port(), [free_port(), free_port()]
     endpoints = write_endpoints(workdir / "endpoints.yml", action_port, POSTGRES, lock_store)
     services = [action_server(action_port, workdir / "logs")] + [
-        Service(f"Rasa server :{port}", procfile_command(name, endpoints, port),
-                f"http://127.0.0.1:{port}/webhooks/rest/", workdir / "logs" / f"rasa-{port}.log")
-        for name, port in zip(("rasa1", "rasa2"), rasa_ports)]
+        Service(
+            f"Rasa server :{port}",
+            procfile_command(name, endpoints, port),
+            f"http://127.0.0.1:{port}/webhooks/rest/",
+            workdir / "logs" / f"rasa-{port}.log",
+        )
+        for name, port in zip(("rasa1", "rasa2"), rasa_ports)
+    ]
     try:
         with started(services):
             urls = [f"http://127.0.0.1:{port}" for port in rasa_ports]
@@ -72,8 +95,9 @@ def database() -> sa.engine.Engine:
 def stored_events(sender: str) -> list:
     engine = database()
     with engine.connect() as connection:
-        rows = connection.execute(sa.text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id"),
-                                  {"sender": sender}).all()
+        rows = connection.execute(
+            sa.text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id"), {"sender": sender}
+        ).all()
     engine.dispose()
     return [json.loads(data) for (data,) in rows]
 
@@ -118,8 +142,11 @@ def test_simultaneous_messages_of_one_user_are_handled_one_after_the_other(clust
     texts = ["Bonjour", "c'est quoi la VAE ?"]
     senders = [f"scale-{run_id}-twice{index}" for index in range(6)]
     with ThreadPoolExecutor(max_workers=2 * len(senders)) as pool:
-        outcomes = [pool.submit(cluster.say, sender, text, 60, url)
-                    for sender in senders for text, url in zip(texts, cluster.rasa_urls)]
+        outcomes = [
+            pool.submit(cluster.say, sender, text, 60, url)
+            for sender in senders
+            for text, url in zip(texts, cluster.rasa_urls)
+        ]
         assert all(outcome.result(timeout=180) for outcome in outcomes)
 
     for sender in senders:
@@ -131,8 +158,12 @@ def test_simultaneous_messages_of_one_user_are_handled_one_after_the_other(clust
 def test_cors_allows_only_the_school_origins(cluster):
     allowed = load_settings().allowed_origins[0]
     for origin, expected in ((allowed, allowed), ("https://another-site.example", None)):
-        response = requests.post(f"{cluster.rasa_urls[0]}/webhooks/rest/webhook", json={"sender": "cors", "message": "Bonjour"},
-                                 headers={"Origin": origin}, timeout=60)
+        response = requests.post(
+            f"{cluster.rasa_urls[0]}/webhooks/rest/webhook",
+            json={"sender": "cors", "message": "Bonjour"},
+            headers={"Origin": origin},
+            timeout=60,
+        )
         assert response.headers.get("Access-Control-Allow-Origin") == expected
 
 
@@ -160,13 +191,16 @@ def balancer(cluster, tmp_path):
     listen = free_port()
     config = (PROJECT_ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
     config = config.replace("127.0.0.1:5005", f"127.0.0.1:{listen}")
-    config = config.replace("127.0.0.1:5006", f"127.0.0.1:{ports[0]}").replace("127.0.0.1:5007", f"127.0.0.1:{ports[1]}")
+    config = config.replace("127.0.0.1:5006", f"127.0.0.1:{ports[0]}").replace(
+        "127.0.0.1:5007", f"127.0.0.1:{ports[1]}"
+    )
     assert not re.search(r"127\.0\.0\.1:500[567]\b", config)
     for folder in ("logs", "tmp"):
         (tmp_path / folder).mkdir()
     (tmp_path / "nginx.conf").write_text(config, encoding="utf-8")
-    process = subprocess.Popen([nginx, "-p", f"{tmp_path}/", "-c", str(tmp_path / "nginx.conf"),
-                                "-g", "daemon off;"], stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [nginx, "-p", f"{tmp_path}/", "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"], stderr=subprocess.PIPE
+    )
     url = f"http://127.0.0.1:{listen}"
     for _ in range(50):
         if is_up(f"{url}/webhooks/rest/"):
@@ -184,12 +218,15 @@ def test_the_balancer_spreads_conversations_and_survives_a_process_going_down(cl
     sender = f"scale-{run_id}-balanced"
     for text in CONVERSATION[:3]:
         assert cluster.say(sender, text, timeout=60, rasa_url=balancer)
-    refused = requests.post(f"{balancer}/webhooks/rest/webhook", data=b"x" * 300_000,
-                            headers={"Content-Type": "application/json"}, timeout=30)
+    refused = requests.post(
+        f"{balancer}/webhooks/rest/webhook",
+        data=b"x" * 300_000,
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
     assert refused.status_code == 413
 
     cluster.rasa_services[1].stop()
     for text in CONVERSATION[3:]:
         assert cluster.say(sender, text, timeout=60, rasa_url=balancer)
     assert [text for text, _ in turns(stored_events(sender))] == CONVERSATION
-

@@ -1,4 +1,5 @@
 """The website's socket.io channel: same protections as REST, and only the school's origins."""
+
 import asyncio
 import uuid
 
@@ -21,11 +22,11 @@ class ChatClient:
         self.client.on("bot_uttered", self.replies.put_nowait)
         self.client.on("session_confirm", lambda _: self.confirmed.set())
 
-    async def open(self, url: str, origin: str = None, wait_seconds: float = WAIT_SECONDS,
-                   auth: dict = None) -> None:
+    async def open(self, url: str, origin: str = None, wait_seconds: float = WAIT_SECONDS, auth: dict = None) -> None:
         headers = {"Origin": origin} if origin else {}
-        await self.client.connect(url, headers=headers, socketio_path="/socket.io", wait_timeout=wait_seconds,
-                                  auth=auth)
+        await self.client.connect(
+            url, headers=headers, socketio_path="/socket.io", wait_timeout=wait_seconds, auth=auth
+        )
         await self.client.emit("session_request", {"session_id": self.session_id})
         await asyncio.wait_for(self.confirmed.wait(), WAIT_SECONDS)
 
@@ -68,9 +69,15 @@ def test_odd_messages_get_a_polite_reply_and_normal_ones_an_answer(assistant):
         await chat.open(assistant.rasa_url)
         try:
             answers = {}
-            for name, message in [("empty", ""), ("spaces", "   "), ("long", "x" * 10_000),
-                                  ("not text", 42), ("none", None), ("script", "<script>alert(1)</script>"),
-                                  ("hello", "Bonjour")]:
+            for name, message in [
+                ("empty", ""),
+                ("spaces", "   "),
+                ("long", "x" * 10_000),
+                ("not text", 42),
+                ("none", None),
+                ("script", "<script>alert(1)</script>"),
+                ("hello", "Bonjour"),
+            ]:
                 answers[name] = await chat.say({"message": message, "session_id": chat.session_id})
                 await chat.drain()  # an answer may come in several messages
             return answers

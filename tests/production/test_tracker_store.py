@@ -1,5 +1,6 @@
 """The scale-out conversation store (deploy/tracker_store.py) on PostgreSQL: same data as Rasa's,
 every event kept once and in order, and other conversations served while the database works."""
+
 import asyncio
 import uuid
 
@@ -14,8 +15,9 @@ from deploy.tracker_store import ThreadedSQLTrackerStore
 pytestmark = pytest.mark.services("postgresql")
 
 DOMAIN = Domain.from_dict({"slots": {"sector": {"type": "text", "mappings": [{"type": "custom"}]}}})
-OPTIONS = dict(dialect="postgresql", host="127.0.0.1", port=5432, username="postgres",
-               db="cmq_tracker_test", login_db="test")
+OPTIONS = dict(
+    dialect="postgresql", host="127.0.0.1", port=5432, username="postgres", db="cmq_tracker_test", login_db="test"
+)
 
 
 @pytest.fixture(scope="module")
