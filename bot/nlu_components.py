@@ -1,15 +1,8 @@
 """Custom NLU components of config.yml.
 
-Rasa's own with a cost removed (FrenchSpacyNLP, TopicResponseSelector), and the students' own words
-(AbbreviationRespeller, JobAndActivityExtractor) further down.
-
-Rasa runs every pipeline component on every message. Two of ours did work nothing reads:
-- spaCy's French model also runs its named-entity recogniser (about 40 % of spaCy's time per
-  message), but our entities come from DIET and the lookup tables, never from doc.ents;
-- with one ResponseSelector per FAQ topic, each message paid for six neural selections (about
-  20 ms of CPU), although the dialogue only reads the selection of the intent DIET predicted
-  (utter_faq_vae reads the faq_vae selection).
-Training and predictions that are read stay exactly Rasa's.
+FrenchSpacyNLP: Rasa's SpacyNLP loading spaCy's model once, with only the pipes the features read.
+AbbreviationRespeller and JobAndActivityExtractor: the students' own words (further down).
+FaqAnswerSelector: the answer of an FAQ question, by a linear model per topic (at the end).
 """
 
 from __future__ import annotations
@@ -34,7 +27,6 @@ from rasa.nlu.constants import (
 )
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.model import InvalidModelError
-from rasa.nlu.selectors.response_selector import ResponseSelector
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.constants import (
     ENTITIES,
@@ -101,21 +93,6 @@ class FrenchSpacyNLP(SpacyNLP):
                 f"The spaCy model {spacy_model_name} is not installed (it is pinned in requirements.lock)."
             ) from error
         return SpacyModel(model=language, model_name=spacy_model_name)
-
-
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class TopicResponseSelector(ResponseSelector):
-    """A ResponseSelector for one retrieval intent, run only on messages of that intent."""
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        asked = [message for message in messages if self._is_about_my_topic(message)]
-        if asked:
-            super().process(asked)
-        return messages
-
-    def _is_about_my_topic(self, message: Message) -> bool:
-        intent = message.get(INTENT) or {}
-        return bool(self.retrieval_intent) and intent.get(INTENT_NAME_KEY) == self.retrieval_intent
 
 
 # --- Students' own words -------------------------------------------------------------------------

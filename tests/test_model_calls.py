@@ -63,3 +63,17 @@ def test_the_built_graph_gives_the_same_answers_as_rasas_call(agent, monkeypatch
     monkeypatch.setattr(RasaModel, "_rasa_predict", counted)
     assert answers(agent) == expected
     assert models["TED"] >= len(CONVERSATION) and models["DIET"] >= len(CONVERSATION)
+
+
+def test_a_model_loaded_for_prediction_answers_as_rasas_load(trained_model, monkeypatch):
+    """bot/patches/model_loading.py: the model built without Rasa's training step answers exactly as
+    one loaded Rasa's way (its memory is measured by `python -m devtools.memory_profile`)."""
+    from bot.patches import model_loading
+
+    def load(loader):
+        monkeypatch.setattr(rasa.core.processor, "DaskGraphRunner", DaskGraphRunner)
+        monkeypatch.setattr(RasaModel, "load", classmethod(loader))
+        return Agent.load(str(trained_model))
+
+    expected = answers(load(model_loading.rasa_load))
+    assert answers(load(model_loading.load_for_prediction)) == expected

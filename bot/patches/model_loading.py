@@ -6,7 +6,7 @@ whole training graph (gradients of every layer) and create the optimiser's state
 running assistant never uses: about two thirds of each model's memory and of its load time.
 Here the variables are created by computing the loss of that example once, eagerly (no graph,
 no gradients, no optimiser state), then the saved weights are read as before; the prediction graph
-is built as Rasa builds it. Same weights, same predictions (tests/test_model_loading.py).
+is built as Rasa builds it. Same weights, same predictions (tests/test_model_calls.py).
 A model loaded to be fine-tuned is loaded Rasa's way.
 """
 
