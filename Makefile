@@ -64,10 +64,10 @@ test-stories: train
 	$(BIN)/python -m bot.patched_rasa test core --stories tests --model $(MODEL) --fail-on-prediction-errors --out results/stories; \
 	  status=$$?; $(BIN)/python -m ops.quality results/stories --model $(MODEL); exit $$status
 
-# Thresholds of the independent set (tests/nlu_students/): its figures when it was added, less a
+# Thresholds of the independent sets (tests/nlu_students/, both together): their figures, less a
 # margin; raise them as the assistant improves (targets: 0.92, 0.90, 0.02).
 test-nlu: train
-	$(BIN)/python -m cli evaluate --min-intent-f1 0.93 --min-entity-f1 0.95 --min-students-intent 0.80 --min-students-sector 0.76 --max-confident-wrong 0.07
+	$(BIN)/python -m cli evaluate --min-intent-f1 0.92 --min-entity-f1 0.95 --min-students-intent 0.86 --min-students-sector 0.79 --max-confident-wrong 0.03
 
 test-python: train browser-deps web-deps balancer-deps
 	$(BIN)/python -m pytest tests

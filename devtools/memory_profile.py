@@ -2,7 +2,7 @@
 
 Loads the trained model in this process the way `rasa run` does and records the resident memory
 (RSS) before and after each step: the Python runtime, Rasa with TensorFlow imported, each
-component of the model as Rasa loads it (spaCy's model, DIET, the answer selector, TED, ...),
+component of the model as Rasa loads it (spaCy's model, the entity and intent models, the answer selector, TED, ...),
 then the first messages (TensorFlow builds its prediction graphs on first use) and a steady run of
 messages. Ends with the peak (VmHWM). Figures go to docs/production.md ("Where the memory goes").
 """

@@ -168,6 +168,10 @@ class NluResult:
         return sorted(rows, key=lambda row: -row["confidence"])
 
 
+# `rasa test nlu` names the entity report after the model's entity extractor (config.yml).
+ENTITY_REPORT = "SavedCrfEntityExtractor_report.json"
+
+
 def read_nlu_result(folder: Path) -> NluResult:
     report = folder / "intent_report.json"
     return NluResult(
@@ -175,7 +179,7 @@ def read_nlu_result(folder: Path) -> NluResult:
         measure=Measure(folder, modified(report), read_model_stamp(folder)),
         intents=read_json(report, {}),
         faq_answers=read_json(folder / "response_selection_report.json", {}),
-        entities=read_json(folder / "DIETClassifier_report.json", {}),
+        entities=read_json(folder / ENTITY_REPORT, {}),
         intent_errors=read_json(folder / "intent_errors.json", []),
         faq_errors=read_json(folder / "response_selection_errors.json", []),
         understanding=read_json(folder / "understanding.json", {}),

@@ -128,6 +128,17 @@ def test_jobs_and_activities_give_their_sector(parse, message, sector):
     assert expected in entity_values(parsed, "sector")
 
 
+@pytest.mark.parametrize(
+    "message, sector",
+    [
+        ("je veux devenir technicien de maintenance éolienne", "energy_transition_eco_industry"),
+        ("technicienne de maintenance avion, où se former ?", "mobility_aeronautics_transport"),
+    ],
+)
+def test_a_job_of_several_sectors_takes_the_one_the_message_names(parse, message, sector):
+    assert entity_values(parse(message), "sector") == [sector]
+
+
 def test_a_job_is_named_as_the_job_repository_writes_it(parse):
     parsed = parse("je veux devenir infirmière")
     assert entity_values(parsed, "job") and "nfirmi" in entity_values(parsed, "job")[0]

@@ -1,4 +1,4 @@
-"""Cheaper calls into the trained TensorFlow models (DIET, the response selectors, TED).
+"""Cheaper calls into the trained TensorFlow model (TED, the dialogue policy).
 
 Rasa 3.6 runs every prediction through a `tf.function` with a fixed input signature, and at each
 call TensorFlow matches the inputs against that signature again and looks the graph up in its

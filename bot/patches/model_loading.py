@@ -1,4 +1,4 @@
-"""Loading a trained TensorFlow model (DIET, TED) without a training step.
+"""Loading a trained TensorFlow model (TED) without a training step.
 
 Rasa 3.6 builds a loaded model's variables by training it on one example (`RasaModel.load` calls
 `fit`), then overwrites them with the saved weights. That single step makes TensorFlow trace the

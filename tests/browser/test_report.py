@@ -29,6 +29,7 @@ from playwright.sync_api import Browser, Page, expect
 from bot.paths import PROJECT_ROOT
 from devtools.processes import running_assistant
 from ops.conversations import LOW_CONFIDENCE
+from ops.quality import ENTITY_REPORT
 from ops.training_data import read_examples
 
 AXE = PROJECT_ROOT / "bot" / "web" / "widget" / "vendor" / "axe.min.js"
@@ -76,7 +77,7 @@ def store(tmp_path_factory, trained_model) -> Store:
     workdir = tmp_path_factory.mktemp("report")
     # One-word questions out of context: some fall back, some are understood without much confidence
     # (which ones depends on the model, so the test looks at what was stored).
-    vague = ["bourse", "inscription", "logement", "quoi", "date", "comment"]
+    vague = ["bourse", "inscription", "logement", "quoi", "date", "comment", "ailleurs", "bof", "les deux", "et après"]
     senders = {text: f"report-{uuid.uuid4().hex}" for text in [QUESTION, *vague]}
     with running_assistant(workdir) as assistant:
         assistant.say(senders[QUESTION], QUESTION)
@@ -410,7 +411,7 @@ def results(tmp_path) -> Path:
             }
         ],
     )
-    write_json(folder / "nlu" / "DIETClassifier_report.json", {"micro avg": scores(0.93, 12)})
+    write_json(folder / "nlu" / ENTITY_REPORT, {"micro avg": scores(0.93, 12)})
     write_json(
         folder / "stories" / "story_report.json",
         {"conversation_accuracy": {"accuracy": 0.75, "correct": 3, "with_warnings": 0, "total": 4}},
