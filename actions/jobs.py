@@ -45,6 +45,7 @@ ROME_DIR = ACTIONS_DATA_DIR / "rome"
 APPELLATIONS_CSV = ROME_DIR / "appellations.csv"
 METIERS_CSV = ROME_DIR / "metiers.csv"
 SECTORS_CSV = ROME_DIR / "sectors.csv"
+EVERYDAY_NAMES_CSV = ROME_DIR / "everyday_names.csv"
 MAPPING_MD = ROME_DIR / "MAPPING.md"
 ATTRIBUTION = "Source : France Travail, ROME v4.60, Licence Ouverte 2.0"
 ROUTES = ("campus", "outside")
@@ -56,6 +57,19 @@ MIN_TYPO_LENGTH = 6
 EXACT_SCORE = 100.0
 SHORT_FORM_PENALTY = 5.0
 TYPO_PENALTY = 10.0
+# A title found once the small words are set aside ("technicien traitement des eaux" for
+# "Technicien en traitement des eaux"), counted like a short form.
+LOOSE_PENALTY = 5.0
+LOOSE_PREFIX = "~"  # marks such a key: "~technicien traitement eau"
+# Clipped words students write inside job names ("technicien de labo"), when no title has them.
+CLIPPED_WORDS = {
+    "labo": "laboratoire",
+    "info": "informatique",
+    "compta": "comptabilite",
+    "pharma": "pharmaceutique",
+    "meca": "mecanique",
+    "resto": "restaurant",
+}
 
 # Never a job when named alone: people the chatbot talks about during orientation, and
 # everyday words of the conversation that are also titles (carrière = career, mineur = under 18,
@@ -92,8 +106,15 @@ NOT_JOBS_ALONE = frozenset(
         "capteur",
         "monsieur",
         "madame",
+        "compagnon",  # the Compagnons du devoir: a way to train, not a job
+        "compagnonne",
+        "garcon",
+        "patron",
+        "patronne",
     }
 )
+# A job right after these is the one the person has ("je suis cariste", "il est secrétaire").
+CURRENT_JOB_MARKERS = ("suis", "est", "était", "étais", "actuellement")
 # Words a short form may not end with, and that are never corrected as typos.
 FUNCTION_WORDS = frozenset(
     {
@@ -151,6 +172,13 @@ PERSON_ENDINGS = (
     "ante",
     "ecte",
     "graphe",
+    "in",  # laborantin, médecin
+    "ine",
+    "ot",  # matelot, traminot
+    "ote",  # copilote
+    "ron",  # forgeron, vigneron
+    "ronne",
+    "aine",  # capitaine
 )
 
 _WORD = re.compile(r"[^\W_]+")
@@ -188,6 +216,7 @@ class Title:
     masculine: str
     feminine: str
     code_rome: str
+    label: str  # as the repository writes it: "Boulanger / Boulangère"
 
 
 # ---------------------------------------------------------------- words
@@ -245,6 +274,16 @@ def head(text: str, word_count: int) -> str:
     return text[: spans[min(word_count, len(spans)) - 1].end()]
 
 
+def content_head(text: str, content_count: int) -> str:
+    """The first words of a title up to its content_count-th content word (small words skipped)."""
+    seen = 0
+    for word_count, word in enumerate(_WORD.findall(text), start=1):
+        seen += fold(word) not in FUNCTION_WORDS
+        if seen == content_count:
+            return head(text, word_count)
+    return text
+
+
 # ---------------------------------------------------------------- data
 
 
@@ -278,7 +317,9 @@ def load_sheets() -> Dict[str, str]:
 
 @functools.lru_cache(maxsize=1)
 def load_titles() -> Tuple[Title, ...]:
-    return tuple(Title(*split_genders(row["title"]), row["code_rome"]) for row in _read_csv(APPELLATIONS_CSV))
+    return tuple(
+        Title(*split_genders(row["title"]), row["code_rome"], row["title"]) for row in _read_csv(APPELLATIONS_CSV)
+    )
 
 
 class JobIndex:
@@ -291,6 +332,7 @@ class JobIndex:
         self.max_words: Dict[str, int] = {}  # first word -> longest key starting with it
         self.vocabulary: Dict[str, int] = {}  # title word -> number of titles using it
         self.one_deletion: Dict[str, Tuple[str, ...]] = {}
+        self.loose: Dict[str, Tuple[int, ...]] = {}  # content words only -> titles
         self._build()
 
     def _build(self) -> None:
@@ -306,6 +348,7 @@ class JobIndex:
                         short[" ".join(tokens[:length])].add(number)
                 vocabulary.update(tokens)
         self.vocabulary = dict(vocabulary)
+        self._add_everyday_names(full)
         generic = self._generic_words(full, short)
         self.generic = frozenset(generic)
         self.full = {key: tuple(sorted(ids)) for key, ids in full.items() if key not in generic}
@@ -314,15 +357,29 @@ class JobIndex:
             for key, ids in short.items()
             if key not in full and key not in generic and (" " in key or key.endswith(PERSON_ENDINGS))
         }
+        loose: Dict[str, set] = defaultdict(set)
+        for key, ids in (*self.short.items(), *self.full.items()):
+            if " " in key:
+                loose[loose_key(key.split())].update(ids)
+        self.loose = {key: tuple(sorted(ids)) for key, ids in loose.items() if " " in key}
         for key in (*self.full, *self.short):
             first, _, _ = key.partition(" ")
-            self.max_words[first] = max(self.max_words.get(first, 0), key.count(" ") + 1)
+            # + 2: room for small words typed but not in the title ("technicienne en efficacité")
+            self.max_words[first] = max(self.max_words.get(first, 0), key.count(" ") + 3)
         deletions: Dict[str, set] = defaultdict(set)
         for word in self.vocabulary:
             if len(word) >= MIN_TYPO_LENGTH:
                 for variant in _deletions(word):
                     deletions[variant].add(word)
         self.one_deletion = {variant: tuple(sorted(found)) for variant, found in deletions.items()}
+
+    def _add_everyday_names(self, full: Dict[str, set]) -> None:
+        """Everyday names of jobs (everyday_names.csv) stand for the repository's title."""
+        by_label: Dict[str, set] = defaultdict(set)
+        for number, title in enumerate(self.titles):
+            by_label[title.label].add(number)
+        for row in _read_csv(EVERYDAY_NAMES_CSV):
+            full[key_of(row["name"])] = set(by_label[row["title"]])
 
     def _generic_words(self, full: Dict[str, set], short: Dict[str, set]) -> set:
         """Single words that begin titles in too many domaines, and the orientation words."""
@@ -342,7 +399,7 @@ class JobIndex:
 
         Like most spell checkers, the first letter is trusted. So is the ending, which carries the
         grammar ("former" is a verb, not "formeur"; "officiel" not "officier"), except for a
-        forgotten silent e ("infographist").
+        forgotten silent e ("infographist") and an -er heard as é ("plombié").
         """
         if word in self.vocabulary or word in FUNCTION_WORDS or len(word) < MIN_TYPO_LENGTH:
             return None
@@ -356,16 +413,30 @@ class JobIndex:
             for candidate in candidates
             if len(candidate) >= MIN_TYPO_LENGTH
             and candidate[0] == word[0]
-            and (candidate[-2:] == word[-2:] or candidate == word + "e")
+            and (
+                candidate[-2:] == word[-2:] or candidate == word + "e" or (word[-1] == "e" and candidate == word + "r")
+            )
             and _edit_distance_at_most_one(word, candidate)
         }
         return max(sorted(candidates), key=self.vocabulary.__getitem__) if candidates else None
 
     def lookup(self, key: str) -> Tuple[Tuple[int, ...], bool]:
         """(title numbers, is a short form) for a key; full titles first."""
+        if key.startswith(LOOSE_PREFIX):
+            return self.loose.get(key[len(LOOSE_PREFIX) :], ()), False
         if key in self.full:
             return self.full[key], False
         return self.short.get(key, ()), True
+
+    def lookup_loose(self, words: Sequence[str]) -> Tuple[int, ...]:
+        """Titles with these content words in this order, whatever small words lie between."""
+        if len(words) < 2 or words[-1] in FUNCTION_WORDS:
+            return ()
+        return self.loose.get(loose_key(words), ())
+
+
+def loose_key(words: Sequence[str]) -> str:
+    return " ".join(word for word in words if word not in FUNCTION_WORDS)
 
 
 def _deletions(word: str) -> Iterable[str]:
@@ -409,7 +480,10 @@ def job_for(key: str) -> Optional[Job]:
     code_rome = sheets.most_common(1)[0][0]
     representative = next(title for title in titles if title.code_rome == code_rome)
     masculine, feminine = representative.masculine, representative.feminine
-    if is_short:
+    if key.startswith(LOOSE_PREFIX):  # as many content words as typed: "Opérateur de production"
+        content_count = key.count(" ") + 1
+        masculine, feminine = content_head(masculine, content_count), feminine and content_head(feminine, content_count)
+    elif is_short:
         word_count = key.count(" ") + 1
         masculine, feminine = head(masculine, word_count), feminine and head(feminine, word_count)
     return Job(
@@ -455,6 +529,9 @@ def find_jobs(text: str, limit: int = 3) -> List[JobMatch]:
         (word, False) if word in index.vocabulary or _is_proper_noun(text, position, start) else _corrected(index, word)
         for position, (word, start, _) in enumerate(tokens)
     ]
+    corrected = [
+        (word, typo) if word in index.vocabulary else (CLIPPED_WORDS.get(word, word), typo) for word, typo in corrected
+    ]
     places = _place_names(text, tokens)
     candidates = []
     for start in range(len(tokens)):
@@ -472,6 +549,19 @@ def find_jobs(text: str, limit: int = 3) -> List[JobMatch]:
         start, end = tokens[first][1], tokens[last - 1][2]
         matches.append(JobMatch(job_for(key), start, end, text[start:end], score))
     return matches
+
+
+def sought_first(text: str, matches: List[JobMatch]) -> List[JobMatch]:
+    """The jobs of a sentence, the one sought before the one the person has: in "je suis
+    secrétaire et je voudrais devenir électricienne", électricienne. Order kept otherwise."""
+    tokens = words(text)
+    markers = {fold(marker) for marker in CURRENT_JOB_MARKERS}
+
+    def is_current(match: JobMatch) -> bool:
+        before = [word for word, _, end in tokens if end <= match.start][-2:]
+        return any(word in markers for word in before)
+
+    return sorted(matches, key=is_current)
 
 
 def resolve_job(name: str) -> Optional[Job]:
@@ -512,12 +602,16 @@ def _longest_at(index: JobIndex, corrected: Sequence[Tuple[str, bool]], start: i
     """(score, first, last, key) of the longest key starting at word `start`, or None."""
     longest = min(index.max_words.get(corrected[start][0], 0), len(corrected) - start)
     for length in range(longest, 0, -1):
-        key = " ".join(word for word, _ in corrected[start : start + length])
+        span = [word for word, _ in corrected[start : start + length]]
+        key = " ".join(span)
         numbers, is_short = index.lookup(key)
-        if numbers:
-            typos = sum(typo for _, typo in corrected[start : start + length])
-            score = EXACT_SCORE - TYPO_PENALTY * typos - (SHORT_FORM_PENALTY if is_short else 0.0)
-            return score, start, start + length, key
+        penalty = SHORT_FORM_PENALTY if is_short else 0.0
+        if not numbers and index.lookup_loose(span):
+            key, penalty = LOOSE_PREFIX + loose_key(span), LOOSE_PENALTY
+        elif not numbers:
+            continue
+        typos = sum(typo for _, typo in corrected[start : start + length])
+        return EXACT_SCORE - TYPO_PENALTY * typos - penalty, start, start + length, key
     return None
 
 

@@ -215,6 +215,8 @@ class AbbreviationRespeller(GraphComponent):
 
 # Entities the model may extract, unsure, where a job is named; the job wins below this confidence.
 MISREAD_AS_JOBS = ("location", "campus")
+# A level inside a job title ("ingénieur" of "ingénieur du son") does not hide the job.
+BESIDE_JOBS = ("level", "training_mode")
 MISREAD_CONFIDENCE = 0.8
 
 
@@ -236,10 +238,10 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
 
     def __init__(self) -> None:
         from actions.activities import find_activities, resolve_activity
-        from actions.jobs import find_jobs, resolve_job
+        from actions.jobs import find_jobs, resolve_job, sought_first
         from actions.sectors import load_sectors
 
-        self.find_jobs, self.resolve_job = find_jobs, resolve_job
+        self.find_jobs, self.resolve_job, self.sought_first = find_jobs, resolve_job, sought_first
         self.find_activities, self.resolve_activity = find_activities, resolve_activity
         find_jobs("boulanger")  # builds the job index when the model loads, not on a user's message
         self.sector_keys = frozenset(load_sectors())  # the sector values of the contract, one home
@@ -252,11 +254,15 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
 
     def entities_of(self, message: Message) -> List[Dict[Text, Any]]:
         text = message.get(TEXT)
-        jobs = self.find_jobs(text)
+        jobs = self.sought_first(text, self.find_jobs(text))
         entities = [
             self.normalised(entity) for entity in message.get(ENTITIES) or [] if not self.is_a_job_misread(entity, jobs)
         ]
-        taken = [(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]) for e in entities]
+        taken = [
+            (e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END])
+            for e in entities
+            if e[ENTITY_ATTRIBUTE_TYPE] not in BESIDE_JOBS
+        ]
         has_sector = any(
             e[ENTITY_ATTRIBUTE_TYPE] == "sector" and e[ENTITY_ATTRIBUTE_VALUE] in self.sector_keys for e in entities
         )

@@ -118,6 +118,33 @@ def test_titles_with_one_typo_are_mostly_found():
         ("les boulangers se lèvent tôt", "boulangers", "Boulanger / Boulangère"),
         ("je suis intéressé par développeur web", "développeur web", "Développeur / Développeuse web"),
         ("aide-soignante à Saint-Nazaire", "aide-soignante", "Aide-soignant / Aide-soignante"),
+        # words for people ending in -in, -ot, -ron...
+        ("j'aimerais être laborantine", "laborantine", "Laborantin / Laborantine chimie environnement en industrie"),
+        ("devenir vigneronne", "vigneronne", "Vigneron manipulant / Vigneronne manipulante"),
+        # an -er ending written as heard
+        ("je veux devenir plombié", "plombié", "Plombier / Plombière"),
+        # small words typed or left out that the title has or has not
+        (
+            "technicien traitement des eaux",
+            "technicien traitement des eaux",
+            "Technicien / Technicienne en traitement des eaux",
+        ),
+        (
+            "animatrice en club de vacances",
+            "animatrice en club de vacances",
+            "Animateur / Animatrice de club de vacances",
+        ),
+        # clipped words inside a title
+        (
+            "technicien de labo à Tours",
+            "technicien de labo",
+            "Technicien / Technicienne de laboratoire d'analyse industrielle",
+        ),
+        # everyday names (everyday_names.csv)
+        ("jveux etre mecano", "mecano", "Mécanicien / Mécanicienne automobile"),
+        ("cuisto en alternance", "cuisto", "Cuisinier / Cuisinière"),
+        ("ATSEM dans le Val-de-Marne", "ATSEM", "Agent spécialisé / Agente spécialisée des écoles maternelles (ASEM)"),
+        ("électricien en alternance", "électricien", "Electricien / Electricienne du bâtiment"),
     ],
 )
 def test_jobs_people_name(sentence, typed, title):
@@ -195,10 +222,24 @@ def test_generic_words_alone_are_no_job(word):
         "des formations autour de Poitiers",
         "il faut former les jeunes et passer le bac",
         "je préfère travailler dehors",
+        "je veux devenir compagnon du devoir",
+        "mon garçon est en seconde",
     ],
 )
 def test_sentences_about_other_topics_give_no_job(sentence):
     assert jobs.find_jobs(sentence) == []
+
+
+def test_every_everyday_name_stands_for_a_title_of_the_repository():
+    titles = {row["title"] for row in APPELLATIONS}
+    for row in jobs._read_csv(jobs.EVERYDAY_NAMES_CSV):
+        assert row["title"] in titles, row
+        assert jobs.resolve_job(row["name"]).code_rome == code_of(row["title"]), row
+
+
+def test_a_job_found_without_its_small_words_shows_the_words_of_the_title():
+    match = jobs.find_jobs("opératrice en production pharmaceutique")[0]
+    assert match.job.title == "Opérateur de production"
 
 
 def test_town_names_are_not_jobs():

@@ -139,6 +139,16 @@ def test_a_job_of_several_sectors_takes_the_one_the_message_names(parse, message
     assert entity_values(parse(message), "sector") == [sector]
 
 
+def test_the_job_sought_gives_the_sector_not_the_job_held(parse):
+    parsed = parse("je suis secrétaire et je voudrais devenir plombière")
+    assert entity_values(parsed, "sector")[0] == "infrastructure_building_eco_construction"
+
+
+def test_a_level_inside_a_job_title_does_not_hide_the_job(parse):
+    parsed = parse("ingénieur du son, ça consiste en quoi ?")
+    assert "creation_design_audiovisual" in entity_values(parsed, "sector")
+
+
 def test_a_job_is_named_as_the_job_repository_writes_it(parse):
     parsed = parse("je veux devenir infirmière")
     assert entity_values(parsed, "job") and "nfirmi" in entity_values(parsed, "job")[0]

@@ -8,6 +8,7 @@ import pytest
 import rasa
 import rasa.core.processor
 from rasa.core.actions.action import RemoteAction
+from rasa.graph_components.providers.nlu_training_data_provider import NLUTrainingDataProvider
 from rasa.utils.tensorflow.models import RasaModel
 
 from bot import patches
@@ -18,6 +19,7 @@ def not_yet_installed(monkeypatch):
     """install() as in a fresh process; whatever it replaces is put back afterwards."""
     monkeypatch.setattr(patches, "_installed", [])
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
+    monkeypatch.setattr(NLUTrainingDataProvider, "provide", NLUTrainingDataProvider.provide)
     monkeypatch.setattr(RasaModel, "_rasa_predict", RasaModel._rasa_predict)
     monkeypatch.setattr(rasa.core.processor, "DaskGraphRunner", rasa.core.processor.DaskGraphRunner)
     monkeypatch.delenv(patches.SWITCH_VARIABLE, raising=False)
@@ -35,8 +37,9 @@ def test_every_patch_is_installed_and_logged(not_yet_installed, caplog):
         installed = patches.install()
     assert installed == [patch.module for patch in patches.PATCHES]
     assert len([record for record in caplog.records if "Rasa patch installed" in record.message]) == len(installed)
-    from bot.patches import action_calls, model_calls, policy_calls
+    from bot.patches import action_calls, answer_wording, model_calls, policy_calls
 
+    assert NLUTrainingDataProvider.provide is answer_wording.provide_without_answer_wording
     assert RemoteAction._validate_action_result is action_calls.validate_action_result
     assert RasaModel._rasa_predict is model_calls.predict_with_built_graph
     assert rasa.core.processor.DaskGraphRunner is policy_calls.RulesFirstGraphRunner
@@ -57,13 +60,19 @@ def test_a_private_name_gone_stops_the_installation(not_yet_installed, monkeypat
 
 
 def test_switched_off_nothing_is_patched(not_yet_installed, monkeypatch):
-    before = (RemoteAction._validate_action_result, RasaModel._rasa_predict, rasa.core.processor.DaskGraphRunner)
+    before = (
+        RemoteAction._validate_action_result,
+        RasaModel._rasa_predict,
+        rasa.core.processor.DaskGraphRunner,
+        NLUTrainingDataProvider.provide,
+    )
     monkeypatch.setenv(patches.SWITCH_VARIABLE, "off")
     assert patches.install() == []
     assert (
         RemoteAction._validate_action_result,
         RasaModel._rasa_predict,
         rasa.core.processor.DaskGraphRunner,
+        NLUTrainingDataProvider.provide,
     ) == before
 
 

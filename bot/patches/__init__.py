@@ -1,12 +1,12 @@
 """The project's replacements of Rasa internals, installed by one explicit step: `install()`.
 
 Each patch makes a Rasa call cheaper without changing what it returns (each has its equivalence
-test). They replace private names of one Rasa version, so `install()` first checks that this
+test); one makes training cheaper (answer_wording: a reworded FAQ answer retrains nothing). They replace private names of one Rasa version, so `install()` first checks that this
 version is the one installed and that every name it replaces or relies on is still there, and
 stops with a clear error otherwise, rather than patching something else.
 
-Installed by every process that runs the assistant's model: `python -m bot.patched_rasa` (used by
-`make run`, the Procfiles, `make test-stories` and the test servers), `cli ask`, and the tests
+Installed by every process that trains or runs the assistant's model: `python -m bot.patched_rasa`
+(used by `make train`, `make run`, the Procfiles, `make test-stories` and the test servers), `cli ask`, and the tests
 through the `rasa_patches` fixture. RASA_PATCHES=off switches them all off (plain Rasa).
 """
 
@@ -37,6 +37,15 @@ class Patch:
 
 
 PATCHES = (
+    Patch(
+        "answer_wording",
+        "FAQ answers' wording kept out of the NLU training data (rewording one retrains nothing)",
+        (
+            "rasa.graph_components.providers.nlu_training_data_provider:NLUTrainingDataProvider.provide",
+            "rasa.shared.nlu.training_data.training_data:TrainingData.fingerprint",
+            "rasa.shared.nlu.training_data.message:Message.fingerprint",
+        ),
+    ),
     Patch(
         "action_calls",
         "action server replies checked with validators built once",
