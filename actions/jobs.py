@@ -12,7 +12,11 @@ dictionaries of word sequences:
 - its short forms, the first words of a title up to any content word ("mécanicien moto" for
   "Mécanicien / Mécanicienne moto poids lourds");
 - a word of 6+ letters that is in no title is corrected to a title word one edit away
-  ("plattrier", "infographist"), keeping its first letter and its ending.
+  ("plattrier", "infographist", "plombié"), keeping its first letter and its ending;
+- the title's content words in order, whatever small words are typed or left out between them
+  ("technicien traitement des eaux" for "Technicien en traitement des eaux");
+- everyday names (everyday_names.csv, reviewed by hand: "mécano", "cuisto", "ATSEM"), each standing
+  for one title of the repository, and clipped words no title has ("labo" for "laboratoire").
 A job never starts inside a hyphenated name ("Saint-Nazaire") nor at a capitalised word after
 "à", "de", "près de"... ("à Mâcon"); capitalised words inside a sentence are not corrected.
 A word alone is a job only if it names a trade: words that begin titles in more than
@@ -20,6 +24,8 @@ MAX_DOMAINES_FOR_ONE_WORD domaines name a rank or role (chef, agent, technicien,
 conseiller...); a word that only begins titles must also read as a person ("-eur", "-ier", "-iste"...);
 and NOT_JOBS_ALONE (people the chatbot talks about: conseiller, professeur, apprenti...; everyday
 words such as carrière) never are.
+When a sentence names the job a person has and the one sought ("je suis secrétaire et je voudrais
+devenir électricienne"), the one sought comes first (sought_first).
 When a typed form fits titles of several job sheets ("mécanicien"), one match comes back: its job
 has the most common sheet, whose sectors come first, then the other sheets' sectors, most frequent
 first (counted in titles).
@@ -274,16 +280,6 @@ def head(text: str, word_count: int) -> str:
     return text[: spans[min(word_count, len(spans)) - 1].end()]
 
 
-def content_head(text: str, content_count: int) -> str:
-    """The first words of a title up to its content_count-th content word (small words skipped)."""
-    seen = 0
-    for word_count, word in enumerate(_WORD.findall(text), start=1):
-        seen += fold(word) not in FUNCTION_WORDS
-        if seen == content_count:
-            return head(text, word_count)
-    return text
-
-
 # ---------------------------------------------------------------- data
 
 
@@ -357,11 +353,16 @@ class JobIndex:
             for key, ids in short.items()
             if key not in full and key not in generic and (" " in key or key.endswith(PERSON_ENDINGS))
         }
-        loose: Dict[str, set] = defaultdict(set)
-        for key, ids in (*self.short.items(), *self.full.items()):
-            if " " in key:
-                loose[loose_key(key.split())].update(ids)
-        self.loose = {key: tuple(sorted(ids)) for key, ids in loose.items() if " " in key}
+        # Full titles by their content words, for those with small words (the others are their
+        # own content key).
+        loose: Dict[str, Tuple[int, ...]] = {}
+        for key, ids in self.full.items():
+            words_of_key = key.split()
+            if any(word in FUNCTION_WORDS for word in words_of_key):
+                content = loose_key(words_of_key)
+                if " " in content:
+                    loose[content] = tuple(sorted(set(loose.get(content, ()) + ids)))
+        self.loose = loose
         for key in (*self.full, *self.short):
             first, _, _ = key.partition(" ")
             # + 2: room for small words typed but not in the title ("technicienne en efficacité")
@@ -423,7 +424,7 @@ class JobIndex:
     def lookup(self, key: str) -> Tuple[Tuple[int, ...], bool]:
         """(title numbers, is a short form) for a key; full titles first."""
         if key.startswith(LOOSE_PREFIX):
-            return self.loose.get(key[len(LOOSE_PREFIX) :], ()), False
+            return self.content_lookup(key[len(LOOSE_PREFIX) :]), False
         if key in self.full:
             return self.full[key], False
         return self.short.get(key, ()), True
@@ -432,7 +433,13 @@ class JobIndex:
         """Titles with these content words in this order, whatever small words lie between."""
         if len(words) < 2 or words[-1] in FUNCTION_WORDS:
             return ()
-        return self.loose.get(loose_key(words), ())
+        return self.content_lookup(loose_key(words))
+
+    def content_lookup(self, key: str) -> Tuple[int, ...]:
+        """Full titles whose content words are the key's (a title without small words is its own key)."""
+        if " " not in key:
+            return ()
+        return self.loose.get(key) or self.full.get(key, ())
 
 
 def loose_key(words: Sequence[str]) -> str:
@@ -480,10 +487,7 @@ def job_for(key: str) -> Optional[Job]:
     code_rome = sheets.most_common(1)[0][0]
     representative = next(title for title in titles if title.code_rome == code_rome)
     masculine, feminine = representative.masculine, representative.feminine
-    if key.startswith(LOOSE_PREFIX):  # as many content words as typed: "Opérateur de production"
-        content_count = key.count(" ") + 1
-        masculine, feminine = content_head(masculine, content_count), feminine and content_head(feminine, content_count)
-    elif is_short:
+    if is_short:
         word_count = key.count(" ") + 1
         masculine, feminine = head(masculine, word_count), feminine and head(feminine, word_count)
     return Job(

@@ -15,6 +15,7 @@ import re
 from typing import Any, Dict, Iterable, List, Optional, Text, Tuple
 
 import joblib
+import numpy
 import scipy.sparse
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -38,6 +39,7 @@ from rasa.shared.nlu.constants import (
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
+    FEATURE_TYPE_SENTENCE,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
@@ -48,7 +50,6 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import normalize
 
 
 @DefaultV1Recipe.register(
@@ -536,21 +537,54 @@ class FaqAnswerSelector(GraphComponent):
         message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selection, add_to_output=True)
 
 
+def text_sentence_features(message: Message) -> Tuple[List[Any], List[Any]]:
+    """The sparse and the dense sentence features of the text, each featurizer's, in their order."""
+    sparse, dense = [], []
+    for features in message.features:
+        if features.attribute == TEXT and features.type == FEATURE_TYPE_SENTENCE:
+            (sparse if features.is_sparse() else dense).append(features.features)
+    return sparse, dense
+
+
 def has_sentence_features(message: Message) -> bool:
-    return any(
-        features is not None for features in (message.get_sparse_features(TEXT)[1], message.get_dense_features(TEXT)[1])
-    )
+    return any(text_sentence_features(message))
 
 
 def sentence_features(messages: List[Message]) -> scipy.sparse.csr_matrix:
     """Each message's sentence features: the sparse ones (word and character counts, patterns) and
-    spaCy's sentence vector, each scaled to unit length so neither outweighs the other."""
-    rows = []
+    spaCy's sentence vector, each block scaled to unit length so neither outweighs the other.
+
+    Built from each featurizer's features directly: Rasa's get_sparse_features copies and stacks
+    them through scipy (12 ms of a 68 ms message), for the same numbers."""
+    values, columns, indptr, width = [], [], [0], 0
     for message in messages:
-        _, sparse = message.get_sparse_features(TEXT)
-        _, dense = message.get_dense_features(TEXT)
-        blocks = [normalize(sparse.features.tocsr())] if sparse is not None else []
-        if dense is not None:
-            blocks.append(normalize(scipy.sparse.csr_matrix(dense.features)))
-        rows.append(scipy.sparse.hstack(blocks, format="csr"))
-    return scipy.sparse.vstack(rows, format="csr")
+        sparse, dense = text_sentence_features(message)
+        offset = filled = 0
+        if sparse:
+            blocks = [matrix.tocsr() for matrix in sparse]
+            values.append(_unit(numpy.concatenate([block.data for block in blocks])))
+            filled += len(values[-1])
+            starts = numpy.cumsum([0] + [block.shape[1] for block in blocks[:-1]])
+            columns.append(numpy.concatenate([block.indices + start for block, start in zip(blocks, starts)]))
+            offset = sum(block.shape[1] for block in blocks)
+        if dense:
+            vector = numpy.concatenate([numpy.asarray(matrix, dtype=float).ravel() for matrix in dense])
+            values.append(_unit(vector))
+            columns.append(numpy.arange(vector.size) + offset)
+            offset += vector.size
+            filled += vector.size
+        indptr.append(indptr[-1] + filled)
+        width = max(width, offset)
+    return scipy.sparse.csr_matrix(
+        (
+            numpy.concatenate(values) if values else numpy.zeros(0),
+            numpy.concatenate(columns) if columns else numpy.zeros(0, dtype=int),
+            indptr,
+        ),
+        shape=(len(messages), width),
+    )
+
+
+def _unit(vector: numpy.ndarray) -> numpy.ndarray:
+    norm = numpy.linalg.norm(vector)
+    return vector / norm if norm else vector

@@ -179,3 +179,37 @@ def test_spacy_is_loaded_once_with_only_the_pipes_asked_for():
     assert FrenchSpacyNLP.load_pipes("fr_core_news_md", ()) is first
     assert first.model.pipe_names == []
     assert first.model("informatique").vector.any()  # the word vectors the features read
+
+
+def test_sentence_features_are_rasas_combined_features_each_block_of_unit_length():
+    import numpy
+    import scipy.sparse
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from sklearn.preprocessing import normalize
+
+    from bot.nlu_components import sentence_features
+
+    def message(seed):
+        rng = numpy.random.default_rng(seed)
+        features = [
+            Features(scipy.sparse.coo_matrix(rng.random((3, 5))), FEATURE_TYPE_SEQUENCE, TEXT, "words"),
+            Features(scipy.sparse.coo_matrix(rng.integers(0, 3, (1, 7))), FEATURE_TYPE_SENTENCE, TEXT, "words"),
+            Features(scipy.sparse.coo_matrix(rng.integers(0, 2, (1, 4))), FEATURE_TYPE_SENTENCE, TEXT, "patterns"),
+            Features(rng.random((1, 6)).astype(numpy.float32), FEATURE_TYPE_SENTENCE, TEXT, "spacy"),
+        ]
+        return Message(data={TEXT: f"message {seed}"}, features=features)
+
+    def rasas_way(one):  # what the classifiers read before: Rasa's combination, then scaling
+        _, sparse = one.get_sparse_features(TEXT)
+        _, dense = one.get_dense_features(TEXT)
+        return scipy.sparse.hstack(
+            [normalize(sparse.features.tocsr()), normalize(scipy.sparse.csr_matrix(dense.features))], format="csr"
+        )
+
+    messages = [message(seed) for seed in range(4)]
+    combined = sentence_features(messages)
+    assert combined.shape == (4, 7 + 4 + 6)
+    for row, one in enumerate(messages):
+        assert numpy.allclose(combined[row].toarray(), rasas_way(one).toarray(), atol=1e-6)
