@@ -539,7 +539,8 @@ class FaqAnswerSelector(GraphComponent):
 
 def text_sentence_features(message: Message) -> Tuple[List[Any], List[Any]]:
     """The sparse and the dense sentence features of the text, each featurizer's, in their order."""
-    sparse, dense = [], []
+    sparse: List[Any] = []
+    dense: List[Any] = []
     for features in message.features:
         if features.attribute == TEXT and features.type == FEATURE_TYPE_SENTENCE:
             (sparse if features.is_sparse() else dense).append(features.features)
