@@ -269,10 +269,13 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
         )
         activities = self.find_activities(text)
         found: List[Dict[Text, Any]] = []
+        job_named = False
         for match in jobs:
             if overlaps((match.start, match.end), taken):
                 continue
-            found.append(self.entity("job", match.job.title, match.start, match.end, match.text))
+            if not job_named:  # one job per message, the one sought: the `job` slot keeps one
+                found.append(self.entity("job", match.job.title, match.start, match.end, match.text))
+                job_named = True
             if match.job.sectors and not has_sector:
                 sector = job_sector(match.job.sectors, [a.sector for a in activities])
                 found.append(self.entity("sector", sector, match.start, match.end, match.text))

@@ -142,6 +142,7 @@ def test_a_job_of_several_sectors_takes_the_one_the_message_names(parse, message
 def test_the_job_sought_gives_the_sector_not_the_job_held(parse):
     parsed = parse("je suis secrétaire et je voudrais devenir plombière")
     assert entity_values(parsed, "sector")[0] == "infrastructure_building_eco_construction"
+    assert entity_values(parsed, "job") == ["Plombier"]
 
 
 def test_a_level_inside_a_job_title_does_not_hide_the_job(parse):
