@@ -5,13 +5,25 @@ Rasa 3.6 builds a loaded model's variables by training it on one example (`RasaM
 whole training graph (gradients of every layer) and create the optimiser's state, which the
 running assistant never uses: about two thirds of each model's memory and of its load time.
 Here the variables are created by computing the loss of that example once, eagerly (no graph,
-no gradients, no optimiser state), then the saved weights are read as before; the prediction graph
-is built as Rasa builds it. Same weights, same predictions (tests/test_model_calls.py).
-A model loaded to be fine-tuned is loaded Rasa's way.
+no gradients, no optimiser state), then the saved weights are read as before. Same weights, same
+predictions (tests/test_model_calls.py). A model loaded to be fine-tuned is loaded Rasa's way.
+
+The prediction graph is built as Rasa builds it (one prediction on the example Rasa gives), but
+beside the rest of the start rather than before it: TensorFlow traces TED's graph for 3 to 4 s,
+during which Rasa can already load its other components, open its server and answer the messages
+the rules decide alone (bot/patches/policy_calls.py). A prediction asked before the graph is ready
+waits for it. The layers that only prediction uses get their variables while the graph is
+traced, read from the saved weights then: those are copied first, as Rasa deletes the unpacked
+model once loaded.
 """
 
 from __future__ import annotations
 
+import glob
+import shutil
+import tempfile
+import threading
+from pathlib import Path
 from typing import Any, Optional, Text
 
 import tensorflow as tf
@@ -20,6 +32,7 @@ from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 
 rasa_load = RasaModel.load.__func__
+rasa_run_inference = RasaModel.run_inference
 
 
 def load_for_prediction(
@@ -39,12 +52,40 @@ def load_for_prediction(
     model._training = True  # the training-time layers (label embeddings, losses) own variables too
     model.batch_loss(tuple(tf.convert_to_tensor(part) for part in example_batch))
     model._training = False
+    if not predict_data_example:
+        model.load_weights(model_file_name).expect_partial()
+        return model
+    weights = tempfile.mkdtemp(prefix="weights-")
+    for path in glob.glob(f"{model_file_name}*"):
+        shutil.copy(path, weights)
     # The checkpoint also holds the optimiser's state, which prediction does not need.
-    model.load_weights(model_file_name).expect_partial()
-    if predict_data_example:
-        model.run_inference(predict_data_example)
+    model.load_weights(str(Path(weights) / Path(model_file_name).name)).expect_partial()
+    start_building_graph(model, predict_data_example, weights)
     return model
+
+
+def start_building_graph(model: RasaModel, example: RasaModelData, weights: str) -> None:
+    def build() -> None:
+        try:
+            rasa_run_inference(model, example)
+        finally:
+            shutil.rmtree(weights, ignore_errors=True)
+
+    # Not a daemon: a process that stops meanwhile (a one-message command) waits for the builder
+    # instead of cutting TensorFlow off in the middle of a trace.
+    builder = threading.Thread(target=build, name=f"{type(model).__name__} graph")
+    # Outside Keras' attribute tracking, like the graph itself.
+    object.__setattr__(model, "_graph_builder", builder)
+    builder.start()
+
+
+def run_inference_once_built(self: RasaModel, *args: Any, **kwargs: Any):
+    builder = self.__dict__.get("_graph_builder")
+    if builder is not None and builder is not threading.current_thread():
+        builder.join()
+    return rasa_run_inference(self, *args, **kwargs)
 
 
 def install() -> None:
     RasaModel.load = classmethod(load_for_prediction)
+    RasaModel.run_inference = run_inference_once_built
