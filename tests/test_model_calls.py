@@ -70,7 +70,8 @@ def test_a_model_loaded_for_prediction_answers_as_rasas_load(trained_model, tmp_
     """bot/patches/model_loading.py: the model built without Rasa's training step answers exactly as
     one loaded Rasa's way (its memory is measured by `python -m devtools.memory_profile`), its first
     prediction waiting for the graph built beside the start; the copy of the weights that build
-    reads (Rasa deletes the unpacked model once loaded) is removed afterwards."""
+    reads (Rasa deletes the unpacked model once loaded) is removed afterwards, and the copy a killed
+    process left is removed at the next load."""
     from bot.patches import model_loading
 
     def load(loader):
@@ -81,12 +82,14 @@ def test_a_model_loaded_for_prediction_answers_as_rasas_load(trained_model, tmp_
     expected = answers(load(model_loading.rasa_load))
     monkeypatch.setattr(RasaModel, "run_inference", model_loading.run_inference_once_built)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    left_by_a_killed_process = tmp_path / f"{model_loading.WEIGHTS_PREFIX}{2**22 + 1}-x"  # above any Linux pid
+    left_by_a_killed_process.mkdir()
     agent = load(model_loading.load_for_prediction)
     builder = vars(ted_model(agent))["_graph_builder"]
 
     assert answers(agent) == expected
     assert not builder.is_alive()
-    assert not list(tmp_path.glob("weights-*"))
+    assert not list(tmp_path.glob(f"{model_loading.WEIGHTS_PREFIX}*"))
 
 
 def ted_model(agent) -> RasaModel:

@@ -14,12 +14,14 @@ during which Rasa can already load its other components, open its server and ans
 the rules decide alone (bot/patches/policy_calls.py). A prediction asked before the graph is ready
 waits for it. The layers that only prediction uses get their variables while the graph is
 traced, read from the saved weights then: those are copied first, as Rasa deletes the unpacked
-model once loaded.
+model once loaded. The copy is removed once the graph is built; one left by a process killed
+meanwhile is removed at the next load.
 """
 
 from __future__ import annotations
 
 import glob
+import os
 import shutil
 import tempfile
 import threading
@@ -33,6 +35,8 @@ from rasa.utils.tensorflow.models import RasaModel
 
 rasa_load = RasaModel.load.__func__
 rasa_run_inference = RasaModel.run_inference
+# A copy of the weights is named after its process: rasa-weights-<pid>-<random>.
+WEIGHTS_PREFIX = "rasa-weights-"
 
 
 def load_for_prediction(
@@ -55,13 +59,36 @@ def load_for_prediction(
     if not predict_data_example:
         model.load_weights(model_file_name).expect_partial()
         return model
-    weights = tempfile.mkdtemp(prefix="weights-")
-    for path in glob.glob(f"{model_file_name}*"):
-        shutil.copy(path, weights)
+    weights = copy_of_weights(model_file_name)
     # The checkpoint also holds the optimiser's state, which prediction does not need.
     model.load_weights(str(Path(weights) / Path(model_file_name).name)).expect_partial()
     start_building_graph(model, predict_data_example, weights)
     return model
+
+
+def copy_of_weights(model_file_name: Text) -> str:
+    remove_copies_of_stopped_processes()
+    weights = tempfile.mkdtemp(prefix=f"{WEIGHTS_PREFIX}{os.getpid()}-")
+    for path in glob.glob(f"{model_file_name}*"):
+        shutil.copy(path, weights)
+    return weights
+
+
+def remove_copies_of_stopped_processes() -> None:
+    for folder in Path(tempfile.gettempdir()).glob(f"{WEIGHTS_PREFIX}*"):
+        pid = folder.name[len(WEIGHTS_PREFIX) :].split("-")[0]
+        if pid.isdigit() and not process_runs(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def process_runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def start_building_graph(model: RasaModel, example: RasaModelData, weights: str) -> None:
