@@ -376,16 +376,16 @@ class SavedCrfEntityExtractor(CRFEntityExtractor):
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class LinearIntentClassifier(LogisticRegressionClassifier):
-    """Rasa's LogisticRegressionClassifier with each block of features scaled to unit length (the
-    thousands of character n-gram counts would otherwise drown the sentence vector) and its
-    regularisation set in config.yml."""
+    """Rasa's LogisticRegressionClassifier with each featurizer's block of features scaled to unit
+    length (sentence_features) and its regularisation set in config.yml."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        # C: inverse regularisation, chosen on the held-out sets (10 too soft: a fallback on one
-        # message in six; 300 over-confident); class_weight None: the frequent intents are the
-        # frequent messages.
-        return {**LogisticRegressionClassifier.get_default_config(), "C": 100.0, "class_weight": None, "max_iter": 3000}
+        # C: inverse regularisation, chosen by training without each batch of examples written
+        # apart from the rest and reading that batch (30: a quarter fewer confident wrong intents
+        # than 100, for 0.4 point of accuracy; 10 too soft: a fallback on one message in six);
+        # class_weight None: the frequent intents are the frequent messages.
+        return {**LogisticRegressionClassifier.get_default_config(), "C": 30.0, "class_weight": None, "max_iter": 3000}
 
     def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage, resource: Resource) -> None:
         super().__init__(config, name, model_storage, resource)
@@ -555,19 +555,23 @@ def has_sentence_features(message: Message) -> bool:
 
 
 def sentence_features(messages: List[Message]) -> scipy.sparse.csr_matrix:
-    """Each message's sentence features: the sparse ones (word and character counts, patterns) and
-    spaCy's sentence vector, each block scaled to unit length so neither outweighs the other.
+    """Each message's sentence features: each featurizer's block (the patterns, the word counts, the
+    character n-gram counts, spaCy's sentence vector) scaled to unit length, so that none outweighs
+    the others: the ten thousand n-gram counts used to drown the words and the patterns (intent
+    accuracy on examples written apart from the rest of the training data: 0.898 -> 0.916).
 
     Built from each featurizer's features directly: Rasa's get_sparse_features copies and stacks
     them through scipy (12 ms of a 68 ms message), for the same numbers."""
-    values, columns, indptr, width = [], [], [0], 0
+    values: List[numpy.ndarray] = []
+    columns: List[numpy.ndarray] = []
+    indptr, width = [0], 0
     for message in messages:
         sparse, dense = text_sentence_features(message)
         offset = filled = 0
         if sparse:
             blocks = [matrix.tocsr() for matrix in sparse]
-            values.append(_unit(numpy.concatenate([block.data for block in blocks])))
-            filled += len(values[-1])
+            values.extend(_unit(block.data) for block in blocks)
+            filled += sum(len(block.data) for block in blocks)
             starts = numpy.cumsum([0] + [block.shape[1] for block in blocks[:-1]])
             columns.append(numpy.concatenate([block.indices + start for block, start in zip(blocks, starts)]))
             offset = sum(block.shape[1] for block in blocks)

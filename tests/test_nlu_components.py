@@ -182,7 +182,7 @@ def test_spacy_is_loaded_once_with_only_the_pipes_asked_for():
     assert first.model("informatique").vector.any()  # the word vectors the features read
 
 
-def test_sentence_features_are_rasas_combined_features_each_block_of_unit_length():
+def test_sentence_features_are_each_featurizers_block_of_unit_length_side_by_side():
     import numpy
     import scipy.sparse
     from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT
@@ -202,15 +202,16 @@ def test_sentence_features_are_rasas_combined_features_each_block_of_unit_length
         ]
         return Message(data={TEXT: f"message {seed}"}, features=features)
 
-    def rasas_way(one):  # what the classifiers read before: Rasa's combination, then scaling
+    def each_block_scaled(one):  # each featurizer's sentence block scaled apart, sparse ones first
         _, sparse = one.get_sparse_features(TEXT)
         _, dense = one.get_dense_features(TEXT)
+        words, patterns = sparse.features.tocsr()[:, :7], sparse.features.tocsr()[:, 7:]
         return scipy.sparse.hstack(
-            [normalize(sparse.features.tocsr()), normalize(scipy.sparse.csr_matrix(dense.features))], format="csr"
+            [normalize(words), normalize(patterns), normalize(scipy.sparse.csr_matrix(dense.features))], format="csr"
         )
 
     messages = [message(seed) for seed in range(4)]
     combined = sentence_features(messages)
     assert combined.shape == (4, 7 + 4 + 6)
     for row, one in enumerate(messages):
-        assert numpy.allclose(combined[row].toarray(), rasas_way(one).toarray(), atol=1e-6)
+        assert numpy.allclose(combined[row].toarray(), each_block_scaled(one).toarray(), atol=1e-6)
