@@ -64,10 +64,10 @@ test-stories: train
 	$(BIN)/python -m bot.patched_rasa test core --stories tests --model $(MODEL) --fail-on-prediction-errors --out results/stories; \
 	  status=$$?; $(BIN)/python -m ops.quality results/stories --model $(MODEL); exit $$status
 
-# Thresholds of the independent sets (tests/nlu_students/, both together): their figures, less a
-# margin; raise them as the assistant improves (targets: 0.92, 0.90, 0.02).
+# Thresholds of the independent sets (tests/nlu_students/, all together): the targets (intent
+# accuracy 0.92, sector found 0.90, confident wrong answers under 2 %).
 test-nlu: train
-	$(BIN)/python -m cli evaluate --min-intent-f1 0.95 --min-entity-f1 0.95 --min-students-intent 0.90 --min-students-sector 0.90 --max-confident-wrong 0.02
+	$(BIN)/python -m cli evaluate --min-intent-f1 0.95 --min-entity-f1 0.95 --min-students-intent 0.92 --min-students-sector 0.90 --max-confident-wrong 0.02
 
 test-python: train browser-deps web-deps balancer-deps
 	$(BIN)/python -m pytest tests
