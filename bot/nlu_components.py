@@ -51,6 +51,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
+from actions.text import normalise
+
 
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.MODEL_LOADER, DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER],
@@ -219,6 +221,8 @@ MISREAD_AS_JOBS = ("location", "campus")
 # A level inside a job title ("ingénieur" of "ingénieur du son") does not hide the job.
 BESIDE_JOBS = ("level", "training_mode")
 MISREAD_CONFIDENCE = 0.8
+# After these words a sector word that is also a town ("macon", "Mâcon") stays a place.
+PLACE_WORDS = frozenset({"a", "au", "aux", "vers", "pres", "sur", "dans", "autour", "cote", "region"})
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -257,7 +261,9 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
         text = message.get(TEXT)
         jobs = self.sought_first(text, self.find_jobs(text))
         entities = [
-            self.normalised(entity) for entity in message.get(ENTITIES) or [] if not self.is_a_job_misread(entity, jobs)
+            self.normalised(self.sector_typed_as_place(entity, text))
+            for entity in message.get(ENTITIES) or []
+            if not self.is_a_job_misread(entity, jobs) and not self.is_part_of_a_job(entity, jobs)
         ]
         taken = [
             (e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END])
@@ -298,6 +304,36 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
                 for job in jobs
             )
         )
+
+    def is_part_of_a_job(self, entity: Dict[Text, Any], jobs: List[Any]) -> bool:
+        """A word of a job title the model took for a sector it could not name ("industriel" of
+        "dessinateur industriel"): the job says more."""
+        return (
+            entity.get(ENTITY_ATTRIBUTE_TYPE) == "sector"
+            and entity.get(ENTITY_ATTRIBUTE_VALUE) not in self.sector_keys
+            and any(
+                job.start <= entity[ENTITY_ATTRIBUTE_START]
+                and entity[ENTITY_ATTRIBUTE_END] <= job.end
+                and job.end - job.start > entity[ENTITY_ATTRIBUTE_END] - entity[ENTITY_ATTRIBUTE_START]
+                for job in jobs
+            )
+        )
+
+    def sector_typed_as_place(self, entity: Dict[Text, Any], text: str) -> Dict[Text, Any]:
+        """A word the model took for a place though it names a sector ("macon en alternance"),
+        unless a place word comes before it ("vers Macon")."""
+        if (
+            entity.get(ENTITY_ATTRIBUTE_TYPE) != "location"
+            or entity.get(ENTITY_ATTRIBUTE_VALUE) not in self.sector_keys
+        ):
+            return entity
+        before = normalise(text[: entity[ENTITY_ATTRIBUTE_START]]).split()[-1:]
+        if before and before[0] in PLACE_WORDS:
+            return {
+                **entity,
+                ENTITY_ATTRIBUTE_VALUE: text[entity[ENTITY_ATTRIBUTE_START] : entity[ENTITY_ATTRIBUTE_END]],
+            }
+        return {**entity, ENTITY_ATTRIBUTE_TYPE: "sector"}
 
     def normalised(self, entity: Dict[Text, Any]) -> Dict[Text, Any]:
         """A sector the model extracted as typed ("fleuriste") gets the sector of that job or activity."""

@@ -215,3 +215,38 @@ def test_sentence_features_are_each_featurizers_block_of_unit_length_side_by_sid
     assert combined.shape == (4, 7 + 4 + 6)
     for row, one in enumerate(messages):
         assert numpy.allclose(combined[row].toarray(), each_block_scaled(one).toarray(), atol=1e-6)
+
+
+# --- students' words, as the trained model hands them over ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def job_and_activity_extractor():
+    from bot.nlu_components import JobAndActivityExtractor
+
+    return JobAndActivityExtractor()
+
+
+def entities_after(extractor, text, model_entities):
+    from rasa.shared.nlu.constants import ENTITIES, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    found = extractor.entities_of(Message({TEXT: text, ENTITIES: model_entities}))
+    return {(entity["entity"], entity["value"]) for entity in found}
+
+
+def test_a_sector_word_the_model_took_for_a_town_is_a_sector(job_and_activity_extractor):
+    # "macon" is a synonym of the building sector and the spelling of a town without its accent.
+    building = "infrastructure_building_eco_construction"
+    taken_for_a_town = [{"entity": "location", "value": building, "start": 0, "end": 5}]
+    assert ("sector", building) in entities_after(job_and_activity_extractor, "macon en alternance", taken_for_a_town)
+    near_the_town = [{"entity": "location", "value": building, "start": 12, "end": 17, "confidence_entity": 0.99}]
+    assert entities_after(job_and_activity_extractor, "campus vers macon", near_the_town) == {("location", "macon")}
+
+
+def test_a_word_of_a_job_title_the_model_could_not_name_does_not_hide_the_job(job_and_activity_extractor):
+    unnamed = [{"entity": "sector", "value": "industriel", "start": 12, "end": 22}]
+    found = entities_after(job_and_activity_extractor, "dessinateur industriel bts", unnamed)
+    assert ("job", "Dessinateur industriel") in found
+    assert ("sector", "innovative_systems_mechatronics") in found
+    assert ("sector", "industriel") not in found
