@@ -32,6 +32,7 @@ def test_an_activity_in_a_sentence_gives_its_sector_and_span(sentence, sector, t
         "mon enfant veut un conseiller",
         "quel mode de formation choisir",
         "je veux parler à son professeur",
+        "ce campus a un site internet ?",
     ],
 )
 def test_sentences_about_other_topics_name_no_activity(sentence):
