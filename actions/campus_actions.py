@@ -204,12 +204,15 @@ class ActionSearchCampus(Action):
                 dispatcher.utter_message(response="text_search_found_one", criteria=criteria)
         else:
             found = result.alternatives
-            if found:
-                dispatcher.utter_message(response="text_search_none_alternatives", criteria=criteria)
-            else:
+            if not found:
                 dispatcher.utter_message(response="text_search_none", criteria=criteria)
                 dispatcher.utter_message(response="text_search_try_other")
                 return [SlotSet("search_results", []), SlotSet("search_shown", 0.0)]
+            if not result.note:
+                dispatcher.utter_message(response="text_search_none_alternatives", criteria=criteria)
+            elif searched_near_a_place(query):
+                # "none near Nantes"; the note adds "none in the region either" and announces the nearest.
+                dispatcher.utter_message(response="text_search_none", criteria=criteria)
         if result.note:
             dispatcher.utter_message(text=result.note)
         ids = [m.campus.id for m in found]
@@ -217,6 +220,11 @@ class ActionSearchCampus(Action):
         if query.sector is None and query.place is not None and len({m.campus.sector for m in found}) > 1:
             dispatcher.utter_message(response="text_search_sector_filters", buttons=sector_filter_buttons(found))
         return events
+
+
+def searched_near_a_place(query: SearchQuery) -> bool:
+    """A town, a département or an académie: narrower than the region the note speaks of."""
+    return query.place is not None and query.place.kind != "region"
 
 
 class ActionShowMoreCampuses(Action):

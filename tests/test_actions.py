@@ -178,7 +178,17 @@ def test_the_widget_gets_campus_cards():
 def test_no_exact_match_says_so_and_offers_alternatives():
     # Aeronautics in Corse: none there, so nearest campuses of the sector elsewhere.
     messages, events = run(ActionSearchCampus(), make_tracker(search_slots("mobility_aeronautics_transport", "Corse")))
-    assert texts(messages).startswith("Aucun campus")
+    assert texts(messages).startswith("Notre liste ne compte aucun campus du secteur")
+    assert texts(messages).count("Voici les plus proches") == 1
+    assert slot_events(events)["search_results"]
+
+
+def test_none_near_a_town_says_so_then_that_its_region_has_none_and_shows_the_nearest_once():
+    messages, events = run(ActionSearchCampus(), make_tracker(search_slots("services_people_wellbeing", "Nantes")))
+    lines = texts(messages).split("\n")
+    assert lines[0].startswith("Aucun campus dans le secteur") and "Nantes" in lines[0]
+    assert lines[1].startswith("Notre liste ne compte aucun campus") and "Pays de la Loire" in lines[1]
+    assert texts(messages).count("Voici les plus proches") == 1
     assert slot_events(events)["search_results"]
 
 
