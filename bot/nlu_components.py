@@ -51,6 +51,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
+from actions.places import AREA_HINTS, COMMUNE_HINTS
 from actions.text import normalise
 
 
@@ -221,8 +222,6 @@ MISREAD_AS_JOBS = ("location", "campus")
 # A level inside a job title ("ingénieur" of "ingénieur du son") does not hide the job.
 BESIDE_JOBS = ("level", "training_mode")
 MISREAD_CONFIDENCE = 0.8
-# After these words a sector word that is also a town ("macon", "Mâcon") stays a place.
-PLACE_WORDS = frozenset({"a", "au", "aux", "vers", "pres", "sur", "dans", "autour", "cote", "region"})
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -321,14 +320,14 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
 
     def sector_typed_as_place(self, entity: Dict[Text, Any], text: str) -> Dict[Text, Any]:
         """A word the model took for a place though it names a sector ("macon en alternance"),
-        unless a place word comes before it ("vers Macon")."""
+        unless the words the place resolver reads as a place's come before it ("vers Macon")."""
         if (
             entity.get(ENTITY_ATTRIBUTE_TYPE) != "location"
             or entity.get(ENTITY_ATTRIBUTE_VALUE) not in self.sector_keys
         ):
             return entity
-        before = normalise(text[: entity[ENTITY_ATTRIBUTE_START]]).split()[-1:]
-        if before and before[0] in PLACE_WORDS:
+        before = f" {normalise(text[: entity[ENTITY_ATTRIBUTE_START]])}"
+        if any(before.endswith(f" {hint}") for hint in COMMUNE_HINTS + AREA_HINTS):
             return {
                 **entity,
                 ENTITY_ATTRIBUTE_VALUE: text[entity[ENTITY_ATTRIBUTE_START] : entity[ENTITY_ATTRIBUTE_END]],
