@@ -56,8 +56,9 @@ validate: install
 	set -o pipefail; $(BIN)/rasa data validate --fail-on-warnings 2>&1 | grep -v "The utterance 'text_"
 
 # Every FAQ answer sourced, re-read within 12 months, still valid, at most 90 words; lists those due.
+# TODAY=YYYY-MM-DD rehearses a date (what expires in January, seen in December).
 content-check: install
-	$(BIN)/python -m cli content-check
+	$(BIN)/python -m cli content-check $(if $(TODAY),--today $(TODAY))
 
 # The model measured is noted beside the results (results/stories/model.json), even on failure.
 test-stories: train
@@ -122,15 +123,19 @@ test-browser: install train web-deps browser-deps
 
 # --- Production profile: benchmark, scale-out, retention ------------------------------------------
 # Secrets of the scale-out services come from the environment (deploy/endpoints.yml reads them);
-# these defaults fit the local PostgreSQL (trust) and Redis. Export real values in production.
+# export real values in production. `make run-scale` refuses an empty TRACKER_DB_PASSWORD unless
+# TRACKER_DB_TRUST_LOCAL=1 says the database is a development machine's own PostgreSQL trusting
+# local connections, and only when deploy/endpoints.yml reaches it on 127.0.0.1. The tests use
+# such a database (their own endpoints files, no password).
 TRACKER_DB_USER ?= postgres
 TRACKER_DB_PASSWORD ?=
 REDIS_PASSWORD ?=
-export TRACKER_DB_USER TRACKER_DB_PASSWORD REDIS_PASSWORD
+TRACKER_DB_TRUST_LOCAL ?=
+export TRACKER_DB_USER TRACKER_DB_PASSWORD REDIS_PASSWORD TRACKER_DB_TRUST_LOCAL
 # Which profile `make purge` cleans: endpoints.yml (SQLite) or deploy/endpoints.yml (PostgreSQL).
 ENDPOINTS ?= endpoints.yml
 
-.PHONY: balancer-deps run-scale
+.PHONY: balancer-deps run-scale scale-secrets
 
 # Latency and throughput of the REST channel, beside a reference Rasa bot; one vs two processes.
 bench: train
@@ -165,9 +170,25 @@ bench-report: install
 balancer-deps:
 	@command -v nginx >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
 
+# The database password rule above (before anything is installed or trained).
+scale-secrets:
+	@if [ -z "$$TRACKER_DB_PASSWORD" ]; then \
+	  host=$$(sed -n '/^tracker_store:/,/^[a-z]/s/^  url: *//p' deploy/endpoints.yml | tr -d "\"' "); \
+	  if [ "$$TRACKER_DB_TRUST_LOCAL" != 1 ]; then \
+	    echo "Démarrage refusé : TRACKER_DB_PASSWORD est vide. Donnez le mot de passe de PostgreSQL" \
+	      "(make run-scale TRACKER_DB_PASSWORD=... ou export), ou, sur une machine de développement dont" \
+	      "le PostgreSQL local accepte les connexions locales sans mot de passe, TRACKER_DB_TRUST_LOCAL=1."; \
+	    exit 2; \
+	  elif [ "$$host" != 127.0.0.1 ] && [ "$$host" != localhost ]; then \
+	    echo "Démarrage refusé : TRACKER_DB_TRUST_LOCAL=1 ne vaut que pour un PostgreSQL local (127.0.0.1)," \
+	      "or deploy/endpoints.yml le cherche sur « $$host ». Donnez TRACKER_DB_PASSWORD."; \
+	    exit 2; \
+	  fi; \
+	fi
+
 # Two Rasa processes and the action server behind nginx on port 5005 (deploy/Procfile), each
 # restarted when it dies (ops/supervision.py).
-run-scale: install train balancer-deps web-deps
+run-scale: scale-secrets install train balancer-deps web-deps
 	$(BIN)/python -m bot.preflight --endpoints deploy/endpoints.yml
 	@echo "Scale-out profile: chat at http://localhost:8080 (REST: http://localhost:5005/webhooks/rest/webhook)"
 	$(BIN)/python -m ops.supervision deploy/Procfile

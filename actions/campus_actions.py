@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.catalogue import Campus, load_catalogue
-from actions.forms import ANY_SECTOR, ANYWHERE
+from actions.forms import ANY_SECTOR, ANYWHERE, bounded
 from actions.places import Place, of_place, place_from_dict
 from actions.search import Match, SearchQuery, search
 from actions.sectors import sector_label
@@ -52,19 +52,19 @@ catalogue()
 
 
 def build_query(tracker: Tracker) -> SearchQuery:
-    sector = tracker.get_slot("sector")
-    area = tracker.get_slot("area")
+    sector = bounded(tracker.get_slot("sector"))
+    area = bounded(tracker.get_slot("area"))
     place_dict = tracker.get_slot("place")
     place = place_from_dict(place_dict) if place_dict and area != ANYWHERE else None
-    feature = tracker.get_slot("feature")
+    feature = bounded(tracker.get_slot("feature"))
     return SearchQuery(
         sector=None if sector in (None, ANY_SECTOR) else sector,
         region=place.region if place is not None and place.kind == "region" else None,
         place=place,
         excellence=True if feature == "excellence" else None,
         mobility=True if feature == "mobility" else None,
-        training_mode=tracker.get_slot("training_mode"),
-        level=tracker.get_slot("level"),
+        training_mode=bounded(tracker.get_slot("training_mode")),
+        level=bounded(tracker.get_slot("level")),
     )
 
 
@@ -313,7 +313,7 @@ class ActionCampusDetails(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
-        asked = next(iter(tracker.get_latest_entity_values("campus")), None) or tracker.get_slot("campus")
+        asked = bounded(next(iter(tracker.get_latest_entity_values("campus")), None) or tracker.get_slot("campus"))
         found = find_campus(asked)
         if not found:
             dispatcher.utter_message(response="text_campus_unknown")

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import explain_job
+from actions.forms import bounded, explain_job
 from actions.jobs import resolve_job
 from actions.sectors import load_sectors
 from actions.settings import load_settings
@@ -143,8 +143,9 @@ class ActionDescribeSector(Action):
         key = next(iter(tracker.get_latest_entity_values("sector")), None) or tracker.get_slot("sector")
         if isinstance(key, list):
             key = key[0] if key else None
-        sector = load_sectors().get(key or "")
-        job_name = next(iter(tracker.get_latest_entity_values("job")), None)
+        key = bounded(key)
+        sector = load_sectors().get(key) if isinstance(key, str) else None
+        job_name = bounded(next(iter(tracker.get_latest_entity_values("job")), None))
         job = resolve_job(job_name) if job_name else None
         if job is not None:
             explain_job(dispatcher, job, key)

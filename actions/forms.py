@@ -24,6 +24,14 @@ resolve_job("boulanger")
 
 ANY_SECTOR = "any"
 ANYWHERE = "anywhere"
+# Slot and entity values come from the tracker Rasa sends: at most this many characters of one
+# go on to the place, job and campus lookups (the longest name they know: a job title, 116).
+MAX_SLOT_CHARS = 200
+
+
+def bounded(value: Any) -> Any:
+    """A text value cut to MAX_SLOT_CHARS; any other value as it is."""
+    return value[:MAX_SLOT_CHARS] if isinstance(value, str) else value
 
 
 def _first(value: Any) -> Optional[str]:
@@ -32,7 +40,7 @@ def _first(value: Any) -> Optional[str]:
         value = value[0] if value else None
     if value is None:
         return None
-    text = str(value).strip()
+    text = str(value).strip()[:MAX_SLOT_CHARS]
     return text or None
 
 

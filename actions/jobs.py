@@ -327,6 +327,7 @@ class JobIndex:
         self.short: Dict[str, Tuple[int, ...]] = {}
         self.max_words: Dict[str, int] = {}  # first word -> longest key starting with it
         self.vocabulary: Dict[str, int] = {}  # title word -> number of titles using it
+        self.longest_word = 0  # letters of the longest title word (the typo correction's bound)
         self.one_deletion: Dict[str, Tuple[str, ...]] = {}
         self.loose: Dict[str, Tuple[int, ...]] = {}  # content words only -> titles
         self._build()
@@ -344,6 +345,7 @@ class JobIndex:
                         short[" ".join(tokens[:length])].add(number)
                 vocabulary.update(tokens)
         self.vocabulary = dict(vocabulary)
+        self.longest_word = max(map(len, self.vocabulary), default=0)
         self._add_everyday_names(full)
         generic = self._generic_words(full, short)
         self.generic = frozenset(generic)
@@ -403,6 +405,10 @@ class JobIndex:
         forgotten silent e ("infographist") and an -er heard as é ("plombié").
         """
         if word in self.vocabulary or word in FUNCTION_WORDS or len(word) < MIN_TYPO_LENGTH:
+            return None
+        # Its cost grows with the square of the word's length; a word longer than every title word
+        # plus one letter is one edit away from none of them.
+        if len(word) > self.longest_word + 1:
             return None
         candidates = set(self.one_deletion.get(word, ()))  # a letter missing
         for variant in _deletions(word):

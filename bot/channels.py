@@ -4,7 +4,9 @@ Same URLs and message formats as Rasa's own `rest` and `socketio` channels (regi
 same names in credentials.yml), plus what a public endpoint needs:
 - malformed requests (not JSON, not UTF-8, wrong content type, body too large, no sender) get a
   4xx with a short JSON explanation; empty or over-long messages get a polite reply without
-  reaching NLU or the conversation store;
+  reaching NLU or the conversation store (the length is judged before any other work);
+- one conversation, or one socket.io connection, may not flood the assistant (bot.rate_limits):
+  a message over its limits gets a short reply at once (REST: 429);
 - control characters and HTML tags are dropped, and e-mail addresses and phone numbers are masked
   (bot.privacy) before NLU sees the text and before it is stored;
 - a turn that fails or takes too long (action server down or stuck) ends with an apology and a
@@ -23,7 +25,7 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -35,16 +37,30 @@ from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as SocketConnectionRefused
 
 from actions.settings import load_settings
-from bot.counsellor import AUTH_FIELD, REFUSED_MESSAGE, TOKEN_HEADER, configured_token, token_is_valid, understanding
+from bot.counsellor import (
+    AUTH_FIELD,
+    REFUSED_MESSAGE,
+    TOKEN_HEADER,
+    TOO_MANY_TRIES_MESSAGE,
+    TokenGuard,
+    configured_token,
+    token_is_valid,
+    understanding,
+)
 from bot.privacy import mask_personal_data
+from bot.rate_limits import RateLimitSettings, TrafficLimits
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000
+# Longer raw texts are refused before any cleaning: markup and spaces dropped by the cleaning can
+# shrink a message, but not a message of more than this to one of MAX_MESSAGE_CHARS that makes sense.
+MAX_RAW_CHARS = 4 * MAX_MESSAGE_CHARS
 MAX_SENDER_CHARS = 128
-# Room for a maximal message even when every character is JSON-escaped (emoji: 12 bytes each).
-MAX_BODY_BYTES = 256 * 1024
-MAX_SOCKETIO_PACKET_BYTES = 64 * 1024
+# Room for a message of MAX_MESSAGE_CHARS even when every character is JSON-escaped (an emoji is
+# 12 bytes: "\ud83d\ude00"), a sender and the JSON around them: 12,000 + 768 + a few bytes.
+MAX_BODY_BYTES = 16 * 1024
+MAX_SOCKETIO_PACKET_BYTES = 16 * 1024
 # Our actions answer in well under a second; past this the user gets an apology instead of waiting
 # for Rasa's 5-minute action-server timeout.
 DEFAULT_REPLY_TIMEOUT_SECONDS = 15.0
@@ -53,8 +69,14 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 # --- text checks (pure) ----------------------------------------------------------------------
 
-HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^<>]*>")
+# Linear: one run of spaces before the optional "/" and one after it ("<\s*/?\s*" backtracks over
+# every way to split a long run of spaces between the two, quadratic on "<" and 60,000 spaces).
+HTML_TAG = re.compile(r"<\s*(?:/\s*)?[a-zA-Z!][^<>]*>")
 WHITESPACE = re.compile(r"\s+")
+# spaCy's tokenizer is quadratic on a long run of symbols with no space ("€" or an emoji 1,000
+# times: 0.2 s a message); no question needs more than a few in a row.
+MAX_SYMBOL_RUN = 10
+SYMBOL_RUN = re.compile(r"[^\w\s]{%d,}" % (MAX_SYMBOL_RUN + 1))
 
 
 def clean_text(raw: str) -> str:
@@ -71,6 +93,7 @@ def clean_text(raw: str) -> str:
             kept.append(char)
     # Tags have no use in a question, and must not be stored or echoed to a page.
     text = HTML_TAG.sub(" ", "".join(kept))
+    text = SYMBOL_RUN.sub(lambda run: run.group()[:MAX_SYMBOL_RUN], text)
     return WHITESPACE.sub(" ", text).strip()
 
 
@@ -160,6 +183,21 @@ def input_problem_reply(text: str) -> Optional[str]:
     return None
 
 
+def checked_text(raw: str) -> Tuple[str, Optional[str]]:
+    """The cleaned text and None, or ("", the reply) for a message NLU should not see. The raw
+    length is judged first, so that no work is spent on a text that will be refused anyway."""
+    if len(raw) > MAX_RAW_CHARS:
+        return "", TOO_LONG_REPLY
+    text = clean_text(raw)
+    return text, input_problem_reply(text)
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the one a trusted proxy forwards (Sanic's REAL_IP_HEADER or
+    PROXIES_COUNT settings, e.g. SANIC_REAL_IP_HEADER=x-real-ip behind nginx), else the peer's."""
+    return request.remote_addr or request.ip or "unknown"
+
+
 # --- running one turn with a bounded time ----------------------------------------------------
 
 
@@ -221,6 +259,10 @@ def reply_timeout_from(credentials: Optional[Dict[Text, Any]]) -> float:
     return float((credentials or {}).get("reply_timeout_seconds") or DEFAULT_REPLY_TIMEOUT_SECONDS)
 
 
+def traffic_limits_from(credentials: Optional[Dict[Text, Any]]) -> TrafficLimits:
+    return TrafficLimits(RateLimitSettings.from_credentials((credentials or {}).get("rate_limits")))
+
+
 async def latest_understanding(app: Any, sender: str) -> Optional[dict]:
     """What was understood of the conversation's latest user message (masked text), if any."""
     try:
@@ -259,10 +301,14 @@ class RestChannel(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        return cls(reply_timeout_from(credentials))
+        return cls(reply_timeout_from(credentials), traffic_limits_from(credentials))
 
-    def __init__(self, reply_timeout: float = DEFAULT_REPLY_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self, reply_timeout: float = DEFAULT_REPLY_TIMEOUT_SECONDS, limits: Optional[TrafficLimits] = None
+    ) -> None:
         self.reply_timeout = reply_timeout
+        self.limits = limits or TrafficLimits()
+        self.token_guard = TokenGuard()
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = Blueprint("rest_channel", __name__)
@@ -280,30 +326,44 @@ class RestChannel(RestInput):
             except InvalidRequest as error:
                 return response.json({"error": error.reason}, status=error.status)
             given_token = request.headers.get(TOKEN_HEADER)
+            if given_token is not None:
+                refused = self.refuse_token(given_token, client_address(request))
+                if refused:
+                    return refused
+            async with self.limits.turn(incoming.sender) as limit_reply:
+                if limit_reply:
+                    return response.json({"error": limit_reply}, status=429, headers={"Retry-After": "2"})
+                replies, reached_nlu = await self.answer(on_new_message, incoming)
             if given_token is None:
-                return response.json(await self.answer(on_new_message, incoming))
-            if not token_is_valid(given_token, configured_token()):
-                logger.warning("REST request with a wrong counsellor token refused.")
-                return response.json({"error": REFUSED_MESSAGE}, status=403)
-            replies = await self.answer(on_new_message, incoming)
-            reached_nlu = input_problem_reply(clean_text(incoming.text)) is None
+                return response.json(replies)
             understood = await latest_understanding(request.app, incoming.sender) if reached_nlu else None
             return response.json([{**reply, "understanding": understood} for reply in replies])
 
         return webhook
 
-    async def answer(self, on_new_message: OnNewMessage, incoming: IncomingMessage) -> List[dict]:
-        text = clean_text(incoming.text)
-        problem = input_problem_reply(text)
+    def refuse_token(self, given_token: str, address: str) -> Optional[HTTPResponse]:
+        """The response refusing a counsellor token (wrong, or too many wrong tries), else None."""
+        if self.token_guard.paused(address):
+            logger.warning("REST request with a counsellor token refused: too many wrong tries from its address.")
+            return response.json({"error": TOO_MANY_TRIES_MESSAGE}, status=429, headers={"Retry-After": "600"})
+        if not token_is_valid(given_token, configured_token()):
+            self.token_guard.record_wrong(address)
+            logger.warning("REST request with a wrong counsellor token refused.")
+            return response.json({"error": REFUSED_MESSAGE}, status=403)
+        return None
+
+    async def answer(self, on_new_message: OnNewMessage, incoming: IncomingMessage) -> Tuple[List[dict], bool]:
+        """The replies to one message, and whether it reached NLU (not empty, not too long)."""
+        text, problem = checked_text(incoming.text)
         if problem:
-            return [rest_message(incoming.sender, problem, [HELP_BUTTON])]
+            return [rest_message(incoming.sender, problem, [HELP_BUTTON])], False
         collector = CollectingOutputChannel()
         message = UserMessage(mask_personal_data(text), collector, incoming.sender, input_channel=self.name())
         report = await run_turn(on_new_message, message, self.reply_timeout)
         closing = closing_reply(report, answered=bool(collector.messages))
         if closing:
             collector.messages.append(rest_message(incoming.sender, closing))
-        return collector.messages
+        return collector.messages, True
 
 
 # --- socket.io -------------------------------------------------------------------------------
@@ -370,11 +430,14 @@ class SocketIOChannel(SocketIOInput):
         super().__init__(*args, **kwargs)
         self.counsellor_sids: set = set()  # sockets opened with a valid counsellor token
         self.app: Any = None
+        self.limits = TrafficLimits()
+        self.token_guard = TokenGuard()
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         channel = super().from_credentials(credentials)
         channel.reply_timeout = reply_timeout_from(credentials)
+        channel.limits = traffic_limits_from(credentials)
         return channel
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
@@ -400,9 +463,15 @@ class SocketIOChannel(SocketIOInput):
             given_token = auth.get(AUTH_FIELD) if isinstance(auth, dict) else None
             if given_token is None:
                 return True
+            sanic_request = environ.get("sanic.request")
+            address = client_address(sanic_request) if sanic_request is not None else "unknown"
+            # The client receives the text of a refusal in its connect_error event.
+            if self.token_guard.paused(address):
+                logger.warning("Socket.io counsellor connection refused: too many wrong tries from its address.")
+                raise SocketConnectionRefused(TOO_MANY_TRIES_MESSAGE)
             if not token_is_valid(given_token, configured_token()):
+                self.token_guard.record_wrong(address)
                 logger.warning("Socket.io connection with a wrong counsellor token refused.")
-                # The client receives this text in its connect_error event.
                 raise SocketConnectionRefused(REFUSED_MESSAGE)
             self.counsellor_sids.add(sid)
             return True
@@ -434,10 +503,13 @@ class SocketIOChannel(SocketIOInput):
                 sender = sid
             raw = data.get("message")
             text = raw if isinstance(raw, str) else ""
-            if sid in self.counsellor_sids:
-                await self.answer_counsellor(on_new_message, sio, sid, sender, text)
-            else:
-                await self.answer(on_new_message, sio, sender, text)
+            async with self.limits.turn(sender, connection=sid) as limit_reply:
+                if limit_reply:
+                    await CountingSocketIOOutput(sio, self.bot_message_evt).send_text_message(sender, limit_reply)
+                elif sid in self.counsellor_sids:
+                    await self.answer_counsellor(on_new_message, sio, sid, sender, text)
+                else:
+                    await self.answer(on_new_message, sio, sender, text)
 
         @webhook.listener("before_server_start")
         async def remember_app(app: Any, _loop: Any) -> None:
@@ -459,8 +531,7 @@ class SocketIOChannel(SocketIOInput):
     ) -> bool:
         """Answers one message; False when it never reached NLU (empty, too long)."""
         output = output or CountingSocketIOOutput(sio, self.bot_message_evt)
-        text = clean_text(raw)
-        problem = input_problem_reply(text)
+        text, problem = checked_text(raw)
         if problem:
             await output.send_text_with_buttons(sender, problem, [HELP_BUTTON])
             return False

@@ -15,8 +15,10 @@ import hmac
 import logging
 import os
 import secrets
+import time
+from collections import deque
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Deque, Dict, Optional
 
 from actions.settings import read_settings, settings_path
 from bot.paths import VAR_DIR
@@ -27,11 +29,28 @@ TOKEN_HEADER = "X-Counsellor-Token"
 AUTH_FIELD = "counsellor_token"
 LOCAL_TOKEN_FILE = VAR_DIR / "counsellor-token"
 REFUSED_MESSAGE = "Code d'accès conseiller refusé : vérifiez le code ou ouvrez le chat sans #counsellor."
+TOO_MANY_TRIES_MESSAGE = "Trop de codes d'accès conseiller erronés : réessayez dans quelques minutes."
+# A token anyone could guess in a few tries is no protection: shorter ones are refused at start.
+MIN_TOKEN_CHARS = 24
+
+
+class WeakTokenError(ValueError):
+    """The configured token is too short to protect the counsellor view."""
 
 
 def token_file_from_settings() -> Optional[str]:
     """Read again at each call: the token file may be set while the process runs (tests)."""
     return read_settings(settings_path()).counsellor_token_file
+
+
+def check_token_strength() -> None:
+    """Raises WeakTokenError, with what to do, when a token is set but too short."""
+    token = configured_token()
+    if token is not None and len(token) < MIN_TOKEN_CHARS:
+        raise WeakTokenError(
+            f"Le code d'accès conseiller fait {len(token)} caractères : il en faut au moins {MIN_TOKEN_CHARS}. "
+            'Créez-en un avec : (umask 077; python3 -c "import secrets; print(secrets.token_urlsafe(32))" > FICHIER)'
+        )
 
 
 def configured_token() -> Optional[str]:
@@ -54,6 +73,7 @@ def local_token_file() -> Path:
     if not LOCAL_TOKEN_FILE.exists():
         LOCAL_TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
         LOCAL_TOKEN_FILE.touch(mode=0o600)
+        LOCAL_TOKEN_FILE.chmod(0o600)  # touch's mode is filtered by the umask, and kept if the file existed
         LOCAL_TOKEN_FILE.write_text(secrets.token_urlsafe(32), encoding="utf-8")
     return LOCAL_TOKEN_FILE
 
@@ -70,7 +90,58 @@ def token_is_valid(given: Any, expected: Optional[str]) -> bool:
     """Constant-time comparison, so the answer time says nothing about the token."""
     if not expected or not isinstance(given, str) or not given:
         return False
+    if len(expected) < MIN_TOKEN_CHARS:  # refused at start too (check_token_strength)
+        logger.error("Counsellor token shorter than %d characters: every token refused.", MIN_TOKEN_CHARS)
+        return False
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+class TokenGuard:
+    """Throttles guessing: after `max_wrong` wrong tokens from one client address within
+    `window` seconds, every try from that address is refused for `pause` seconds."""
+
+    def __init__(
+        self,
+        max_wrong: int = 5,
+        window: float = 600,
+        pause: float = 600,
+        clock: Callable[[], float] = time.monotonic,
+        max_addresses: int = 10_000,
+    ) -> None:
+        self.max_wrong, self.window, self.pause, self.clock = max_wrong, window, pause, clock
+        self.max_addresses = max_addresses
+        self._wrong: Dict[str, Deque[float]] = {}
+        self._paused_until: Dict[str, float] = {}
+
+    def paused(self, address: str) -> bool:
+        until = self._paused_until.get(address)
+        if until is None:
+            return False
+        if self.clock() >= until:
+            del self._paused_until[address]
+            return False
+        return True
+
+    def record_wrong(self, address: str) -> None:
+        now = self.clock()
+        if len(self._wrong) >= self.max_addresses:
+            self._forget_old(now)
+        tries = self._wrong.setdefault(address, deque())
+        tries.append(now)
+        while tries and tries[0] < now - self.window:
+            tries.popleft()
+        if len(tries) >= self.max_wrong:
+            self._paused_until[address] = now + self.pause
+            tries.clear()
+            logger.warning(
+                "Counsellor token: %d wrong tries from one address, paused for %.0f s.", self.max_wrong, self.pause
+            )
+
+    def _forget_old(self, now: float) -> None:
+        for address in [a for a, tries in self._wrong.items() if not tries or tries[-1] < now - self.window]:
+            del self._wrong[address]
+        for address in [a for a, until in self._paused_until.items() if until <= now]:
+            del self._paused_until[address]
 
 
 def understanding(parse: dict) -> dict:

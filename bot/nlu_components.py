@@ -9,6 +9,7 @@ FaqAnswerSelector: the answer of an FAQ question, by a linear model per topic (a
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import re
@@ -53,6 +54,7 @@ from sklearn.linear_model import LogisticRegression
 
 from actions.places import AREA_HINTS, COMMUNE_HINTS
 from actions.text import normalise
+from bot.privacy import masked_spans
 
 
 @DefaultV1Recipe.register(
@@ -122,9 +124,13 @@ def respell(text: str, known: frozenset) -> Tuple[str, List[Tuple[int, int, int,
         letters = re.sub(r"[\s.]", "", match.group()).upper()
         if len(letters) >= 2:
             edits.append((match.start(), match.end(), letters))
+    # The dotted edits are in reading order and apart: the one a spaced match could overlap is the
+    # first ending after its start (found by bisection, not by reading every edit for every match).
+    dotted_starts, dotted_ends = [start for start, _, _ in edits], [end for _, end, _ in edits]
     for match in SPACED_LETTERS.finditer(text):
         letters = match.group().replace(" ", "").upper()
-        if letters in known and not any(s < match.end() and match.start() < e for s, e, _ in edits):
+        after = bisect.bisect_right(dotted_ends, match.start())
+        if letters in known and not (after < len(dotted_starts) and dotted_starts[after] < match.end()):
             edits.append((match.start(), match.end(), letters))
     for match in BAC_PLUS.finditer(text):
         if match.group() != f"{match.group(1)}+{match.group(2)}":
@@ -259,10 +265,13 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
     def entities_of(self, message: Message) -> List[Dict[Text, Any]]:
         text = message.get(TEXT)
         jobs = self.sought_first(text, self.find_jobs(text))
+        masked = masked_spans(text)
         entities = [
             self.normalised(self.sector_typed_as_place(entity, text))
             for entity in message.get(ENTITIES) or []
-            if not self.is_a_job_misread(entity, jobs) and not self.is_part_of_a_job(entity, jobs)
+            if not self.is_a_job_misread(entity, jobs)
+            and not self.is_part_of_a_job(entity, jobs)
+            and not overlaps((entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END]), masked)
         ]
         taken = [
             (e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END])

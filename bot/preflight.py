@@ -10,13 +10,19 @@ that says what is missing and where it is configured.
 `--run` then replaces itself with `rasa run`: the school's allowed origins (school.yml,
 web.allowed_origins) become its CORS list, and Rasa's HTTP API stays off (no --enable-api).
 `--cpu N` keeps the N-th Rasa process of the scale-out profile on a core of its own.
+
+It also warns when a disk the assistant writes to has less than LOW_DISK_MB free (the temporary
+folder, where Rasa unpacks the model at each start, and var/, where the default profile keeps
+conversations and logs), and refuses `--run` only when the model cannot be unpacked there.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
@@ -24,6 +30,10 @@ from typing import Dict, List, Optional, Sequence
 from bot.paths import CREDENTIALS_PATH, ENDPOINTS_PATH, MODEL_PATH, PROJECT_ROOT, VENV_BIN
 
 CHECK_TIMEOUT_SECONDS = 3
+# Below this much free space a start-up check and `make report` warn (MB of 10^6 bytes).
+LOW_DISK_MB = 500
+# Room left beside the unpacked model for Rasa's other temporary files.
+UNPACK_MARGIN_MB = 20
 # One thread per Rasa process: with several processes on a small machine, TensorFlow's own thread
 # pools would make them fight over the same cores.
 SINGLE_THREAD_ENV = {
@@ -174,6 +184,68 @@ def problems(endpoints: Path) -> List[str]:
     return [problem for problem in found if problem]
 
 
+def counsellor_token_problems() -> List[str]:
+    """A counsellor token too short to protect the counsellor view stops the start."""
+    from bot.counsellor import WeakTokenError, check_token_strength
+
+    try:
+        check_token_strength()
+    except WeakTokenError as error:
+        return [str(error)]
+    return []
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1_000_000:,.0f} Mo".replace(",", " ")
+
+
+def unpacked_size(model: Path) -> int:
+    """Bytes the model takes once unpacked: the size of the tar inside its gzip file, which the
+    gzip trailer gives without reading the file (modulo 4 GiB: never under the packed size)."""
+    with open(model, "rb") as packed:
+        packed.seek(-4, os.SEEK_END)
+        tar_size = int.from_bytes(packed.read(4), "little")
+    return max(tar_size, model.stat().st_size)
+
+
+def model_space_problem(model: Path, temp_dir: Optional[Path] = None) -> Optional[str]:
+    """None when the model can be unpacked in the temporary folder (TMPDIR), else what is wrong."""
+    folder = Path(temp_dir or tempfile.gettempdir())
+    needed = unpacked_size(model) + UNPACK_MARGIN_MB * 1_000_000
+    free = shutil.disk_usage(folder).free
+    if free >= needed:
+        return None
+    return (
+        f"pas assez d'espace disque dans {folder} pour décompresser le modèle : il faut {megabytes(needed)}, "
+        f"{megabytes(free)} libres. Libérez de la place ou choisissez un autre dossier temporaire (TMPDIR)."
+    )
+
+
+def low_disk_warnings(folders: Optional[Sequence[Path]] = None, threshold_mb: float = LOW_DISK_MB) -> List[str]:
+    """One line per disk under `threshold_mb` free among `folders` (default: the temporary folder
+    and var/), in French."""
+    if folders is None:
+        folders = [
+            Path(tempfile.gettempdir()),
+            PROJECT_ROOT / "var" if (PROJECT_ROOT / "var").exists() else PROJECT_ROOT,
+        ]
+    warnings_found, seen = [], set()
+    for folder in folders:
+        try:
+            device, free = os.stat(folder).st_dev, shutil.disk_usage(folder).free
+        except OSError:
+            continue
+        if device in seen or free >= threshold_mb * 1_000_000:
+            continue
+        seen.add(device)
+        warnings_found.append(
+            f"Attention : disque presque plein, {megabytes(free)} libres pour {folder} "
+            f"(seuil {megabytes(int(threshold_mb * 1_000_000))}). Conversations, journaux et modèle décompressé "
+            f"ont besoin de place : libérez-en (make purge, anciens journaux de var/log)."
+        )
+    return warnings_found
+
+
 def rasa_command(
     endpoints: Path, port: int, model: Path, credentials: Path, origins: Sequence[str], interface: str = "127.0.0.1"
 ) -> List[str]:
@@ -234,9 +306,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     quiet_library_warnings()
 
-    found = problems(args.endpoints)
+    for warning in low_disk_warnings():
+        print(warning, file=sys.stderr, flush=True)
+    found = problems(args.endpoints) + counsellor_token_problems()
     if args.run and not args.model.exists():
         found.append(f"pas de modèle entraîné ({args.model}) : lancez `make train`.")
+    elif args.run:
+        found.append(model_space_problem(args.model) or "")
+        found = [problem for problem in found if problem]
     if found:
         for problem in found:
             print(f"Démarrage impossible : {problem}", file=sys.stderr)

@@ -1,10 +1,11 @@
-"""Speed of place resolution, campus search and job matching, in-process.
+"""Speed of place resolution, campus search, job matching and personal-data masking, in-process.
 
     python -m devtools.bench_search            # prints p50 / p95 / max per operation
     python -m devtools.bench_search --check    # exits 1 when a target is missed
 
 Targets: resolution p95 < 5 ms, search p95 < 2 ms, job matching p95 < 5 ms (after the one-off
-loading, also shown, with the size of the job index).
+loading, also shown, with the size of the job index), masking a 1,000-character message p95 < 2 ms
+(bot.privacy, run by the chat channels on every message).
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from actions import jobs
 from actions.catalogue import SECTOR_LABELS, load_catalogue
 from actions.places import get_resolver, resolve_place
 from actions.search import SearchQuery, search
+from bot.privacy import mask_personal_data
 
-TARGET_P95_MS = {"resolve_place": 5.0, "search": 2.0, "find_jobs": 5.0, "resolve_job": 5.0}
+TARGET_P95_MS = {"resolve_place": 5.0, "search": 2.0, "find_jobs": 5.0, "resolve_job": 5.0, "mask_message": 2.0}
 
 # What users type: exact names, accents missing, prefixes, numbers, postcodes, regions,
 # académies, homonyms, typos and unknown places (the slow path: fuzzy matching).
@@ -119,6 +121,38 @@ JOB_NAMES = [
     "conseiller",
     "xyzzy",
 ]
+# Messages of the longest length the channels accept (1,000 characters): one full of personal data
+# of every kind, one with none (the common case, where every pattern scans the whole text).
+MASKING_LENGTH = 1000
+MASKING_MESSAGES = [
+    (text + " À bientôt, merci encore.")[:MASKING_LENGTH]
+    for text in (
+        (
+            "Bonjour, je m'appelle Léa Martin, née le 14/03/2008, j'ai 17 ans et je suis en terminale. J'habite "
+            "12 rue des Lilas 35000 Rennes. Je voudrais un BTS SIO en alternance vers Brest (29) ou dans le 35, ou un "
+            "bac pro MELEC à Lorient. Vous pouvez me joindre au 06 12 34 56 78 ou par mail lea.martin@example.com, "
+            "ma mère préfère le 02.99.12.34.56 le soir. Mon INE est 0701234567K, mon numéro de sécu "
+            "2 85 05 78 006 084 41 et mon IBAN FR76 3000 4012 3400 0123 4567 862 pour l'aide à la mobilité. "
+            "Est-ce que les portes ouvertes du 12 mars 2026 sont ouvertes aux parents ? Mon frère a fait un CAP "
+            "cuisine en 2022 au campus de Quimper et il a adoré, il dit que l'apprentissage c'est top pour trouver "
+            "un emploi. Je cherche aussi des infos sur Erasmus+ pour partir en Irlande pendant la formation, et sur "
+            "les aides régionales. Ma cousine lea point durand arobase gmail point com voudrait aussi des infos, "
+            "moi c'est surtout le numérique. Merci beaucoup pour votre réponse, bonne journée à toute l'équipe !!"
+        ),
+        (
+            "bonjour, je suis en seconde pro et je voudrais savoir quelles formations existent après un bac pro "
+            "dans le numérique ou l'électronique, si possible en alternance, vers Rennes, Brest ou Saint-Brieuc. "
+            "Mon fils a 16 ans, il hésite entre un CAP et un bac pro, et on se demande s'il peut changer de voie "
+            "en cours d'année. Est-ce que le campus des métiers de la mer à Lorient propose des stages à "
+            "l'étranger avec Erasmus+ ? Les portes ouvertes du 12 mars, c'est pour tout le monde ? Et la VAE, "
+            "est-ce que je peux la faire pendant mon contrat, après 3 ans d'expérience ? On habite dans le 29, "
+            "près de Quimper, et le lycée le plus proche est à 40 minutes en car. Je suis intéressée par les "
+            "métiers de l'énergie, du bâtiment ou de l'industrie, et ma fille aimerait faire de la coiffure ou de "
+            "l'esthétique en 2027. Quelles sont les aides pour le permis, le logement et le premier équipement "
+            "pour les apprentis ? Et combien gagne un apprenti en première année de BTS, en 2026 ? Merci d'avance"
+        ),
+    )
+]
 SEARCH_PLACES = ["Brest", "Lyon", "29", "Bretagne", "Occitanie", "académie de Rennes", "outre-mer", "Ajaccio"]
 
 
@@ -172,6 +206,9 @@ def run(rounds: int) -> Dict[str, Dict[str, float]]:
         "search": [timed(functools.partial(search, catalogue, q)) for _ in range(rounds) for q in queries],
         "find_jobs": [timed(functools.partial(jobs.find_jobs, t)) for _ in range(rounds) for t in JOB_SENTENCES],
         "resolve_job": [timed(functools.partial(jobs.resolve_job, n)) for _ in range(rounds) for n in JOB_NAMES],
+        "mask_message": [
+            timed(functools.partial(mask_personal_data, m)) for _ in range(rounds * 20) for m in MASKING_MESSAGES
+        ],
     }
     for name, values in samples.items():
         figures[name] = {

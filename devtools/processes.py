@@ -91,9 +91,10 @@ class Service:
 
 
 def action_server(port: int, log_dir: Path) -> Service:
+    """The action server as both Procfiles start it: on 127.0.0.1 only, bounded requests (bot/action_server.py)."""
     return Service(
         name=f"action server :{port}",
-        command=[str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        command=[str(VENV_BIN / "python"), "-m", "bot.action_server", "--actions", "actions", "--port", str(port)],
         health_url=f"http://127.0.0.1:{port}/health",
         log_path=log_dir / f"actions-{port}.log",
     )

@@ -5,6 +5,13 @@ conversation with no recent activity disappears entirely. N is `privacy.retentio
 school.yml unless --days is given. Works with SQLite (default profile) and PostgreSQL (deploy/).
 Safe for conversations still going on: Rasa opens a new session after 60 minutes of silence
 (domain session_config), so nothing older than a day is still needed.
+
+It works on a full disk, when it is needed most. SQLite writes a rollback journal beside the
+database before it deletes anything, which fails with "database or disk is full": the purge then
+runs again with the journal and its temporary tables in memory (`journal_mode=MEMORY`), as the
+deletion itself only rewrites pages already in the file. Freed pages stay in the file, for the next
+conversations; the disk space itself comes back with `sqlite3 var/conversations.db VACUUM` once
+there is room (it needs as much free space as the database).
 """
 
 from __future__ import annotations
@@ -56,6 +63,24 @@ def purge_older_than(engine: sa.engine.Engine, cutoff: float, dry_run: bool = Fa
         return PurgeResult(conversations, deleted.rowcount)
 
 
+def is_disk_full(error: Exception) -> bool:
+    return "database or disk is full" in str(error)
+
+
+def journal_in_memory(engine: sa.engine.Engine) -> sa.engine.Engine:
+    """A new engine on the same SQLite file whose connections keep their journal in memory."""
+    in_memory = sa.create_engine(engine.url)
+
+    @sa.event.listens_for(in_memory, "connect")
+    def _pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=MEMORY")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.close()
+
+    return in_memory
+
+
 def tracker_store_engine(endpoints: Path) -> Optional[sa.engine.Engine]:
     """Engine of the SQL tracker store in `endpoints`; None when there is nothing stored yet."""
     tracker_store = read_section(endpoints, "tracker_store")
@@ -100,7 +125,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0
     cutoff = time.time() - days * SECONDS_PER_DAY
     try:
-        result = purge_older_than(engine, cutoff, dry_run=args.dry_run)
+        try:
+            result = purge_older_than(engine, cutoff, dry_run=args.dry_run)
+        except sa.exc.OperationalError as error:
+            if engine.url.get_backend_name() != "sqlite" or not is_disk_full(error):
+                raise
+            print("Disque plein : purge avec le journal de SQLite en mémoire.", flush=True)
+            engine.dispose()
+            engine = journal_in_memory(engine)
+            result = purge_older_than(engine, cutoff, dry_run=args.dry_run)
     except sa.exc.SQLAlchemyError as error:
         print(f"Purge impossible ({engine.url!r}) : {error}", file=sys.stderr)
         return 1

@@ -4,7 +4,8 @@
 Each example goes to the file and block that already hold its intent (a FAQ answer such as
 faq_vae/steps to the file of the faq_vae answers); lines are appended to that block, the rest of
 the file is left as it is. Nothing is written when one example is refused: an intent the domain
-does not know, a phrasing already in the training data or in a test set (tests/nlu*/).
+does not know, a phrasing already in the training data or in a test set (tests/nlu*/), or a
+phrasing that still holds personal data (bot.privacy: a name, a phone number, an e-mail...).
 Entries left at TO_REVIEW are skipped; `ignore` drops a message.
 """
 
@@ -22,6 +23,7 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 from bot.paths import PROJECT_ROOT
+from bot.privacy import LABELS, find_personal_data, mask_personal_data
 from ops.review_export import IGNORE, TO_REVIEW
 from ops.training_data import (
     Example,
@@ -98,6 +100,15 @@ def problems_of(
     seen: Dict[str, str] = {}
     for entry in entries:
         key = normalised(entry.text)
+        personal = find_personal_data(entry.text)
+        if personal:
+            # Named by its masked text: the refusal does not show the personal data again.
+            kinds = ", ".join(LABELS[kind] for kind in personal)
+            problems.append(
+                f"« {mask_personal_data(entry.text)} » ({entry.intent}) : contient encore des données "
+                f"personnelles ({kinds}) ; retirez-les de l'exemple ou mettez « ignore »."
+            )
+            continue
         problem = intent_problem(entry.intent, known)
         if problem is None and key in training:
             existing = training[key]

@@ -8,6 +8,10 @@ Procfiles stay the one list of processes, this module says how they are supervis
   after 1 s, then 2 s, 3 s... and after START_RETRIES such failures leaves it stopped, logging
   "gave up: NAME entered FATAL state, too many start retries too quickly". A broken process
   (PostgreSQL missing, a bad configuration) thus never restarts in a tight loop.
+- A process left FATAL that way is started again FATAL_RETRY_SECONDS later by a small event
+  listener of the same supervisord (`watchdog`), with the same back-off and number of attempts,
+  and so on until it starts: once its cause is gone (PostgreSQL back, a full disk emptied), the
+  service comes back by itself. A process stopped on purpose (`supervisorctl stop`) stays stopped.
 - Ctrl-C (or SIGTERM to supervisord) stops every process, each with its own process group, and
   waits STOP_SECONDS before killing one that does not stop.
 
@@ -21,6 +25,9 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import sys
+import threading
+import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -33,6 +40,9 @@ START_SECONDS = 10
 START_RETRIES = 8
 # Rasa writes the turn it is answering before it exits.
 STOP_SECONDS = 20
+# A process that supervisord gave up on is started again after this pause (seconds).
+FATAL_RETRY_SECONDS = 60
+WATCHDOG = "watchdog"
 LOG_BYTES = 10_000_000
 LOG_BACKUPS = 5
 
@@ -68,6 +78,7 @@ def supervisord_config(
     start_seconds: int = START_SECONDS,
     start_retries: int = START_RETRIES,
     directory: Path = PROJECT_ROOT,
+    fatal_retry_seconds: Optional[float] = None,
 ) -> str:
     """A supervisord configuration running `programs` ({name: shell command}); their output goes to
     supervisord's own (a terminal) unless `log_dir` is given (one rotated file per process)."""
@@ -119,7 +130,69 @@ def supervisord_config(
                 },
             )
         )
+    parts.append(watchdog_section(FATAL_RETRY_SECONDS if fatal_retry_seconds is None else fatal_retry_seconds, log_dir))
     return "\n".join(parts)
+
+
+def watchdog_section(pause: float, log_dir: Optional[Path]) -> str:
+    """The event listener that starts FATAL processes again after `pause` seconds."""
+    if log_dir:
+        logging: Dict[str, object] = {
+            "stderr_logfile": log_dir / f"{WATCHDOG}.log",
+            "stderr_logfile_maxbytes": LOG_BYTES,
+            "stderr_logfile_backups": LOG_BACKUPS,
+        }
+    else:
+        logging = {"stderr_logfile": "/dev/stdout", "stderr_logfile_maxbytes": 0}
+    return section(
+        f"eventlistener:{WATCHDOG}",
+        {
+            # stdout is the event protocol's channel: the listener speaks on stderr.
+            "command": f"{VENV_BIN / 'python'} -m ops.supervision --restart-fatal-after {pause:g}",
+            "directory": PROJECT_ROOT,
+            "events": "PROCESS_STATE_FATAL",
+            "autostart": "true",
+            "autorestart": "true",
+            "stopsignal": "TERM",
+            **logging,
+        },
+    )
+
+
+def restart_later(name: str, pause: float) -> None:
+    """Starts `name` again after `pause` seconds if it is still FATAL (in a thread of its own:
+    each has its own XML-RPC connection)."""
+    from supervisor import childutils
+    from supervisor.xmlrpc import Faults
+
+    time.sleep(pause)
+    supervisor = childutils.getRPCInterface(os.environ).supervisor
+    try:
+        if supervisor.getProcessInfo(name)["statename"] != "FATAL":
+            return  # started or stopped by hand meanwhile
+        print(
+            f"{name} : nouvel essai de démarrage après {pause:g} s (abandonné par supervisord).",
+            file=sys.stderr,
+            flush=True,
+        )
+        supervisor.startProcess(name, False)
+    except Exception as error:  # noqa: BLE001 - the listener must go on for the other processes
+        if getattr(error, "faultCode", None) != Faults.ALREADY_STARTED:
+            print(f"{name} : nouvel essai impossible ({error}).", file=sys.stderr, flush=True)
+
+
+def watch_fatal(pause: float) -> int:
+    """supervisord event listener: each process entering FATAL is started again after `pause` s."""
+    from supervisor import childutils
+
+    while True:
+        headers, payload = childutils.listener.wait(sys.stdin, sys.stdout)
+        if headers.get("eventname") == "PROCESS_STATE_FATAL":
+            process = childutils.get_headers(payload.split("\n", 1)[0])
+            name = f"{process['groupname']}:{process['processname']}"
+            print(f"{name} abandonné par supervisord : nouvel essai dans {pause:g} s.", file=sys.stderr, flush=True)
+            threading.Thread(target=restart_later, args=(name, pause), daemon=True).start()
+        childutils.listener.ok(sys.stdout)
 
 
 def profile_name(procfile: Path) -> str:
@@ -147,7 +220,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     )
     parser.add_argument("procfile", nargs="?", type=Path, default=PROJECT_ROOT / "Procfile")
     parser.add_argument("--log-dir", type=Path, help="un journal par processus (sinon tout s'affiche dans le terminal)")
+    parser.add_argument("--restart-fatal-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.restart_fatal_after is not None:
+        return watch_fatal(args.restart_fatal_after)
     procfile = args.procfile.resolve()
     config = write_config(procfile, args.log_dir and args.log_dir.resolve())
     supervisord = str(VENV_BIN / "supervisord")

@@ -3,6 +3,7 @@
 import csv
 import random
 import re
+import time
 from collections import Counter, defaultdict
 
 import pytest
@@ -252,6 +253,30 @@ def test_resolve_job_takes_a_name_alone():
     assert jobs.resolve_job("Mecanicien moto").code_rome == code_of("Mécanicien / Mécanicienne moto")
     assert jobs.resolve_job("") is None
     assert jobs.resolve_job("Bretagne") is None
+
+
+def test_a_very_long_word_is_handled_at_once():
+    """The typo correction costs the square of a word's length: a word longer than any title word
+    is not corrected, whatever it is (a slot value comes from a tracker, typed by anyone)."""
+    jobs.get_index()  # built once, as when the action server starts
+    for word in ("b" * 100_000, "plombier" * 12_500, "é" * 100_000):
+        started = time.perf_counter()
+        assert jobs.find_jobs(word) == []
+        assert jobs.resolve_job(word) is None
+        assert time.perf_counter() - started < 0.2, word[:20]
+    sentence = "je veux devenir plombier " + "x" * 100_000
+    started = time.perf_counter()
+    assert [match.job.title for match in jobs.find_jobs(sentence)] == [jobs.resolve_job("plombier").title]
+    assert time.perf_counter() - started < 0.2
+
+
+def test_the_typo_bound_keeps_every_correction():
+    index = jobs.get_index()
+    longest = max(index.vocabulary, key=len)
+    assert index.longest_word == len(longest)
+    # one letter too many on the longest title word is still corrected
+    typo = longest[:3] + longest[2] + longest[3:]
+    assert index.correct(typo) == longest
 
 
 def test_jobs_carry_their_sheet_sectors_and_route():

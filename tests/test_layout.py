@@ -16,6 +16,8 @@ RUNTIME_MODULES = [
     "bot.patched_rasa",
     "bot.counsellor",
     "bot.privacy",
+    "bot.rate_limits",
+    "bot.action_server",
     "deploy.lock_store",
     "deploy.tracker_store",
 ]

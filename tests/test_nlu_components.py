@@ -250,3 +250,12 @@ def test_a_word_of_a_job_title_the_model_could_not_name_does_not_hide_the_job(jo
     assert ("job", "Dessinateur industriel") in found
     assert ("sector", "innovative_systems_mechatronics") in found
     assert ("sector", "industriel") not in found
+
+
+def test_the_marker_of_masked_data_is_never_a_search_term(job_and_activity_extractor):
+    from bot.privacy import mask_personal_data
+
+    text = mask_personal_data("je cherche un bts, mon mail est lea.moreau@gmail.com")
+    start = text.index("masqué]")
+    misread = [{"entity": "sector", "value": "masqué]", "start": start, "end": start + len("masqué]")}]
+    assert entities_after(job_and_activity_extractor, text, misread) == set()

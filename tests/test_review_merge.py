@@ -21,7 +21,7 @@ def project(tmp_path) -> Path:
     """A copy of the files review-merge reads and writes."""
     shutil.copytree(PROJECT_ROOT / "data", tmp_path / "data")
     shutil.copy(PROJECT_ROOT / "domain.yml", tmp_path / "domain.yml")
-    for folder in ("nlu", "nlu_students"):
+    for folder in ("nlu", "nlu_students", "nlu_faq"):
         if (PROJECT_ROOT / "tests" / folder).exists():
             shutil.copytree(PROJECT_ROOT / "tests" / folder, tmp_path / "tests" / folder)
     return tmp_path
@@ -147,4 +147,29 @@ def test_unknown_intent_duplicate_and_test_phrasing_are_refused_and_nothing_is_w
     assert "phrase du jeu de test tests/nlu/faq_vae.yml" in result.stderr
     assert "« faq_vae » a plusieurs réponses : écrivez la réponse voulue" in result.stderr
     assert "en double dans le fichier de relecture" in result.stderr
+    assert snapshot(project) == before
+
+
+def test_an_example_still_holding_personal_data_is_refused_without_showing_it(project):
+    review = review_file(
+        project,
+        ("greet", "bonjour je m'appelle Léa Moreau"),
+        ("faq_vae/steps", "comment monter ma vae, rappelez-moi au 06 12 34 56 78"),
+        ("greet", "coucou c'est [nom masqué]"),  # already masked: nothing personal left
+    )
+    before = snapshot(project)
+
+    result = merge(project, review)
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "Rien n'a été ajouté" in result.stderr
+    assert (
+        "« bonjour je m'appelle [nom masqué] » (greet) : contient encore des données personnelles (nom et prénom)"
+        in result.stderr
+    )
+    assert "« comment monter ma vae, rappelez-moi au [téléphone masqué] » (faq_vae/steps)" in result.stderr
+    assert "numéro de téléphone" in result.stderr
+    assert "Léa Moreau" not in result.stderr and "06 12 34 56 78" not in result.stderr
+    assert "coucou c'est" not in result.stderr
     assert snapshot(project) == before

@@ -1,6 +1,7 @@
 """What the channels accept and refuse, checked without a server."""
 
 import json
+import time
 
 import pytest
 
@@ -8,8 +9,11 @@ from bot.channels import (
     EMPTY_MESSAGE_REPLY,
     MAX_BODY_BYTES,
     MAX_MESSAGE_CHARS,
+    MAX_RAW_CHARS,
+    MAX_SYMBOL_RUN,
     TOO_LONG_REPLY,
     InvalidRequest,
+    checked_text,
     clean_text,
     input_problem_reply,
     origin_allowed,
@@ -40,7 +44,7 @@ def test_a_numeric_sender_is_accepted_as_text():
         (JSON, b'{"sender": "a", "message": "\xff\xfe"}', 400),
         (JSON, b"[1, 2]", 400),
         (JSON, b'"just a string"', 400),
-        (JSON, b"[" * 50_000, 400),
+        (JSON, b"[" * 10_000, 400),  # nested too deep, yet within the size limit
         (JSON, body({"message": "sans expéditeur"}), 400),
         (JSON, body({"sender": "", "message": "x"}), 400),
         (JSON, body({"sender": None, "message": "x"}), 400),
@@ -104,3 +108,44 @@ def test_the_apology_points_somewhere_useful():
 )
 def test_socketio_origins(origin, allowed, expected):
     assert origin_allowed(origin, allowed) is expected
+
+
+def test_a_long_run_of_spaces_after_a_bracket_is_handled_at_once():
+    """The tag pattern once backtracked over every split of the spaces: 60,000 took seconds."""
+    raw = "<" + " " * 60_000
+    started = time.perf_counter()
+    text, problem = checked_text(raw)
+    assert time.perf_counter() - started < 0.05
+    assert problem == TOO_LONG_REPLY  # judged on its raw length, before any cleaning
+
+
+def test_the_largest_text_cleaned_is_cleaned_in_linear_time():
+    for raw in ("<" + " " * (MAX_RAW_CHARS - 1), "< /" * (MAX_RAW_CHARS // 3), "<a" + "b" * (MAX_RAW_CHARS - 2)):
+        started = time.perf_counter()
+        clean_text(raw)
+        assert time.perf_counter() - started < 0.05, raw[:10]
+
+
+def test_a_raw_text_over_the_limit_is_refused_even_if_cleaning_would_shrink_it():
+    assert checked_text("<b>" * (MAX_RAW_CHARS // 3 + 1)) == ("", TOO_LONG_REPLY)
+    assert checked_text("<b>" + "Bonjour" + "</b>") == ("Bonjour", None)
+
+
+@pytest.mark.parametrize("tag", ["<b>", "< b >", "</ b>", "< / b>", "<!-- x -->", "<img src=x onerror=alert(1)>"])
+def test_every_shape_of_tag_is_still_dropped(tag):
+    assert clean_text(f"campus {tag}numérique") == "campus numérique"
+
+
+def test_a_maximal_message_fits_in_the_largest_body_even_fully_escaped():
+    maximal = body({"sender": "s" * 128, "message": "😀" * MAX_MESSAGE_CHARS})
+    assert len(maximal) <= MAX_BODY_BYTES
+    assert parse_rest_request(JSON, maximal).text == "😀" * MAX_MESSAGE_CHARS
+
+
+@pytest.mark.parametrize("run", ["€" * 1000, "🙂" * 1000, "(" * 1000, "!?" * 500])
+def test_a_long_run_of_symbols_is_cut_to_a_few_before_nlu(run):
+    assert clean_text(f"campus {run} numérique") == f"campus {run[:MAX_SYMBOL_RUN]} numérique"
+
+
+def test_a_few_symbols_in_a_row_are_kept():
+    assert clean_text("c'est quoi un BTS ?!?! 🙂🙂🙂") == "c'est quoi un BTS ?!?! 🙂🙂🙂"

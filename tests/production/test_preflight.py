@@ -1,4 +1,5 @@
-"""Scale-out start-up: an unreachable PostgreSQL or Redis stops the start with a clear message."""
+"""Start-up checks: an unreachable PostgreSQL or Redis stops the start with a clear message; low free
+disk is warned, and a model that cannot be unpacked stops the start (on a real 2 MB filesystem)."""
 
 import os
 import socket
@@ -107,3 +108,67 @@ def test_the_scale_out_profile_endpoints_pass_here():
         env={**os.environ, **env},
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 2 MB filesystem of its own (tmpfs; needs root), unmounted afterwards."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small filesystem here: {mounted.stderr.decode().strip()}")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def packed_model(path, unpacked_bytes: int):
+    """A gzip file that unpacks to `unpacked_bytes` (zeros compress to almost nothing)."""
+    import gzip
+
+    with gzip.open(path, "wb") as packed:
+        packed.write(b"\0" * unpacked_bytes)
+    return path
+
+
+def test_the_unpacked_size_of_the_model_is_read_from_its_gzip_trailer(tmp_path, trained_model):
+    import tarfile
+
+    from bot.preflight import unpacked_size
+
+    assert unpacked_size(packed_model(tmp_path / "model.tar.gz", 3_000_000)) == 3_000_000
+    with tarfile.open(trained_model) as tar:
+        contents = sum(member.size for member in tar.getmembers())
+    assert contents <= unpacked_size(trained_model) < contents * 1.1 + 1_000_000
+
+
+def test_low_free_disk_is_warned_once_per_disk(tiny_disk):
+    from bot.preflight import low_disk_warnings
+
+    (tiny_disk / "sub").mkdir()
+    warnings = low_disk_warnings([tiny_disk, tiny_disk / "sub"])
+    assert len(warnings) == 1 and str(tiny_disk) in warnings[0] and "seuil 500 Mo" in warnings[0]
+    assert low_disk_warnings([tiny_disk], threshold_mb=1) == []
+
+
+def test_run_refuses_to_start_when_the_model_cannot_be_unpacked(tmp_path, tiny_disk):
+    model = packed_model(tmp_path / "model.tar.gz", 5_000_000)
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(
+        yaml.safe_dump({"tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "c.db")}}),
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.preflight", "--endpoints", str(endpoints), "--run", "--model", str(model)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "TMPDIR": str(tiny_disk)},
+    )
+    assert result.returncode == 1
+    assert "Attention : disque presque plein" in result.stderr
+    assert f"pas assez d'espace disque dans {tiny_disk} pour décompresser le modèle" in result.stderr
+    from bot.preflight import model_space_problem
+
+    assert model_space_problem(packed_model(tmp_path / "small.tar.gz", 100_000), tmp_path) is None

@@ -129,3 +129,56 @@ def test_an_unreachable_database_is_reported(tmp_path):
     result = purge(endpoints, "--days", "30")
     assert result.returncode != 0
     assert "Purge impossible" in result.stderr
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 4 MB filesystem of its own (tmpfs; needs root), unmounted afterwards."""
+    folder = tmp_path / "full"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small filesystem here: {mounted.stderr.decode().strip()}")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def fill(folder) -> None:
+    """Writes until the filesystem has no byte left."""
+    descriptor = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        for size in (65536, 4096, 1):
+            try:
+                while os.write(descriptor, b"\0" * size):
+                    pass
+            except OSError:
+                pass
+    finally:
+        os.close(descriptor)
+
+
+def test_the_purge_works_on_a_full_disk(full_disk, tmp_path):
+    import sqlite3
+
+    database = full_disk / "conversations.db"
+    store = SQLTrackerStore(dialect="sqlite", db=str(database))
+    asyncio.run(store.save(conversation("recent", 0.1)))
+    store.engine.dispose()
+    old = time.time() - 40 * DAY
+    with sqlite3.connect(database) as connection:
+        connection.executemany(
+            "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'user', ?, ?)",
+            [(f"old-{n // 10}", old + n, '{"event": "user", "text": "' + "x" * 200 + '"}') for n in range(3000)],
+        )
+    fill(full_disk)
+    assert os.statvfs(full_disk).f_bavail == 0
+
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(yaml.safe_dump({"tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(database)}}))
+    result = purge(endpoints, "--days", "30")
+    assert result.returncode == 0, result.stderr
+    assert "Disque plein" in result.stdout  # SQLite's usual journal did fail: the disk was full
+    assert "3000 événements supprimés, 300 conversations entièrement" in result.stdout
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert connection.execute("SELECT DISTINCT sender_id FROM events").fetchall() == [("recent",)]

@@ -1,6 +1,7 @@
 """The default profile under its supervisor (ops/supervision.py, as `make run` starts it): each process
 killed with SIGKILL during conversations comes back, no answered message is lost, and a conversation
-goes on where it was. A program that keeps crashing is retried with growing pauses, then given up.
+goes on where it was. A program that keeps crashing is retried with growing pauses, then given up,
+and started again after a longer pause.
 
 Figures are printed (pytest -s). RESTART_ANSWER_SECONDS (default 30) is the bound checked."""
 
@@ -15,6 +16,7 @@ import pytest
 from actions.settings import load_settings
 from bot.paths import PROJECT_ROOT
 from devtools.processes import free_port, is_up, write_endpoints
+from ops import supervision
 from tests.production.supervised import (
     ANSWER_AGAIN_SECONDS,
     LOAD_TIMEOUT_SECONDS,
@@ -193,3 +195,30 @@ def test_ctrl_c_stops_every_process(tmp_path):
     assert len(children) == 2  # the second program's background child, too (its process group)
     for pid in pids + children:
         assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
+
+
+def test_a_program_given_up_is_started_again_after_a_pause_until_it_starts(tmp_path, monkeypatch):
+    """It fails its first 4 starts (its dependency is down), then works: 3 attempts, FATAL, the
+    pause, then it starts at the second attempt of the next round."""
+    monkeypatch.setattr(supervision, "FATAL_RETRY_SECONDS", 3)
+    count = tmp_path / "starts"
+    programs = {
+        "flaky": f"n=$(cat {count} 2>/dev/null || echo 0); n=$((n+1)); echo $n > {count}; "
+        f'if [ "$n" -gt 4 ]; then exec sleep 600; fi; echo dependency down; exit 3'
+    }
+    with supervised(tmp_path, programs, start_retries=2) as supervisor:
+        wait_until(
+            lambda: supervisor.state("flaky") == "RUNNING" and count.read_text().strip() == "5",
+            90,
+            "flaky was not started again after it was given up",
+        )
+        wait_until(
+            lambda: "success: flaky entered RUNNING state" in supervisor.log(), 30, "flaky never counted as started"
+        )
+        gave_up = supervisor.log_times("gave up: flaky entered FATAL state")
+        spawns = supervisor.log_times("spawned: 'flaky'")
+        assert supervisor.state(supervision.WATCHDOG) == "RUNNING"
+    assert len(gave_up) == 1 and len(spawns) == 5
+    pause = spawns[3] - gave_up[0]
+    print(f"\nflaky given up, then started again {pause:.1f} s later; running at its 5th start")
+    assert 3 <= pause < 3 + 3  # the pause, plus supervisord's and the listener's own delays

@@ -1,16 +1,20 @@
 """The scale-out conversation store (deploy/tracker_store.py) on PostgreSQL: same data as Rasa's,
-every event kept once and in order, and other conversations served while the database works."""
+every event kept once and in order, and other conversations served while the database works; short
+timeouts, and a PostgreSQL that goes down (behind a relay) fails the call at once, then works again."""
 
 import asyncio
+import time
 import uuid
 
 import pytest
-from rasa.core.tracker_store import SQLTrackerStore
+import sqlalchemy as sa
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from deploy.tracker_store import ThreadedSQLTrackerStore
+from tests.production.dependencies import PostgresProxy
 
 pytestmark = pytest.mark.services("postgresql")
 
@@ -77,3 +81,65 @@ def test_many_conversations_saved_at_once_keep_their_own_events(stores):
 
     for sender, tracker in zip(senders, asyncio.run(everyone())):
         assert texts(tracker) == [text for n in range(3) for text in (f"message {sender} {n}", f"réponse {sender} {n}")]
+
+
+@pytest.fixture
+def proxy():
+    relay = PostgresProxy()
+    relay.open()
+    yield relay
+    relay.close()
+
+
+@pytest.fixture
+def proxied_store(proxy):
+    store = ThreadedSQLTrackerStore(domain=DOMAIN, **{**OPTIONS, "port": proxy.port})
+    yield store
+    store.engine.dispose()
+
+
+def test_each_connection_has_the_statement_timeout(stores):
+    threaded, _ = stores
+    with threaded.engine.connect() as connection:
+        assert connection.execute(sa.text("SHOW statement_timeout")).scalar_one() == "2s"
+        started = time.monotonic()
+        with pytest.raises(sa.exc.OperationalError, match="statement timeout"):
+            connection.execute(sa.text("SELECT pg_sleep(5)"))
+    assert time.monotonic() - started < 3
+
+
+def test_postgresql_down_fails_at_once_and_the_first_call_after_it_is_back_works(proxy, proxied_store):
+    sender = f"store-{uuid.uuid4().hex[:8]}"
+    tracker = DialogueStateTracker(sender, DOMAIN.slots)
+    turn(tracker, 0)
+    asyncio.run(proxied_store.save(tracker))  # the pool now holds connections through the relay
+
+    proxy.close()
+    started = time.monotonic()
+    with pytest.raises(sa.exc.OperationalError):
+        asyncio.run(proxied_store.retrieve(sender))
+    assert time.monotonic() - started < 1
+
+    proxy.open()
+    stored = asyncio.run(proxied_store.retrieve(sender))  # the dead connections are replaced
+    assert texts(stored) == ["message 0", "réponse 0"]
+    turn(stored, 1)
+    asyncio.run(proxied_store.save(stored))
+    assert texts(asyncio.run(proxied_store.retrieve(sender))) == ["message 0", "réponse 0", "message 1", "réponse 1"]
+
+
+def test_rasas_fail_safe_wrapper_lets_the_errors_of_this_store_through(proxy, proxied_store):
+    from rasa.core.agent import Agent
+
+    wrapped = Agent._create_tracker_store(proxied_store, DOMAIN)
+    assert isinstance(wrapped, FailSafeTrackerStore)
+    sender = f"store-{uuid.uuid4().hex[:8]}"
+    assert asyncio.run(wrapped.retrieve(sender)) is None
+    proxy.close()
+    with pytest.raises(sa.exc.OperationalError):
+        asyncio.run(wrapped.retrieve(sender))
+    with pytest.raises(sa.exc.OperationalError):
+        asyncio.run(wrapped.save(DialogueStateTracker(sender, DOMAIN.slots)))
+    # Rasa's own stores keep Rasa's behaviour.
+    plain = Agent._create_tracker_store(SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=":memory:"), DOMAIN)
+    assert plain._on_tracker_store_error is None
