@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import importlib
 import os
 import sys
 import tempfile
 import uuid
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Mapping, Optional
 
 from bot.paths import MODEL_PATH, PROJECT_ROOT
 from devtools.processes import action_server, is_up
@@ -114,18 +115,51 @@ def entities_text(result: dict) -> str:
     return ", ".join(f"{e['entity']}={e.get('value')}" for e in result["entities"])
 
 
-def print_one(result: dict) -> None:
+def expired_answers(today: Optional[dt.date] = None) -> Dict[str, dt.date]:
+    """FAQ answer key -> its `valid_until`, for the answers past it (content/answers.yml). An
+    unreadable register marks nothing: `make content-check` reports it."""
+    from ops.content import answers_expired
+
+    try:
+        return {answer["answer"]: answer["valid_until"] for answer in answers_expired(today or dt.date.today())}
+    except Exception:  # noqa: BLE001 - the answer is still shown, unmarked
+        return {}
+
+
+MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
+
+
+def french_day(day: dt.date) -> str:
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def faq_line(faq: dict, expired: Mapping[str, dt.date]) -> str:
+    """The FAQ answer chosen, with a warning when its rule is past its `valid_until`."""
+    line = f"Réponse FAQ: {faq['key']} ({faq['confidence']:.2f})"
+    valid_until = expired.get(faq["key"])
+    if valid_until is not None:
+        line += f" — à revoir : règle valable jusqu'au {french_day(valid_until)}"
+    return line
+
+
+def print_one(result: dict, expired: Optional[Mapping[str, dt.date]] = None) -> None:
     print(f"Question   : {result['question']}")
     print(f"Intention  : {result['intent']} ({result['confidence']:.2f})")
     print(f"Entités    : {entities_text(result) or '-'}")
     if result["faq"]:
-        print(f"Réponse FAQ: {result['faq']['key']} ({result['faq']['confidence']:.2f})")
+        print(faq_line(result["faq"], expired or {}))
     print("Réponses   :")
     for reply in result["replies"]:
         print("  > " + reply.replace("\n", "\n    "))
 
 
-def print_table(results: List[dict]) -> None:
+def faq_cell(faq: Optional[dict], expired: Mapping[str, dt.date]) -> str:
+    if not faq:
+        return ""
+    return f"{faq['key']} (à revoir)" if faq["key"] in expired else faq["key"]
+
+
+def print_table(results: List[dict], expired: Optional[Mapping[str, dt.date]] = None) -> None:
     from tabulate import tabulate
 
     rows = [
@@ -134,7 +168,7 @@ def print_table(results: List[dict]) -> None:
             r["intent"],
             f"{r['confidence']:.2f}",
             entities_text(r)[:40],
-            r["faq"]["key"] if r["faq"] else "",
+            faq_cell(r["faq"], expired or {}),
             (r["replies"][0] if r["replies"] else "")[:60].replace("\n", " "),
         ]
         for r in results
@@ -194,10 +228,11 @@ def command_ask(args: argparse.Namespace) -> int:
     except OSError as error:  # requests' errors are OSErrors: the assistant stopped or timed out
         print(f"L'assistant lancé ({args.rasa_url}) n'a pas répondu : {error}", file=sys.stderr)
         return 1
+    expired = expired_answers() if any(result["faq"] for result in results) else {}
     if args.file:
-        print_table(results)
+        print_table(results, expired)
     else:
-        print_one(results[0])
+        print_one(results[0], expired)
     return 0
 
 

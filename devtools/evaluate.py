@@ -14,7 +14,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa.shared.nlu.training_data.message import Message
 from tabulate import tabulate
@@ -183,6 +183,80 @@ def evaluate_students(model: Path, args: argparse.Namespace) -> bool:
     )
 
 
+# FAQ questions in students', parents' and official FAQ pages' words, each labelled with the answer
+# that says what it asks by someone who read only the answers: which answer a topic's question gets.
+FAQ_SETS = sorted((PROJECT_ROOT / "tests" / "nlu_faq").glob("*.yml"))
+
+
+def chosen_answer(parse: dict) -> Tuple[str, float]:
+    """The FAQ answer the assistant gives (`faq_vae/steps`) and its confidence, else the intent."""
+    intent = parse["intent"]["name"]
+    selectors = parse.get("response_selector") or {}
+    response = (selectors.get(intent) or {}).get("response") or {}
+    if intent.startswith("faq_") and response.get("intent_response_key"):
+        return response["intent_response_key"], float(response.get("confidence") or 0.0)
+    return intent, float(parse["intent"].get("confidence") or 0.0)
+
+
+def faq_scores(expected: List[str], parses: List[dict]) -> Dict[str, Any]:
+    """Answer macro F1, the weakest answers, and confident wrong answers: another answer of the
+    same topic given with a confidence of CONFIDENT or more (share of all questions)."""
+    from sklearn.metrics import classification_report
+
+    chosen = [chosen_answer(parse) for parse in parses]
+    predicted = [answer for answer, _ in chosen]
+    labels = sorted(set(expected))
+    report = classification_report(expected, predicted, labels=labels, output_dict=True, zero_division=0)
+    per_answer = {label: report[label]["f1-score"] for label in labels}
+    confident_wrong = sum(
+        got != want and got.split("/")[0] == want.split("/")[0] and confidence >= CONFIDENT
+        for want, (got, confidence) in zip(expected, chosen)
+    )
+    total = max(len(expected), 1)
+    return {
+        "questions": len(expected),
+        "answer macro F1": sum(per_answer.values()) / max(len(per_answer), 1),
+        "per answer": per_answer,
+        "topic accuracy": sum(g.split("/")[0] == w.split("/")[0] for w, g in zip(expected, predicted)) / total,
+        "confident wrong answers": confident_wrong / total,
+        "mistakes": [
+            [example_text[:60], want, got, f"{confidence:.2f}"]
+            for example_text, want, (got, confidence) in zip(
+                (parse.get("text") or "" for parse in parses), expected, chosen
+            )
+            if got != want
+        ],
+    }
+
+
+def evaluate_faq(model: Path, args: argparse.Namespace) -> bool:
+    """Scores on the independent FAQ questions; True when the thresholds hold."""
+    import asyncio
+
+    examples = [example for path in FAQ_SETS for example in read_examples(path)]
+    if not examples:
+        return True
+    expected = [example.get("intent_response_key") or example.get("intent") for example in examples]
+    scores = faq_scores(expected, asyncio.run(parse_all(examples, model)))
+    weakest = sorted(scores["per answer"].items(), key=lambda item: item[1])[:8]
+    print(f"\nIndependent FAQ questions ({scores['questions']}, {len(scores['per answer'])} answers)")
+    mistakes = sorted(scores["mistakes"], key=lambda row: -float(row[3]))[:15]
+    print(tabulate(mistakes, headers=["question", "expected", "given", "conf."]))
+    print("  weakest answers        : " + ", ".join(f"{name} {f1:.2f}" for name, f1 in weakest))
+    print(f"  topic accuracy         : {scores['topic accuracy']:.3f}")
+    print(f"  answer macro F1        : {scores['answer macro F1']:.3f} (threshold {args.min_faq_f1})")
+    print(f"  weakest answer F1      : {weakest[0][1]:.3f} (threshold {args.min_faq_answer_f1})")
+    print(
+        f"  confident wrong answers: {scores['confident wrong answers']:.3f}"
+        f" (same topic, confidence >= {CONFIDENT}; threshold < {args.max_faq_confident_wrong})"
+    )
+    return (
+        scores["answer macro F1"] >= args.min_faq_f1
+        and weakest[0][1] >= args.min_faq_answer_f1
+        and scores["confident wrong answers"] < args.max_faq_confident_wrong
+    )
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cli evaluate", description=__doc__)
     parser.add_argument("--test-data", default=str(PROJECT_ROOT / "tests" / "nlu"))
@@ -194,6 +268,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--min-students-intent", type=float, default=0.0)
     parser.add_argument("--min-students-sector", type=float, default=0.0)
     parser.add_argument("--max-confident-wrong", type=float, default=1.01)
+    parser.add_argument("--min-faq-f1", type=float, default=0.0, help="FAQ answer macro F1, both sets")
+    parser.add_argument("--min-faq-answer-f1", type=float, default=0.0, help="the weakest FAQ answer's F1, both sets")
+    parser.add_argument("--max-faq-confident-wrong", type=float, default=1.01)
     args = parser.parse_args(argv)
 
     out = Path(args.out)
@@ -217,10 +294,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"  intent macro F1   : {intent_f1:.3f} (threshold {args.min_intent_f1})")
     print(f"  intent accuracy   : {intents.get('accuracy', 0):.3f}")
     print(f"  entity micro F1   : {entity_f1:.3f} (threshold {args.min_entity_f1})")
-    if faq_f1 is not None:
-        print(f"  FAQ answer macro F1: {faq_f1:.3f}")
     failed = intent_f1 < args.min_intent_f1 or entity_f1 < args.min_entity_f1
+    if faq_f1 is not None:
+        weakest_faq = min((row["f1-score"], name) for name, row in selector.items() if "/" in name)
+        print(f"  FAQ answer macro F1: {faq_f1:.3f} (threshold {args.min_faq_f1})")
+        print(f"  weakest FAQ answer : {weakest_faq[1]} {weakest_faq[0]:.3f} (threshold {args.min_faq_answer_f1})")
+        failed = failed or faq_f1 < args.min_faq_f1 or weakest_faq[0] < args.min_faq_answer_f1
     failed = not evaluate_students(Path(args.model), args) or failed
+    failed = not evaluate_faq(Path(args.model), args) or failed
     print("  result                 : " + ("BELOW THRESHOLD" if failed else "ok"))
     return 1 if failed else 0
 

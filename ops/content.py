@@ -215,9 +215,34 @@ def entry_problems(entry: Entry, text: str, today: dt.date) -> List[str]:
         problems.append(f"vérifiée le {entry.checked}, une date à venir")
     elif entry.checked and one_year_after(entry.checked) <= today:
         problems.append(f"vérifiée le {entry.checked} : plus de {RECHECK_AFTER_MONTHS} mois, à relire")
-    if entry.valid_until and entry.valid_until < today:
-        problems.append(f"valable jusqu'au {entry.valid_until} : date dépassée, à mettre à jour")
+    if entry.valid_until and entry.checked and entry.valid_until < entry.checked:
+        problems.append(
+            f"valid_until ({entry.valid_until}) avant checked ({entry.checked}) : corriger l'une des deux dates"
+        )
+    elif entry.valid_until and entry.valid_until < today:
+        problems.append(
+            f"valable jusqu'au {entry.valid_until}, date dépassée (l'assistant prévient que la règle a pu changer) :"
+            " relire ses sources, corriger le texte, puis mettre checked et valid_until à jour"
+        )
     return problems
+
+
+def shared_only_sources(entries: Dict[str, Entry]) -> List[Tuple[str, str]]:
+    """Answers resting on one page that is also another answer's only page: each answer must have a
+    source that answers its own question."""
+    by_url: Dict[str, List[str]] = {}
+    for answer, entry in entries.items():
+        if len(entry.sources) == 1:
+            by_url.setdefault(entry.sources[0].url, []).append(answer)
+    return [
+        (
+            answer,
+            f"sa seule source est aussi la seule de {', '.join(o for o in sorted(answers) if o != answer)} : {url}",
+        )
+        for url, answers in sorted(by_url.items())
+        if len(answers) > 1
+        for answer in sorted(answers)
+    ]
 
 
 def due_date(entry: Entry) -> Optional[Tuple[dt.date, str]]:
@@ -248,6 +273,8 @@ def check(
         due = due_date(entry)
         if due and today <= due[0] <= today + dt.timedelta(days=within_days):
             findings.due.append(Due(answer, due[0], due[1], tuple(s.url for s in entry.sources)))
+    findings.problems += [(a, p) for a, p in shared_only_sources(entries) if a in answers]
+    findings.problems.sort(key=lambda found: found[0])  # stable: each answer's problems stay in order
     findings.due.sort(key=lambda d: (d.date, d.answer))
     return findings
 
@@ -266,6 +293,24 @@ def answers_due(today: Optional[dt.date] = None, within_days: int = DUE_WITHIN_D
             "valid_until": entries[d.answer].valid_until,
         }
         for d in findings.due
+    ]
+
+
+def answers_expired(today: Optional[dt.date] = None) -> List[dict]:
+    """The answers past their `valid_until` (served with a warning until reviewed): answer,
+    valid_until, checked, sources; the oldest first."""
+    entries, _, _ = load_register()
+    known = load_answers()
+    day = today or dt.date.today()
+    expired = [e for e in entries.values() if e.answer in known and e.valid_until and e.valid_until < day]
+    return [
+        {
+            "answer": e.answer,
+            "valid_until": e.valid_until,
+            "checked": e.checked,
+            "sources": [s.url for s in e.sources],
+        }
+        for e in sorted(expired, key=lambda e: (e.valid_until, e.answer))
     ]
 
 

@@ -8,6 +8,7 @@ stored, already masked by the chat channels (bot/privacy.py); sender ids never l
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -29,6 +30,11 @@ FALLBACK_INTENT = "nlu_fallback"
 # fallback: it follows nlu_fallback, and it also runs on the user's reply to "did you mean...?".
 FALLBACK_ACTION = "action_default_fallback"
 FEEDBACK_INTENT = "feedback"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
+# The sentence of the campus search saying that the place typed matches no known place.
+PLACE_UNKNOWN_RESPONSE = "text_place_unknown"
+# Entities that carry a place the user typed (the search form's `area` comes from them).
+PLACE_ENTITIES = ("location", "area", "region")
 ROWS_PER_FETCH = 2_000
 GUESSES_KEPT = 3
 
@@ -63,6 +69,69 @@ class RatedAnswer:
     question: str
 
 
+def folded(text: str) -> str:
+    """What groups the same question or place typed differently: lower case, no accents, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(char for char in decomposed if not unicodedata.combining(char)).split())
+
+
+@dataclass
+class Missing:
+    """One question the assistant had no answer for, or one place it could not find, with how often
+    it came (the same words folded: case, accents and spacing ignored)."""
+
+    key: str
+    text: str  # as stored (masked), the most frequent spelling
+    count: int
+    last_seen: datetime
+    message: str  # the latest message that led to it (for an unknown place, the whole message)
+    guesses: List[Tuple[str, float]] = field(default_factory=list)  # of that latest message
+
+
+@dataclass
+class MissingCounter:
+    """Groups what is missing by its folded text, keeping each group's spellings and latest message."""
+
+    spellings: Dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    latest: Dict[str, Tuple[datetime, str, List[Tuple[str, float]]]] = field(default_factory=dict)
+    last_spelling: Dict[Tuple[str, str], datetime] = field(default_factory=dict)
+
+    def add(self, text: str, when: datetime, message: str, guesses: List[Tuple[str, float]]) -> None:
+        text = " ".join(text.split())
+        key = folded(text)
+        if not key:
+            return
+        self.spellings[key][text] += 1
+        self.last_spelling[(key, text)] = max(when, self.last_spelling.get((key, text), when))
+        if key not in self.latest or when >= self.latest[key][0]:
+            self.latest[key] = (when, message, guesses)
+
+    def groups(self) -> List[Missing]:
+        """The most frequent first, then the most recent."""
+        groups = []
+        for key, spellings in self.spellings.items():
+            text = max(spellings, key=lambda spelling: (spellings[spelling], self.last_spelling[(key, spelling)]))
+            when, message, guesses = self.latest[key]
+            groups.append(Missing(key, text, sum(spellings.values()), when, message, guesses))
+        return sorted(groups, key=lambda group: (-group.count, -group.last_seen.timestamp(), group.key))
+
+
+def place_of(parse: dict, text: str, said_place: str = "") -> str:
+    """The place the user typed in a message: its place entity as written, else the place the
+    assistant's sentence named, else the whole message."""
+    for name in PLACE_ENTITIES:
+        for entity in parse.get("entities") or []:
+            if entity.get("entity") != name:
+                continue
+            start, end = entity.get("start"), entity.get("end")
+            typed = not text.startswith("/")  # a button payload's entities point into its JSON
+            if typed and isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+                return text[start:end]  # as typed, not the value a synonym mapped it to
+            if entity.get("value"):
+                return str(entity["value"])
+    return said_place.strip() or text
+
+
 @dataclass
 class ConversationStats:
     since: datetime
@@ -74,7 +143,19 @@ class ConversationStats:
     feedback: Dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     unsure: List[UnsureMessage] = field(default_factory=list)
     thumbs_down: List[RatedAnswer] = field(default_factory=list)
+    out_of_scope_counter: MissingCounter = field(default_factory=MissingCounter)
+    unknown_places_counter: MissingCounter = field(default_factory=MissingCounter)
     conversations: int = 0
+
+    @property
+    def out_of_scope(self) -> List[Missing]:
+        """Questions answered as out of scope: the answers to add, the most asked first."""
+        return self.out_of_scope_counter.groups()
+
+    @property
+    def unknown_places(self) -> List[Missing]:
+        """Places the campus search could not find: the places or spellings to add."""
+        return self.unknown_places_counter.groups()
 
     @property
     def messages(self) -> int:
@@ -133,6 +214,8 @@ class ConversationReader:
         self.answer: Optional[Tuple[str, str, str]] = None  # (answer, text, question) of the last turn
         self.turn_answered = True
         self.rating_turn = False
+        self.last_parse: dict = {}
+        self.place_reported = False
 
     def on_user(self, timestamp: float, intent: Optional[str], data: dict) -> None:
         parse = data.get("parse_data") or {}
@@ -156,6 +239,9 @@ class ConversationReader:
         self.last_message = UnsureMessage(when, text, guesses, faq_answer, faq_confidence)
         self.last_message_listed = False
         self.last_question, self.turn_answered = text, False
+        self.last_parse, self.place_reported = parse, False
+        if intent == OUT_OF_SCOPE_INTENT and not text.startswith("/"):  # a button payload is no question
+            self.stats.out_of_scope_counter.add(text, when, text, guesses)
         if intent == FALLBACK_INTENT:
             self.mark_fallback()
         elif self.last_message.confidence < self.stats.threshold:
@@ -181,14 +267,28 @@ class ConversationReader:
             self.last_action = name
 
     def on_bot(self, data: dict) -> None:
+        metadata = data.get("metadata") or {}
+        said = metadata.get("utter_action") or ""
+        if said == PLACE_UNKNOWN_RESPONSE:
+            self.on_place_unknown(metadata.get("place"))
         # The first message of a turn is the answer a thumb rates; the thanks for a rating are not.
         if self.turn_answered or self.rating_turn:
             return
         # An action's own sentences (text_* responses) are rated as that action's answer.
-        said = (data.get("metadata") or {}).get("utter_action") or ""
         action = said if said.startswith("utter_") else self.last_action
         self.answer = (answer_name(action), data.get("text") or "", self.last_question)
         self.turn_answered = True
+
+    def on_place_unknown(self, said_place: object) -> None:
+        """The campus search said it could not find the place of the user's last message (once a turn).
+        `said_place` is the place the sentence named (kept in the event's metadata)."""
+        message = self.last_message
+        if message is None or self.place_reported:
+            return
+        self.place_reported = True
+        place = place_of(self.last_parse, message.text, str(said_place or ""))
+        if place and not place.startswith("/"):  # a payload without a place is no place typed
+            self.stats.unknown_places_counter.add(place, message.when, message.text, message.guesses)
 
     def on_feedback(self, when: datetime, value: Optional[str]) -> None:
         if self.answer is None or value not in ("up", "down"):

@@ -1,9 +1,12 @@
 """`python -m cli report`: the counsellors' page, one self-contained HTML file (results/report.html).
 
-Three parts: how well the assistant understands (latest `make test-nlu` and `make test-stories`),
-what students really asked (the tracker store of the endpoints file, over the period: `--since`,
-never older than privacy.retention_days), and the answers due for re-reading. The page loads
-nothing from elsewhere (charts are embedded SVG), fits a phone screen and passes axe-core.
+First, the FAQ answers past their `valid_until` (the assistant serves them with a warning until
+they are reviewed), when there are any. Then three parts: how well the assistant understands
+(latest `make test-nlu` and `make test-stories`), what students really asked (the tracker store of
+the endpoints file, over the period: `--since`, never older than privacy.retention_days) and what
+the assistant could not answer (questions out of scope, places not found), and the answers due for
+re-reading. The page loads nothing from elsewhere (charts are embedded SVG), fits a phone screen
+and passes axe-core.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ import jinja2
 import sqlalchemy as sa
 
 from bot.paths import MODEL_PATH, PROJECT_ROOT
-from bot.preflight import ConfigurationError, quiet_library_warnings
+from bot.preflight import ConfigurationError, low_disk_warnings, quiet_library_warnings
 from ops import charts
 from ops.conversations import (
     LOW_CONFIDENCE,
     TIMEZONE,
     ConversationStats,
+    Missing,
     days_between,
     period_start,
     read_conversations,
@@ -45,6 +49,8 @@ BARS_SHOWN = 20
 CONFUSED_PHRASINGS_SHOWN = 15
 CONTENT_DUE_WITHIN_DAYS = 60
 CONTENT_KEYS = ("answer", "checked", "valid_until", "due", "reason", "sources")
+EXPIRED_KEYS = ("answer", "valid_until", "checked", "sources")
+REGISTER_FILE = "content/answers.yml"
 MONTHS = [
     "janvier",
     "février",
@@ -175,7 +181,14 @@ def conversations_view(stats: ConversationStats, until: date) -> dict:
         "feedback_chart": charts.feedback_chart(ratings[:BARS_SHOWN]) if ratings else None,
         "unsure": list(reversed(stats.unsure))[:MESSAGES_LISTED],
         "thumbs_down": list(reversed(stats.thumbs_down)),
+        "out_of_scope": missing_view(stats.out_of_scope),
+        "unknown_places": missing_view(stats.unknown_places),
     }
+
+
+def missing_view(groups: List[Missing]) -> dict:
+    """Questions or places grouped with their count: the most frequent first, the first ones only."""
+    return {"groups": groups[:MESSAGES_LISTED], "total": len(groups), "times": sum(group.count for group in groups)}
 
 
 # --- content to review -------------------------------------------------------------------------
@@ -197,6 +210,21 @@ def content_view(today: date) -> dict:
     except Exception as error:  # noqa: BLE001 - the page reports it instead of failing
         return {"available": True, "answers": [], "error": f"{type(error).__name__}: {error}"}
     return {"available": True, "answers": answers, "error": None}
+
+
+def expired_view(today: date) -> dict:
+    """Answers past their `valid_until`: served with a warning until a counsellor reviews them."""
+    try:
+        content = importlib.import_module("ops.content")
+    except ModuleNotFoundError as error:
+        if error.name != "ops.content":
+            raise
+        return {"answers": [], "error": None}
+    try:
+        answers = [{key: answer.get(key) for key in EXPIRED_KEYS} for answer in content.answers_expired(today)]
+    except Exception as error:  # noqa: BLE001 - the page reports it instead of failing
+        return {"answers": [], "error": f"{type(error).__name__}: {error}"}
+    return {"answers": answers, "error": None}
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -256,6 +284,8 @@ def render_report(
             quality=quality_view(results, model),
             conversations=conversations_view(stats, now.date()) if stats is not None and has_messages else None,
             content=content_view(now.date()),
+            expired=expired_view(now.date()),
+            register_file=REGISTER_FILE,
             messages_listed=MESSAGES_LISTED,
             lowest=lowest,
         )
@@ -291,6 +321,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     quiet_library_warnings()
+    for warning in low_disk_warnings([args.out.parent if args.out.parent.exists() else PROJECT_ROOT, PROJECT_ROOT]):
+        print(warning, flush=True)  # first, where the operator reads
 
     from actions.settings import load_settings
 

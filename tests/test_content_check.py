@@ -170,8 +170,54 @@ def test_an_unreadable_register_is_a_message_not_a_traceback(tmp_path):
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_the_assistant_answers_pass_the_content_check(capsys):
-    """The real answers and register: sourced, short, re-read within a year, still valid."""
-    code = main([])
+def test_the_assistant_answers_pass_the_content_check_on_new_years_day(capsys):
+    """The real answers and register, rehearsed on 2 January 2027: sourced, short, re-read within a
+    year, and none past its date once the rules of 1 January have changed."""
+    code = main(["--today", "2027-01-02"])
     out = capsys.readouterr().out
     assert code == 0, out
+
+
+def test_a_valid_until_before_the_check_date_fails(tmp_path, capsys):
+    entry = {"checked": "2026-11-20", "valid_until": "2026-10-01", "sources": [{"url": LINK}]}
+    code, out = run_check(capsys, *write_fixture(tmp_path, entry=entry))
+    assert code == 1
+    assert "ERREUR faq_apprenticeship/what_is : valid_until (2026-10-01) avant checked (2026-11-20)" in out
+
+
+def test_a_checked_date_in_the_future_fails(tmp_path, capsys):
+    entry = {"checked": "2026-12-25", "sources": [{"url": LINK}]}
+    code, out = run_check(capsys, *write_fixture(tmp_path, entry=entry))
+    assert code == 1 and "ERREUR faq_apprenticeship/what_is : vérifiée le 2026-12-25, une date à venir" in out
+
+
+def test_two_answers_resting_on_the_same_only_page_fail_both(tmp_path, capsys):
+    domain, register = write_fixture(tmp_path, extra_entries={"faq_apprenticeship/age": GOOD_ENTRY})
+    content = yaml.safe_load(domain.read_text(encoding="utf-8"))
+    content["responses"]["utter_faq_apprenticeship/age"] = [{"text": GOOD_TEXT}]
+    domain.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    code, out = run_check(capsys, domain, register)
+    assert code == 1
+    assert (
+        f"ERREUR faq_apprenticeship/age : sa seule source est aussi la seule de faq_apprenticeship/what_is : {LINK}"
+        in out
+    )
+    assert "ERREUR faq_apprenticeship/what_is : sa seule source est aussi la seule de faq_apprenticeship/age" in out
+
+
+def test_an_answer_past_its_date_says_what_to_do_in_one_line(tmp_path, capsys):
+    entry = {"checked": "2026-11-20", "valid_until": "2026-12-31", "sources": [{"url": LINK}]}
+    code, out = run_check(capsys, *write_fixture(tmp_path, entry=entry), today="2027-01-01")
+    assert code == 1
+    line = next(line for line in out.splitlines() if line.startswith("ERREUR faq_apprenticeship/what_is"))
+    assert "2026-12-31" in line and "relire ses sources" in line and "valid_until à jour" in line
+
+
+def test_make_content_check_rehearses_a_date():
+    rehearsed = subprocess.run(
+        ["make", "--no-print-directory", "content-check", "TODAY=2026-12-02"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert "(au 2026-12-02)" in rehearsed.stdout, rehearsed.stdout + rehearsed.stderr

@@ -16,9 +16,11 @@ from bot.paths import PROJECT_ROOT
 
 ANNOTATION = re.compile(r"\[([^\]]+)\]\{[^}]*\}|\[([^\]]+)\]\([^)]*\)")
 MIN_WORDS = 3
-TEST_SETS = sorted((PROJECT_ROOT / "tests" / "nlu").glob("*.yml")) + sorted(
-    (PROJECT_ROOT / "tests" / "nlu_students").glob("*.yml")
-)
+TEST_SETS = [
+    path
+    for folder in ("nlu", "nlu_students", "nlu_faq")
+    for path in sorted((PROJECT_ROOT / "tests" / folder).glob("*.yml"))
+]
 
 
 def phrasings(path: Path) -> Iterator[str]:

@@ -5,7 +5,8 @@ question rated thumbs down with the widget's feedback payload, a message that fa
 understood with a low confidence. The report built from that store is opened in Chromium: charts,
 those messages, no sender id, nothing loaded from elsewhere, axe-core clean, on a phone too. The
 same store copied into PostgreSQL gives the same page. Then the export → review → merge round trip
-on a copy of the data.
+on a copy of the data. Last, a report with an answer past its valid_until, questions out of scope
+and places not found.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Iterator, List
 
@@ -478,3 +480,30 @@ def test_quality_of_understanding_with_the_model_it_was_measured_on(results, bro
     )
     with report_page(browser, tmp_path / "report.html", viewport=DESKTOP) as page:
         expect(page.get_by_text("Le modèle a changé depuis").first).to_be_visible()
+
+
+def test_expired_answers_first_then_the_questions_and_places_the_assistant_missed(browser, tmp_path, monkeypatch):
+    """A rule past its valid_until is the first thing a counsellor reads; the questions out of scope
+    and the places not found are grouped with their counts."""
+    from tests.test_report_missing import EXPIRED, EXPIRED_SOURCE, TO_DO, report_html, use_content, write_store
+
+    use_content(tmp_path, monkeypatch, date.today() - timedelta(days=3))
+    (tmp_path / "report.html").write_text(report_html(write_store(tmp_path), tmp_path), encoding="utf-8")
+    with report_page(browser, tmp_path / "report.html", viewport=DESKTOP) as page:
+        expect(page.get_by_role("heading", level=2).first).to_contain_text("Réponses périmées")
+        expired = page.locator("section").first
+        expect(expired.get_by_role("heading", level=2)).to_contain_text("Réponses périmées")
+        expect(expired).to_contain_text(EXPIRED)
+        expect(expired).to_contain_text(TO_DO)
+        expect(expired.get_by_role("link", name=EXPIRED_SOURCE)).to_be_visible()
+        assert expired.bounding_box()["y"] < page.locator("nav").bounding_box()["y"]
+        questions = [row.split("\t") for row in table_rows(page, "Questions hors sujet")]
+        assert [row[1] for row in questions] == ["3", "1"]
+        assert questions[1][0] == "tu connais une bonne pizzeria ouverte le dimanche ?"
+        places = [row.split("\t") for row in table_rows(page, "Lieux introuvables")]
+        assert sorted((row[0].lower(), row[1]) for row in places) == [("99", "2"), ("petaouchnok", "2")]
+        assert ["99", "2", "campus cuisine dans le 99"] in [row[:3] for row in places]
+        assert axe_violations(page) == []
+    with report_page(browser, tmp_path / "report.html", viewport=PHONE, is_mobile=True) as page:
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        assert axe_violations(page) == []
