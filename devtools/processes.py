@@ -112,6 +112,7 @@ def write_endpoints(
         "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook", "enable_selective_domain": True},
         "tracker_store": tracker_store
         or {"type": "SQL", "dialect": "sqlite", "db": str(path.parent / "conversations.db")},
+        "nlg": {"type": "bot.nlg.DatedAnswersGenerator"},
     }
     if lock_store:
         config["lock_store"] = lock_store

@@ -85,8 +85,9 @@ def domain_files(domain: Path) -> List[Path]:
     return sorted(domain.rglob("*.yml")) if domain.is_dir() else [domain]
 
 
-def load_answers(domain: Path = DOMAIN_PATH) -> Dict[str, str]:
+def load_answers(domain: Optional[Path] = None) -> Dict[str, str]:
     """FAQ answer key (`faq_vae/steps`) -> the text of its first variant."""
+    domain = domain or DOMAIN_PATH
     answers: Dict[str, str] = {}
     for path in domain_files(domain):
         content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -146,8 +147,9 @@ def parse_withdrawn(raw: object) -> Tuple[List[Withdrawn], List[str]]:
     return rules, problems
 
 
-def load_register(path: Path = REGISTER_PATH) -> Tuple[Dict[str, Entry], List[Withdrawn], List[str]]:
+def load_register(path: Optional[Path] = None) -> Tuple[Dict[str, Entry], List[Withdrawn], List[str]]:
     """Entries by answer key, withdrawn rules, and what made the file unreadable."""
+    path = path or REGISTER_PATH
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:

@@ -19,8 +19,9 @@ RETRIEVAL_RESPONSE_PREFIX = "utter_"
 
 
 def normalised(text: str) -> str:
-    """The phrasing as compared for duplicates: annotations removed, case and spacing ignored."""
-    return " ".join(ANNOTATION.sub(r"\1", text).casefold().split())
+    """The phrasing as compared for duplicates: annotations removed, case, spacing, the final
+    punctuation and the typographic apostrophe ignored (as tests/test_nlu_data.py compares them)."""
+    return " ".join(ANNOTATION.sub(r"\1", text).casefold().replace("’", "'").split()).strip(" ?!.")
 
 
 @dataclass(frozen=True)

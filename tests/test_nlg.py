@@ -86,3 +86,27 @@ def test_an_unreadable_register_warns_of_nothing_but_answers(tmp_path):
 def test_dates_in_french():
     assert french_date(dt.date(2027, 1, 1)) == "1er janvier 2027"
     assert french_date(dt.date(2026, 12, 31)) == "31 décembre 2026"
+
+
+def test_the_assistant_warns_on_an_answer_past_its_date(trained_model, tmp_path):
+    """Rasa loads the generator of the endpoints file and says the line after the FAQ answer."""
+    import yaml
+    from rasa.core.agent import load_agent
+    from rasa.core.utils import AvailableEndpoints
+
+    from bot.nlg import REGISTER_PATH
+
+    content = yaml.safe_load(REGISTER_PATH.read_text(encoding="utf-8"))
+    content["answers"]["faq_vae/what_is"]["valid_until"] = dt.date.today() - dt.timedelta(days=1)
+    register = tmp_path / "answers.yml"
+    register.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(f"nlg:\n  type: bot.nlg.DatedAnswersGenerator\n  register: {register}\n", encoding="utf-8")
+
+    async def ask() -> list:
+        agent = await load_agent(str(trained_model), endpoints=AvailableEndpoints.read_endpoints(str(endpoints)))
+        return await agent.handle_text("c'est quoi la VAE exactement ?", sender_id="nlg-test")
+
+    replies = asyncio.run(ask())
+    text = "\n".join(reply.get("text") or "" for reply in replies)
+    assert f"Cette règle a pu changer le {french_date(dt.date.today())} : vérifiez sur" in text

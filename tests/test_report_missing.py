@@ -189,9 +189,6 @@ def use_content(tmp_path: Path, monkeypatch, valid_until: dt.date) -> None:
     )
     monkeypatch.setattr(content, "REGISTER_PATH", register)
     monkeypatch.setattr(content, "DOMAIN_PATH", domain)
-    # The functions took the paths as default arguments when the module was loaded.
-    monkeypatch.setattr(content.load_register, "__defaults__", (register,))
-    monkeypatch.setattr(content.load_answers, "__defaults__", (domain,))
 
 
 def report_html(endpoints: Optional[Path], tmp_path: Path) -> str:

@@ -173,3 +173,13 @@ def test_an_example_still_holding_personal_data_is_refused_without_showing_it(pr
     assert "Léa Moreau" not in result.stderr and "06 12 34 56 78" not in result.stderr
     assert "coucou c'est" not in result.stderr
     assert snapshot(project) == before
+
+
+def test_a_test_phrasing_with_other_final_punctuation_is_still_refused(project):
+    test_phrasing = first_example(project / "tests" / "nlu" / "faq_vae.yml", "faq_vae/eligibility")
+    review = review_file(project, ("faq_vae/eligibility", test_phrasing.rstrip(" ?!.") + " ?!"))
+    before = snapshot(project)
+    result = merge(project, review)
+    assert result.returncode == 2
+    assert "phrase du jeu de test tests/nlu/faq_vae.yml" in result.stderr
+    assert snapshot(project) == before
