@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import select
 import shutil
 import signal
@@ -16,9 +17,13 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional
+
+import pytest
+import sqlalchemy as sa
 
 from devtools.processes import free_port
+from devtools.pytest_markers import in_ci
 
 
 class PrivateRedis:
@@ -143,3 +148,23 @@ class PostgresProxy:
                 sock.close()
             with self._lock:
                 self._sockets = [sock for sock in self._sockets if sock not in pair]
+
+
+def postgresql_engine(database: str) -> "sa.engine.Engine":
+    """An engine on a database of the machine's PostgreSQL (trust authentication)."""
+    return sa.create_engine(sa.engine.URL.create("postgresql", "postgres", None, "127.0.0.1", 5432, database))
+
+
+@contextlib.contextmanager
+def small_filesystem(folder: Path, size: str) -> Iterator[Path]:
+    """A filesystem of its own of `size` (tmpfs; needs root) at `folder`, unmounted afterwards.
+    Where it cannot be mounted the test is skipped, except in CI where it fails."""
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        reason = f"cannot mount a small filesystem here: {mounted.stderr.decode().strip()}"
+        pytest.fail(reason) if in_ci() else pytest.skip(reason)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)

@@ -20,7 +20,7 @@ import yaml
 
 from bot.paths import PROJECT_ROOT, SCALE_OUT_ENDPOINTS
 from devtools.processes import Assistant, Service, action_server, free_port, started
-from tests.production.dependencies import PostgresProxy, PrivateRedis
+from tests.production.dependencies import PostgresProxy, PrivateRedis, postgresql_engine
 
 pytestmark = pytest.mark.services("postgresql")
 
@@ -98,7 +98,7 @@ def assistant(tmp_path_factory, trained_model, stores, run_id):
 
 
 def database() -> sa.engine.Engine:
-    return sa.create_engine(sa.engine.URL.create("postgresql", "postgres", None, "127.0.0.1", 5432, DATABASE))
+    return postgresql_engine(DATABASE)
 
 
 def stored_user_texts(sender: str) -> list:

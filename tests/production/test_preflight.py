@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from bot.paths import PROJECT_ROOT
+from tests.production.dependencies import small_filesystem
 
 POSTGRES = {
     "type": "SQL",
@@ -113,13 +114,8 @@ def test_the_scale_out_profile_endpoints_pass_here():
 @pytest.fixture
 def tiny_disk(tmp_path):
     """A 2 MB filesystem of its own (tmpfs; needs root), unmounted afterwards."""
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small filesystem here: {mounted.stderr.decode().strip()}")
-    yield folder
-    subprocess.run(["umount", "-l", str(folder)], check=True)
+    with small_filesystem(tmp_path / "tiny", "2m") as folder:
+        yield folder
 
 
 def packed_model(path, unpacked_bytes: int):

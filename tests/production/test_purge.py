@@ -15,6 +15,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.paths import PROJECT_ROOT
+from tests.production.dependencies import small_filesystem
 
 DAY = 86_400
 POSTGRES = {
@@ -134,13 +135,8 @@ def test_an_unreachable_database_is_reported(tmp_path):
 @pytest.fixture
 def full_disk(tmp_path):
     """A 4 MB filesystem of its own (tmpfs; needs root), unmounted afterwards."""
-    folder = tmp_path / "full"
-    folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small filesystem here: {mounted.stderr.decode().strip()}")
-    yield folder
-    subprocess.run(["umount", "-l", str(folder)], check=True)
+    with small_filesystem(tmp_path / "full", "4m") as folder:
+        yield folder
 
 
 def fill(folder) -> None:

@@ -27,6 +27,7 @@ from devtools.processes import (
     started,
     write_endpoints,
 )
+from tests.production.dependencies import postgresql_engine
 
 DATABASE = "cmq_scale_test"
 POSTGRES = {
@@ -89,7 +90,7 @@ def cluster(tmp_path_factory, trained_model, run_id):
 
 
 def database() -> sa.engine.Engine:
-    return sa.create_engine(sa.engine.URL.create("postgresql", "postgres", None, "127.0.0.1", 5432, DATABASE))
+    return postgresql_engine(DATABASE)
 
 
 def stored_events(sender: str) -> list:
