@@ -259,3 +259,46 @@ def test_the_marker_of_masked_data_is_never_a_search_term(job_and_activity_extra
     start = text.index("masqué]")
     misread = [{"entity": "sector", "value": "masqué]", "start": start, "end": start + len("masqué]")}]
     assert entities_after(job_and_activity_extractor, text, misread) == set()
+
+
+def faq_buttons():
+    """(answer, button title, question asked) for every FAQ answer's button that asks a question."""
+    import yaml
+
+    from bot.paths import PROJECT_ROOT
+
+    responses = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    return [
+        (name[len("utter_") :], button["title"], button["payload"])
+        for name, variants in responses.items()
+        if name.startswith("utter_faq_")
+        for variant in variants
+        for button in variant.get("buttons") or []
+        if not button["payload"].startswith("/")
+    ]
+
+
+def test_every_faq_button_leads_to_another_answer(parse):
+    """A button under an answer asks a question the assistant understands, and its answer is not
+    the one the user has just read."""
+    stuck = []
+    for answer, title, question in faq_buttons():
+        parsed = parse(question)
+        given = selections(parsed).get(parsed["intent"]["name"], parsed["intent"]["name"])
+        if given in (answer, "nlu_fallback"):
+            stuck.append((answer, title, given))
+    assert not stuck
+
+
+@pytest.mark.parametrize(
+    "answer, other",
+    [
+        ("faq_apprenticeship/contract", "faq_apprenticeship/break_contract"),
+        ("faq_apprenticeship/break_contract", "faq_apprenticeship/contract"),
+        ("faq_vae/eligibility", "faq_vae/steps"),
+        ("faq_vae/steps", "faq_vae/eligibility"),
+    ],
+)
+def test_two_close_answers_each_offer_the_other(parse, answer, other):
+    offered = [selections(parse(question)).get(answer.split("/")[0]) for a, _, question in faq_buttons() if a == answer]
+    assert other in offered
