@@ -52,9 +52,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
-from actions.places import AREA_HINTS, COMMUNE_HINTS
-from actions.text import normalise
 from bot.privacy import masked_spans
+from orientation.places import AREA_HINTS, COMMUNE_HINTS
+from orientation.text import normalise
 
 
 @DefaultV1Recipe.register(
@@ -220,7 +220,7 @@ class AbbreviationRespeller(GraphComponent):
 
 
 # Jobs and activities are found in the message by the assistant's vocabulary (France Travail's job
-# repository ROME and a reviewed list of activities, actions/jobs.py and actions/activities.py),
+# repository ROME and a reviewed list of activities, orientation/jobs.py and orientation/activities.py),
 # not learnt: any of 13,000 job titles is known without one training example for each.
 
 # Entities the model may extract, unsure, where a job is named; the job wins below this confidence.
@@ -247,9 +247,9 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
         return cls()
 
     def __init__(self) -> None:
-        from actions.activities import find_activities, resolve_activity
-        from actions.jobs import find_jobs, resolve_job, sought_first
-        from actions.sectors import load_sectors
+        from orientation.activities import find_activities, resolve_activity
+        from orientation.jobs import find_jobs, resolve_job, sought_first
+        from orientation.sectors import load_sectors
 
         self.find_jobs, self.resolve_job, self.sought_first = find_jobs, resolve_job, sought_first
         self.find_activities, self.resolve_activity = find_activities, resolve_activity

@@ -1,29 +1,6 @@
-"""Where the project's files are. The only place that knows the layout of the repository.
+"""The former name of orientation.paths, still imported by devtools/evaluate.py: the paths themselves
+live in orientation/paths.py only."""
 
-Standard library only: the action server (actions/) imports it too, and must not load Rasa.
-"""
+from orientation.paths import MODEL_PATH, PROJECT_ROOT, VENV_BIN
 
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# The Python that runs this process: its folder holds rasa, supervisord and the other console scripts.
-VENV_BIN = Path(sys.executable).parent
-
-MODEL_PATH = PROJECT_ROOT / "models" / "assistant.tar.gz"
-DOMAIN_PATH = PROJECT_ROOT / "domain.yml"
-CREDENTIALS_PATH = PROJECT_ROOT / "credentials.yml"
-ENDPOINTS_PATH = PROJECT_ROOT / "endpoints.yml"
-SCALE_OUT_ENDPOINTS = PROJECT_ROOT / "deploy" / "endpoints.yml"
-SCHOOL_SETTINGS_PATH = PROJECT_ROOT / "school.yml"
-PROCFILE = PROJECT_ROOT / "Procfile"
-
-TRAINING_DATA_DIR = PROJECT_ROOT / "data"
-ACTIONS_DATA_DIR = PROJECT_ROOT / "actions" / "data"
-CONTENT_REGISTER = PROJECT_ROOT / "content" / "answers.yml"
-TESTS_DIR = PROJECT_ROOT / "tests"
-RESULTS_DIR = PROJECT_ROOT / "results"
-VAR_DIR = PROJECT_ROOT / "var"
-WEB_DIR = PROJECT_ROOT / "bot" / "web"
+__all__ = ["MODEL_PATH", "PROJECT_ROOT", "VENV_BIN"]
