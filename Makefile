@@ -40,6 +40,8 @@ $(VENV)/.installed: requirements.lock requirements-dev.lock
 install: $(VENV)/.installed
 
 $(MODEL): $(VENV)/.installed $(TRAINING_FILES)
+	@# Rasa's training cache knows the components' names and settings, not their code.
+	@if [ -f $@ ] && [ bot/nlu_components.py -nt $@ ]; then rm -rf .rasa/cache; fi
 	$(BIN)/python -m bot.patched_rasa train --fixed-model-name assistant --out models
 	@touch $@  # rasa keeps the file as it was when nothing changed
 
@@ -51,7 +53,7 @@ run: install train web-deps
 	$(BIN)/python -m cli run
 
 # Rasa warns about each response no story uses, the sentences only the actions say (text_...)
-# too, but does not fail on it: tests/test_wording.py fails on a response nothing uses.
+# too, but does not fail on it: tests/actions/test_wording.py fails on a response nothing uses.
 validate: install
 	set -o pipefail; $(BIN)/rasa data validate --fail-on-warnings 2>&1 | grep -v "The utterance 'text_"
 
@@ -62,7 +64,7 @@ content-check: install
 
 # The model measured is noted beside the results (results/stories/model.json), even on failure.
 test-stories: train
-	$(BIN)/python -m bot.patched_rasa test core --stories tests --model $(MODEL) --fail-on-prediction-errors --out results/stories; \
+	$(BIN)/python -m bot.patched_rasa test core --stories tests/conversations --model $(MODEL) --fail-on-prediction-errors --out results/stories; \
 	  status=$$?; $(BIN)/python -m ops.quality results/stories --model $(MODEL); exit $$status
 
 # Thresholds of the independent sets (tests/nlu_students/, all together): the targets (intent
@@ -76,7 +78,8 @@ test-nlu: train
 test-python: train browser-deps web-deps balancer-deps
 	$(BIN)/python -m pytest tests
 
-# Tests that need neither the trained model, nor PostgreSQL or Redis, nor a browser (devtools/pytest_markers.py).
+# Tests that need neither the trained model, nor PostgreSQL or Redis, nor a browser, and start no
+# server (devtools/pytest_markers.py).
 test-fast: install
 	$(BIN)/python -m pytest tests -m unit -q
 

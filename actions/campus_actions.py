@@ -13,32 +13,20 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.catalogue import Campus, load_catalogue
 from actions.forms import ANY_SECTOR, ANYWHERE, bounded
-from actions.places import Place, of_place, place_from_dict
-from actions.search import Match, SearchQuery, search
-from actions.sectors import sector_label
-from actions.settings import load_settings
-from actions.wording import fill
+from orientation.catalogue import Campus, load_catalogue
+from orientation.places import Place, of_place, place_from_dict
+from orientation.search import Match, SearchQuery, SearchResult, search
+from orientation.sectors import sector_label
+from orientation.settings import load_settings
+from orientation.training import levels, offer, training_modes
+from orientation.wording import fill
 
 PAGE_SIZE = 3
 # A name match this far ahead of the next one is taken without asking which campus.
 CLEAR_LEAD = 8
 CARD_CHANNELS = {"socketio"}
 FEATURE_FILTERS = {"excellence": "excellence", "mobility": "mobility"}
-# One line on the training mode and the diploma a message asks about, before the campuses.
-MODE_SUMMARIES = {
-    "apprenticeship": "text_mode_apprenticeship",
-    "initial_training": "text_mode_initial_training",
-    "continuing_education": "text_mode_continuing_education",
-    "vae": "text_mode_vae",
-}
-LEVEL_SUMMARIES = {
-    "cap": "text_level_cap",
-    "bac_pro": "text_level_bac_pro",
-    "bts": "text_level_bts",
-    "but": "text_level_but",
-}
 SECTOR_FILTERS = 6
 
 
@@ -143,11 +131,13 @@ def show_matches(dispatcher: CollectingDispatcher, tracker: Tracker, matches: Li
             dispatcher.utter_message(text="\n".join(campus_lines(match)), buttons=[details_button(match.campus)])
 
 
-def show_page(dispatcher, tracker, ids: List[str], start: int) -> List[Dict[Text, Any]]:
-    """Shows campuses ids[start:start+PAGE_SIZE] and stores how far the user has got."""
-    cat = catalogue()
-    query = build_query(tracker)
-    result = search(cat, query)
+def show_page(
+    dispatcher, tracker, ids: List[str], start: int, result: Optional[SearchResult] = None
+) -> List[Dict[Text, Any]]:
+    """Shows campuses ids[start:start+PAGE_SIZE] and stores how far the user has got. `result`: the
+    search this turn already ran; a later page ("voir plus") runs it again on the same slots."""
+    if result is None:
+        result = search(catalogue(), build_query(tracker))
     by_id = {m.campus.id: m for m in list(result.matches) + list(result.alternatives)}
     page = [by_id[i] for i in ids[start : start + PAGE_SIZE] if i in by_id]
     show_matches(dispatcher, tracker, page)
@@ -164,10 +154,10 @@ def summarise_path(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """One line on the training mode and diploma this message asked about ("un CAP en apprentissage")."""
     mode = next(iter(tracker.get_latest_entity_values("training_mode")), None)
     level = next(iter(tracker.get_latest_entity_values("level")), None)
-    if mode in MODE_SUMMARIES:
-        dispatcher.utter_message(response=MODE_SUMMARIES[mode])
-    if level in LEVEL_SUMMARIES:
-        dispatcher.utter_message(response=LEVEL_SUMMARIES[level])
+    for value, table in ((mode, training_modes()), (level, levels())):
+        summary = table[value].summary if value in table else None
+        if summary:
+            dispatcher.utter_message(response=summary)
 
 
 def sector_filter_buttons(matches: List[Match]) -> List[Dict[str, str]]:
@@ -216,7 +206,7 @@ class ActionSearchCampus(Action):
         if result.note:
             dispatcher.utter_message(text=result.note)
         ids = [m.campus.id for m in found]
-        events = [SlotSet("search_results", ids)] + show_page(dispatcher, tracker, ids, 0)
+        events = [SlotSet("search_results", ids)] + show_page(dispatcher, tracker, ids, 0, result)
         if query.sector is None and query.place is not None and len({m.campus.sector for m in found}) > 1:
             dispatcher.utter_message(response="text_search_sector_filters", buttons=sector_filter_buttons(found))
         return events
@@ -258,11 +248,11 @@ def details_text(campus: Campus) -> str:
         lines.append(
             fill(
                 "text_details_training_modes",
-                modes=", ".join(TRAINING_MODE_LABELS.get(m, m) for m in campus.training_modes),
+                modes=", ".join(offer(m, training_modes()).name for m in campus.training_modes),
             )
         )
     if campus.levels:
-        lines.append(fill("text_details_levels", levels=", ".join(LEVEL_LABELS.get(lv, lv) for lv in campus.levels)))
+        lines.append(fill("text_details_levels", levels=", ".join(offer(lv, levels()).name for lv in campus.levels)))
     if campus.mobility:
         lines.append(fill("text_details_mobility", mobility=campus.mobility))
     if campus.former_names:
@@ -271,25 +261,6 @@ def details_text(campus: Campus) -> str:
         lines.append(fill("text_campus_website", url=campus.website))
     lines.append(fill("text_campus_source", url=campus.source_url))
     return "\n".join(lines)
-
-
-TRAINING_MODE_LABELS = {
-    "initial_training": "voie scolaire",
-    "apprenticeship": "apprentissage",
-    "continuing_education": "formation continue",
-    "vae": "VAE",
-}
-LEVEL_LABELS = {
-    "cap": "CAP",
-    "bac_pro": "bac pro",
-    "bts": "BTS",
-    "but": "BUT",
-    "licence": "licence",
-    "licence_pro": "licence pro",
-    "master": "master",
-    "ingenieur": "diplôme d'ingénieur",
-    "doctorat": "doctorat",
-}
 
 
 def find_campus(name_or_id: Optional[str]) -> List[Campus]:

@@ -10,10 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms import bounded, explain_job
-from actions.jobs import resolve_job
-from actions.sectors import load_sectors
-from actions.settings import load_settings
-from actions.wording import fill
+from orientation.jobs import resolve_job
+from orientation.sectors import load_sectors
+from orientation.settings import load_settings
+from orientation.wording import fill
 
 # The meanings offered when a message is not understood ("Vouliez-vous :"), each button titled
 # by its response text_intent_<intent>.

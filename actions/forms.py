@@ -12,11 +12,11 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.jobs import Job, resolve_job
-from actions.places import Resolution, place_to_dict, resolve_place
-from actions.sectors import load_sectors, sector_label
-from actions.settings import load_settings
-from actions.wording import fill
+from orientation.jobs import Job, resolve_job
+from orientation.places import Resolution, place_to_dict, resolve_place
+from orientation.sectors import load_sectors, sector_label
+from orientation.settings import load_settings
+from orientation.wording import fill
 
 # Build the place and job indexes when the action server starts, not on the first user's message.
 resolve_place("Paris")

@@ -36,7 +36,6 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as SocketConnectionRefused
 
-from actions.settings import load_settings
 from bot.counsellor import (
     AUTH_FIELD,
     REFUSED_MESSAGE,
@@ -49,6 +48,7 @@ from bot.counsellor import (
 )
 from bot.privacy import mask_personal_data
 from bot.rate_limits import RateLimitSettings, TrafficLimits
+from orientation.settings import load_settings
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Callable, Deque, Dict, Optional
 
-from actions.settings import read_settings, settings_path
-from bot.paths import VAR_DIR
+from orientation.paths import VAR_DIR
+from orientation.settings import read_settings, settings_path
 
 logger = logging.getLogger(__name__)
 

@@ -20,11 +20,11 @@ from typing import Any, Dict, Optional, Text
 import yaml
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 
-from bot.paths import PROJECT_ROOT
+from orientation.paths import CONTENT_REGISTER
 
 logger = logging.getLogger(__name__)
 
-REGISTER_PATH = PROJECT_ROOT / "content" / "answers.yml"
+REGISTER_PATH = CONTENT_REGISTER
 ANSWER_PREFIX = "utter_faq_"
 READ_MORE = "En savoir plus : "
 MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()

@@ -27,7 +27,7 @@ import warnings
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from bot.paths import CREDENTIALS_PATH, ENDPOINTS_PATH, MODEL_PATH, PROJECT_ROOT, VENV_BIN
+from orientation.paths import CREDENTIALS_PATH, ENDPOINTS_PATH, MODEL_PATH, PROJECT_ROOT, VAR_DIR, VENV_BIN
 
 CHECK_TIMEOUT_SECONDS = 3
 # Below this much free space a start-up check and `make report` warn (MB of 10^6 bytes).
@@ -110,7 +110,7 @@ def quiet_library_warnings() -> None:
 
 
 def is_sql_tracker_store(tracker_store) -> bool:
-    """Rasa's `SQL` store or a subclass named after it (deploy/tracker_store.py)."""
+    """Rasa's `SQL` store or a subclass named after it (bot/tracker_store.py)."""
     kind = (tracker_store.type or "").lower() if tracker_store else ""
     return kind == "sql" or kind.endswith("sqltrackerstore")
 
@@ -227,7 +227,7 @@ def low_disk_warnings(folders: Optional[Sequence[Path]] = None, threshold_mb: fl
     if folders is None:
         folders = [
             Path(tempfile.gettempdir()),
-            PROJECT_ROOT / "var" if (PROJECT_ROOT / "var").exists() else PROJECT_ROOT,
+            VAR_DIR if (VAR_DIR).exists() else PROJECT_ROOT,
         ]
     warnings_found, seen = [], set()
     for folder in folders:
@@ -247,17 +247,18 @@ def low_disk_warnings(folders: Optional[Sequence[Path]] = None, threshold_mb: fl
 
 
 def rasa_command(
-    endpoints: Path, port: int, model: Path, credentials: Path, origins: Sequence[str], interface: str = "127.0.0.1"
+    endpoints: Path,
+    port: int,
+    model: Path,
+    credentials: Path,
+    origins: Sequence[str],
+    interface: Optional[str] = "127.0.0.1",
 ) -> List[str]:
-    command = [
-        str(VENV_BIN / "python"),
-        "-m",
-        "bot.patched_rasa",
-        "run",
-        "--model",
-        str(model),
-        "--interface",
-        interface,
+    """The command that starts one Rasa server (also the one the tests and benchmarks start);
+    interface None: Rasa's default, every interface."""
+    command = [str(VENV_BIN / "python"), "-m", "bot.patched_rasa", "run", "--model", str(model)]
+    command += ["--interface", interface] if interface else []
+    command += [
         "--port",
         str(port),
         "--credentials",
@@ -322,7 +323,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not args.run:
         return 0
 
-    from actions.settings import load_settings
+    from orientation.settings import load_settings
 
     command = rasa_command(
         args.endpoints, args.port, args.model, args.credentials, load_settings().allowed_origins, args.interface

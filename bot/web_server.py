@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from actions.settings import WidgetSettings, load_settings
-from bot.paths import WEB_DIR
+from orientation.paths import WEB_DIR
+from orientation.settings import WidgetSettings, load_settings
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ import uuid
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
-from bot.paths import MODEL_PATH, PROJECT_ROOT
 from devtools.processes import action_server, is_up
+from orientation.paths import MODEL_PATH, PROCFILE, PROJECT_ROOT
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("LOG_LEVEL", "WARNING")  # counsellors read answers, not Rasa's debug log
@@ -246,7 +246,7 @@ def command_run(args: argparse.Namespace) -> int:
     if configured_token() is None:  # a token of this machine, so that `cli ask` is answered quickly
         os.environ["COUNSELLOR_TOKEN_FILE"] = str(local_token_file())
     # Each process restarted when it dies (ops/supervision.py).
-    os.execv(sys.executable, [sys.executable, "-m", "ops.supervision", str(PROJECT_ROOT / "Procfile")])
+    os.execv(sys.executable, [sys.executable, "-m", "ops.supervision", str(PROCFILE)])
     return 0  # not reached
 
 

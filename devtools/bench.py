@@ -38,12 +38,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Sequence
 
-from bot.paths import MODEL_PATH, PROJECT_ROOT, VENV_BIN
 from bot.preflight import SINGLE_THREAD_ENV
 from devtools.processes import Service, running_assistant, scale_out_store_type
+from orientation.paths import MODEL_PATH, VAR_DIR, VENV_BIN
 
-REFERENCE_DIR = PROJECT_ROOT / "var" / "reference-bot"
-OUTPUT_DIR = PROJECT_ROOT / "var" / "bench"
+REFERENCE_DIR = VAR_DIR / "reference-bot"
+OUTPUT_DIR = VAR_DIR / "bench"
 REQUEST_TIMEOUT_SECONDS = 30
 BENCH_DATABASE = "cmq_bench"
 

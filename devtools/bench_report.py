@@ -26,10 +26,10 @@ from typing import Any, Dict, Iterator, List, Optional
 import sqlalchemy as sa
 import yaml
 
-from bot.paths import PROJECT_ROOT, VENV_BIN
 from bot.preflight import quiet_library_warnings
 from ops.conversations import events_table
 from ops.training_data import ANNOTATION, Example, domain_intents, read_examples, test_set_files
+from orientation.paths import DOMAIN_PATH, PROJECT_ROOT, TESTS_DIR, VENV_BIN
 
 TARGET_SECONDS = 30
 TARGET_MB = 500
@@ -140,8 +140,8 @@ class Generator:
 def fill(engine: sa.engine.Engine, messages: int, seed: int = 7) -> int:
     """Writes conversations with `messages` user messages in all; returns the number of rows."""
     events = events_table()
-    examples = [example for path in test_set_files(PROJECT_ROOT / "tests") for example in read_examples(path)]
-    intents = sorted({intent.split("/")[0] for intent in domain_intents(PROJECT_ROOT / "domain.yml")})
+    examples = [example for path in test_set_files(TESTS_DIR) for example in read_examples(path)]
+    intents = sorted({intent.split("/")[0] for intent in domain_intents(DOMAIN_PATH)})
     generator = Generator(examples, intents, random.Random(seed), time.time() - PERIOD_DAYS * 86_400)
     rows, written = [], 0
     with engine.begin() as connection:

@@ -20,11 +20,11 @@ import time
 import tracemalloc
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
-from actions import jobs
-from actions.catalogue import SECTOR_LABELS, load_catalogue
-from actions.places import get_resolver, resolve_place
-from actions.search import SearchQuery, search
 from bot.privacy import mask_personal_data
+from orientation import jobs
+from orientation.catalogue import SECTOR_LABELS, load_catalogue
+from orientation.places import get_resolver, resolve_place
+from orientation.search import SearchQuery, search
 
 TARGET_P95_MS = {"resolve_place": 5.0, "search": 2.0, "find_jobs": 5.0, "resolve_job": 5.0, "mask_message": 2.0}
 

@@ -15,11 +15,10 @@ from typing import Dict, Iterable, List, Set
 
 import yaml
 
-from actions.places import usual_town_name
-from actions.text import strip_accents
-from bot.paths import ACTIONS_DATA_DIR, PROJECT_ROOT, TRAINING_DATA_DIR
+from orientation.paths import DATA_DIR, PROJECT_ROOT, TRAINING_DATA_DIR
+from orientation.places import usual_town_name
+from orientation.text import strip_accents
 
-DATA_DIR = ACTIONS_DATA_DIR
 GEO_DIR = DATA_DIR / "geo"
 LOOKUP_DIR = TRAINING_DATA_DIR / "nlu" / "lookups"
 SYNONYMS_FILE = TRAINING_DATA_DIR / "nlu" / "synonyms.yml"
@@ -189,9 +188,9 @@ def build() -> dict:
     """Write every lookup file; return how many names each holds."""
     catalogue = campus_catalogue_path().relative_to(PROJECT_ROOT)
     tables = {
-        "regions.yml": ("region", region_names(), "actions/data/geo/departements.csv and aliases"),
-        "departements.yml": ("departement", departement_names(), "actions/data/geo/departements.csv"),
-        "towns.yml": ("town", town_names(), "actions/data/geo/communes.csv"),
+        "regions.yml": ("region", region_names(), "orientation/data/geo/departements.csv and aliases"),
+        "departements.yml": ("departement", departement_names(), "orientation/data/geo/departements.csv"),
+        "towns.yml": ("town", town_names(), "orientation/data/geo/communes.csv"),
         "campuses.yml": ("campus", campus_names(), str(catalogue)),
     }
     LOOKUP_DIR.mkdir(parents=True, exist_ok=True)

@@ -19,8 +19,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from rasa.shared.nlu.training_data.message import Message
 from tabulate import tabulate
 
-from bot.paths import MODEL_PATH, PROJECT_ROOT, VENV_BIN
 from ops.quality import ENTITY_REPORT, write_model_stamp
+from orientation.paths import MODEL_PATH, PROJECT_ROOT, VENV_BIN
 
 SUMMARY_KEYS = {"accuracy", "micro avg", "macro avg", "weighted avg"}
 

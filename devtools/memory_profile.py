@@ -19,7 +19,7 @@ from typing import List, Optional, Tuple
 import psutil
 
 from bot import patches
-from bot.paths import MODEL_PATH
+from orientation.paths import MODEL_PATH
 
 MESSAGES = [
     "Bonjour",

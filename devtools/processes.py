@@ -18,8 +18,8 @@ from typing import Dict, Iterator, List, Optional, Sequence
 import requests
 import yaml
 
-from bot.paths import CREDENTIALS_PATH, MODEL_PATH, PROJECT_ROOT, SCALE_OUT_ENDPOINTS, VENV_BIN
-from bot.preflight import rasa_cpu
+from bot.preflight import rasa_command, rasa_cpu
+from orientation.paths import CREDENTIALS_PATH, MODEL_PATH, PROJECT_ROOT, SCALE_OUT_ENDPOINTS, VENV_BIN
 
 START_TIMEOUT_SECONDS = 240
 
@@ -134,23 +134,7 @@ def rasa_server(
 ) -> Service:
     return Service(
         name=f"Rasa server :{port}",
-        command=[
-            str(VENV_BIN / "python"),
-            "-m",
-            "bot.patched_rasa",
-            "run",
-            "--model",
-            str(model),
-            "--port",
-            str(port),
-            "--credentials",
-            str(credentials),
-            "--endpoints",
-            str(endpoints),
-            "--cors",
-            *cors,
-            *extra_args,
-        ],
+        command=[*rasa_command(endpoints, port, model, credentials, cors, interface=None), *extra_args],
         health_url=f"http://127.0.0.1:{port}/webhooks/rest/",
         log_path=log_dir / f"rasa-{port}.log",
         env=dict(env or {}),

@@ -1,5 +1,6 @@
 """Markers by what a test needs, given by tests/conftest.py (pyproject.toml registers them):
 - browser: under tests/browser (Chromium, the web widget);
+- server: under tests/production (starts servers, supervisors or the action server as processes);
 - model: needs the trained model (asks for the `trained_model` fixture);
 - services: needs PostgreSQL and/or Redis (`@pytest.mark.services("postgresql", "redis")`);
 - unit: none of these; `make test-fast` runs them.
@@ -16,7 +17,7 @@ from typing import Iterable
 
 import pytest
 
-from bot.paths import TESTS_DIR
+from orientation.paths import TESTS_DIR
 
 SERVICES = {"postgresql": ("PostgreSQL", 5432), "redis": ("Redis", 6379)}
 MODEL_FIXTURE = "trained_model"
@@ -36,8 +37,11 @@ def is_listening(port: int, host: str = "127.0.0.1") -> bool:
 
 def needs_of(item: pytest.Item) -> set:
     needs = set()
-    if TESTS_DIR / "browser" in Path(str(item.fspath)).parents:
+    folders = Path(str(item.fspath)).parents
+    if TESTS_DIR / "browser" in folders:
         needs.add("browser")
+    if TESTS_DIR / "production" in folders:
+        needs.add("server")
     if MODEL_FIXTURE in getattr(item, "fixturenames", ()):
         needs.add("model")
     if item.get_closest_marker("services"):

@@ -23,10 +23,10 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from bot.paths import PROJECT_ROOT
+from orientation.domain import responses
+from orientation.paths import CONTENT_REGISTER, DOMAIN_PATH
 
-REGISTER_PATH = PROJECT_ROOT / "content" / "answers.yml"
-DOMAIN_PATH = PROJECT_ROOT / "domain.yml"
+REGISTER_PATH = CONTENT_REGISTER
 MAX_WORDS = 90
 RECHECK_AFTER_MONTHS = 12
 DUE_WITHIN_DAYS = 60
@@ -81,19 +81,13 @@ class Findings:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def domain_files(domain: Path) -> List[Path]:
-    return sorted(domain.rglob("*.yml")) if domain.is_dir() else [domain]
-
-
 def load_answers(domain: Optional[Path] = None) -> Dict[str, str]:
     """FAQ answer key (`faq_vae/steps`) -> the text of its first variant."""
     domain = domain or DOMAIN_PATH
     answers: Dict[str, str] = {}
-    for path in domain_files(domain):
-        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for name, variants in (content.get("responses") or {}).items():
-            if name.startswith(ANSWER_PREFIX + "faq_") and "/" in name and variants:
-                answers[name[len(ANSWER_PREFIX) :]] = variants[0].get("text") or ""
+    for name, variants in responses(domain).items():
+        if name.startswith(ANSWER_PREFIX + "faq_") and "/" in name and variants:
+            answers[name[len(ANSWER_PREFIX) :]] = variants[0].get("text") or ""
     return answers
 
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from bot.preflight import ConfigurationError, is_sql_tracker_store, read_section, sql_url
+from bot.endpoints import tracker_store_engine
 
 # The schools are in France: days are counted in Paris time, not in the server's.
 TIMEZONE = ZoneInfo("Europe/Paris")
@@ -360,17 +360,11 @@ def read_conversations(
 
 def store_engine(endpoints: Path) -> Optional[sa.engine.Engine]:
     """Engine of the SQL tracker store configured in `endpoints`; None when nothing is stored yet."""
-    tracker_store = read_section(endpoints, "tracker_store")
-    if tracker_store is None:
-        raise ConfigurationError(
-            f"{endpoints} : aucun tracker_store configuré (les conversations ne sont pas conservées)."
-        )
-    if not is_sql_tracker_store(tracker_store):
-        raise ConfigurationError(f"{endpoints} : seul un tracker_store de type SQL peut être lu.")
-    url = sa.engine.make_url(sql_url(tracker_store))
-    if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
-        return None
-    return sa.create_engine(url)
+    return tracker_store_engine(
+        endpoints,
+        not_sql="seul un tracker_store de type SQL peut être lu.",
+        missing="aucun tracker_store configuré (les conversations ne sont pas conservées).",
+    )
 
 
 def days_between(first: date, last: date) -> List[date]:

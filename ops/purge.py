@@ -26,8 +26,9 @@ from typing import List, Optional
 
 import sqlalchemy as sa
 
-from bot.paths import PROJECT_ROOT
-from bot.preflight import ConfigurationError, is_sql_tracker_store, quiet_library_warnings, read_section, sql_url
+from bot.endpoints import tracker_store_engine as endpoints_engine
+from bot.preflight import ConfigurationError, quiet_library_warnings
+from orientation.paths import ENDPOINTS_PATH
 
 SECONDS_PER_DAY = 86_400
 
@@ -83,17 +84,11 @@ def journal_in_memory(engine: sa.engine.Engine) -> sa.engine.Engine:
 
 def tracker_store_engine(endpoints: Path) -> Optional[sa.engine.Engine]:
     """Engine of the SQL tracker store in `endpoints`; None when there is nothing stored yet."""
-    tracker_store = read_section(endpoints, "tracker_store")
-    if not is_sql_tracker_store(tracker_store):
-        raise ConfigurationError(f"{endpoints} : la purge ne sait traiter qu'un tracker_store de type SQL.")
-    url = sa.engine.make_url(sql_url(tracker_store))
-    if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
-        return None
-    return sa.create_engine(url)
+    return endpoints_engine(endpoints, not_sql="la purge ne sait traiter qu'un tracker_store de type SQL.")
 
 
 def retention_days_setting() -> int:
-    from actions.settings import load_settings
+    from orientation.settings import load_settings
 
     return load_settings().retention_days
 
@@ -106,7 +101,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         default=None,
         help="durée de conservation en jours (défaut : privacy.retention_days de school.yml)",
     )
-    parser.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
+    parser.add_argument("--endpoints", type=Path, default=ENDPOINTS_PATH)
     parser.add_argument("--dry-run", action="store_true", help="compte sans supprimer")
     args = parser.parse_args(argv)
     quiet_library_warnings()

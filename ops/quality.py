@@ -20,8 +20,8 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-from bot.paths import MODEL_PATH
 from ops.conversations import TIMEZONE
+from orientation.paths import MODEL_PATH
 
 STAMP_FILE = "model.json"
 SUMMARY_KEYS = {"accuracy", "micro avg", "macro avg", "weighted avg"}

@@ -23,7 +23,6 @@ from typing import Dict, List, Optional
 import jinja2
 import sqlalchemy as sa
 
-from bot.paths import MODEL_PATH, PROJECT_ROOT
 from bot.preflight import ConfigurationError, low_disk_warnings, quiet_library_warnings
 from ops import charts
 from ops.conversations import (
@@ -39,10 +38,10 @@ from ops.conversations import (
 )
 from ops.quality import NluResult, current_model, nlu_results, story_result
 from ops.training_data import TEST_SET_FOLDERS
+from orientation.paths import ENDPOINTS_PATH, MODEL_PATH, PROJECT_ROOT, RESULTS_DIR, TESTS_DIR
 
 TEMPLATE = "report.html.j2"
-DEFAULT_OUT = PROJECT_ROOT / "results" / "report.html"
-RESULTS_DIR = PROJECT_ROOT / "results"
+DEFAULT_OUT = RESULTS_DIR / "report.html"
 # Beyond these, the page says how many more there are (`review-export` lists every message).
 MESSAGES_LISTED = 200
 BARS_SHOWN = 20
@@ -134,9 +133,7 @@ def quality_view(results: Path, model: Path) -> dict:
         "test_sets": [nlu_view(result) for result in sets],
         "stories": stories,
         "results_dir": results,
-        "not_evaluated": [
-            name for name in TEST_SET_FOLDERS if (PROJECT_ROOT / "tests" / name).is_dir() and name not in evaluated
-        ],
+        "not_evaluated": [name for name in TEST_SET_FOLDERS if (TESTS_DIR / name).is_dir() and name not in evaluated],
         # Hashing the model takes a second: only worth it when there are results to compare.
         "current_model": current_model(model) if sets or stories else None,
     }
@@ -309,7 +306,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         default=None,
         help="début de la période, AAAA-MM-JJ (défaut : la durée de conservation)",
     )
-    parser.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
+    parser.add_argument("--endpoints", type=Path, default=ENDPOINTS_PATH)
     parser.add_argument("--results", type=Path, default=RESULTS_DIR, help="résultats de make test-nlu / test-stories")
     parser.add_argument("--model", type=Path, default=MODEL_PATH)
     parser.add_argument(
@@ -324,7 +321,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     for warning in low_disk_warnings([args.out.parent if args.out.parent.exists() else PROJECT_ROOT, PROJECT_ROOT]):
         print(warning, flush=True)  # first, where the operator reads
 
-    from actions.settings import load_settings
+    from orientation.settings import load_settings
 
     settings = load_settings()
     now = datetime.now(TIMEZONE)

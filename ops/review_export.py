@@ -22,7 +22,6 @@ from typing import Dict, List, Mapping, Optional, Set, Tuple
 
 import sqlalchemy as sa
 
-from bot.paths import PROJECT_ROOT
 from bot.preflight import ConfigurationError, quiet_library_warnings
 from ops.conversations import (
     LOW_CONFIDENCE,
@@ -36,10 +35,11 @@ from ops.conversations import (
 )
 from ops.report import french_date, french_number, parse_day
 from ops.training_data import examples_index, normalised, training_files
+from orientation.paths import ENDPOINTS_PATH, RESULTS_DIR, TRAINING_DATA_DIR
 
 TO_REVIEW = "TO_REVIEW"
 IGNORE = "ignore"
-DEFAULT_OUT = PROJECT_ROOT / "results" / "review.yml"
+DEFAULT_OUT = RESULTS_DIR / "review.yml"
 
 HEADER = """version: "3.1"
 
@@ -186,14 +186,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         default=None,
         help="début de la période, AAAA-MM-JJ (défaut : la durée de conservation)",
     )
-    parser.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
-    parser.add_argument("--data", type=Path, default=PROJECT_ROOT / "data")
+    parser.add_argument("--endpoints", type=Path, default=ENDPOINTS_PATH)
+    parser.add_argument("--data", type=Path, default=TRAINING_DATA_DIR)
     parser.add_argument("--threshold", type=float, default=LOW_CONFIDENCE)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     quiet_library_warnings()
 
-    from actions.settings import load_settings
+    from orientation.settings import load_settings
 
     now = datetime.now(TIMEZONE)
     since = period_start(args.since, load_settings().retention_days, now)

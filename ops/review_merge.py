@@ -22,7 +22,6 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-from bot.paths import PROJECT_ROOT
 from bot.privacy import LABELS, find_personal_data, mask_personal_data
 from ops.review_export import IGNORE, TO_REVIEW
 from ops.training_data import (
@@ -37,6 +36,7 @@ from ops.training_data import (
     test_set_files,
     training_files,
 )
+from orientation.paths import DOMAIN_PATH, TESTS_DIR, TRAINING_DATA_DIR
 
 INTENT_LINE = re.compile(r"^(?P<indent>\s*)- intent:\s*(?P<intent>[^\s#]+)")
 EXAMPLES_KEY = re.compile(r"^(?P<indent>\s*)examples:\s*\|")
@@ -236,9 +236,9 @@ def updated_text(path: Path, added: List[Reviewed]) -> str:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cli review-merge", description=__doc__.split("\n")[0])
     parser.add_argument("file", type=Path, help="le fichier de relecture (écrit par review-export)")
-    parser.add_argument("--data", type=Path, default=PROJECT_ROOT / "data")
-    parser.add_argument("--domain", type=Path, default=PROJECT_ROOT / "domain.yml")
-    parser.add_argument("--tests", type=Path, default=PROJECT_ROOT / "tests")
+    parser.add_argument("--data", type=Path, default=TRAINING_DATA_DIR)
+    parser.add_argument("--domain", type=Path, default=DOMAIN_PATH)
+    parser.add_argument("--tests", type=Path, default=TESTS_DIR)
     args = parser.parse_args(argv)
     try:
         entries = read_review(args.file)

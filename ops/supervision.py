@@ -31,9 +31,9 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from bot.paths import PROJECT_ROOT, VENV_BIN
+from orientation.paths import PROCFILE, PROJECT_ROOT, SUPERVISOR_DIR, VENV_BIN
 
-RUN_DIR = PROJECT_ROOT / "var" / "supervisor"
+RUN_DIR = SUPERVISOR_DIR
 # Longer than the preflight checks of a Rasa line (3 s each), so that one failing is a failed start.
 START_SECONDS = 10
 # 1 + 2 + ... + 8 s of back-off: PostgreSQL or Redis restarting at the same time has 36 s to come back.
@@ -218,7 +218,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ops.supervision", description="lance les processus d'un Procfile sous supervisord"
     )
-    parser.add_argument("procfile", nargs="?", type=Path, default=PROJECT_ROOT / "Procfile")
+    parser.add_argument("procfile", nargs="?", type=Path, default=PROCFILE)
     parser.add_argument("--log-dir", type=Path, help="un journal par processus (sinon tout s'affiche dans le terminal)")
     parser.add_argument("--restart-fatal-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

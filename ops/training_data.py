@@ -10,6 +10,8 @@ from typing import Dict, Iterator, List, Set
 
 import yaml
 
+from orientation.domain import load_domain
+
 # `[Brest](location)` or `[VAE]{"entity": ...}`: the annotated words are part of the phrasing.
 # No part of an annotation reads past a "[": an unclosed bracket then costs one short scan, where
 # "[[[[..." (a user's message in a review export) made every "[" read to the end of the text.
@@ -20,7 +22,7 @@ RETRIEVAL_RESPONSE_PREFIX = "utter_"
 
 def normalised(text: str) -> str:
     """The phrasing as compared for duplicates: annotations removed, case, spacing, the final
-    punctuation and the typographic apostrophe ignored (as tests/test_nlu_data.py compares them)."""
+    punctuation and the typographic apostrophe ignored (as tests/data/test_nlu_data.py compares them)."""
     return " ".join(ANNOTATION.sub(r"\1", text).casefold().replace("’", "'").split()).strip(" ?!.")
 
 
@@ -73,11 +75,10 @@ def domain_intents(domain: Path) -> Set[str]:
     (faq_vae) each of their answers (faq_vae/steps, from the utter_faq_vae/steps responses)."""
     intents: Set[str] = set()
     responses: Set[str] = set()
-    for path in yaml_files(domain) if domain.is_dir() else [domain]:
-        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for intent in content.get("intents") or []:
-            intents.add(next(iter(intent)) if isinstance(intent, dict) else str(intent))
-        responses.update(content.get("responses") or {})
+    content = load_domain(domain)
+    for intent in content.get("intents") or []:
+        intents.add(next(iter(intent)) if isinstance(intent, dict) else str(intent))
+    responses.update(content.get("responses") or {})
     answers = {
         name[len(RETRIEVAL_RESPONSE_PREFIX) :]
         for name in responses

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.paths import MODEL_PATH
 from devtools.pytest_markers import pytest_collection_modifyitems, pytest_runtest_setup  # noqa: F401 - hooks
+from orientation.paths import MODEL_PATH
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +29,7 @@ def rasa_patches():
 
 @pytest.fixture(scope="session")
 def catalogue():
-    """The embedded catalogue (actions/data/campuses.csv), without any HTTP source."""
-    from actions.catalogue import load_catalogue
+    """The embedded catalogue (orientation/data/campuses.csv), without any HTTP source."""
+    from orientation.catalogue import load_catalogue
 
     return load_catalogue()

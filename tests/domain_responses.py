@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Set
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 
-from actions.wording import responses
+from orientation.wording import responses
 
 # The keys of a message from CollectingDispatcher.utter_message; any other key is a variable.
 MESSAGE_FIELDS = {"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"}

@@ -1,12 +1,30 @@
-"""The code is split by who reads it: the running assistant (bot/, actions/) imports nothing from
-the operations (ops/), the development tools (devtools/), the command line (cli/) or the tests."""
+"""The code is split by who reads it, in floors: the domain library (orientation/) stands on
+nothing of the project and never loads Rasa; the running assistant (bot/, actions/) stands on it and
+imports nothing from the operations (ops/), the development tools (devtools/), the command line
+(cli/) or the tests."""
 
 import json
 import subprocess
 import sys
 
-from bot.paths import PROJECT_ROOT
+from orientation.paths import PROJECT_ROOT
 
+ORIENTATION_MODULES = [
+    "orientation.activities",
+    "orientation.catalogue",
+    "orientation.domain",
+    "orientation.domain_facts",
+    "orientation.jobs",
+    "orientation.paths",
+    "orientation.places",
+    "orientation.search",
+    "orientation.sectors",
+    "orientation.settings",
+    "orientation.sources",
+    "orientation.text",
+    "orientation.training",
+    "orientation.wording",
+]
 RUNTIME_MODULES = [
     "bot.channels",
     "bot.nlu_components",
@@ -18,10 +36,15 @@ RUNTIME_MODULES = [
     "bot.privacy",
     "bot.rate_limits",
     "bot.action_server",
-    "deploy.lock_store",
-    "deploy.tracker_store",
+    "bot.endpoints",
+    "bot.lock_store",
+    "bot.tracker_store",
+    "actions.campus_actions",
+    "actions.conversation",
+    "actions.forms",
 ]
 TOOLING = ("ops", "devtools", "cli", "tests")
+RUNTIME = ("bot", "actions")
 
 
 def imported_after(code: str) -> list:
@@ -33,10 +56,26 @@ def imported_after(code: str) -> list:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def test_the_domain_library_stands_on_nothing_of_the_project_and_not_on_rasa():
+    imported = set(imported_after("\n".join(f"import {module}" for module in ORIENTATION_MODULES)))
+    assert not imported & {*RUNTIME, *TOOLING, "rasa", "rasa_sdk"}
+
+
+def test_every_module_of_the_domain_library_is_checked():
+    modules = {f"orientation.{path.stem}" for path in (PROJECT_ROOT / "orientation").glob("*.py")}
+    assert modules - {"orientation.__init__"} == set(ORIENTATION_MODULES)
+
+
+def test_the_action_server_package_holds_only_what_rasa_sdk_loads():
+    """rasa_sdk imports every module of actions/: the domain library lives in orientation/."""
+    modules = {path.stem for path in (PROJECT_ROOT / "actions").glob("*.py")} - {"__init__"}
+    assert {f"actions.{name}" for name in modules} <= set(RUNTIME_MODULES)
+
+
 def test_the_running_assistant_imports_no_tooling():
     imports = "\n".join(f"import {module}" for module in RUNTIME_MODULES)
     assert not set(imported_after(imports)) & set(TOOLING)
 
 
 def test_the_action_server_code_does_not_load_rasa():
-    assert "rasa" not in imported_after("import actions.campus_actions, actions.settings, actions.sources")
+    assert "rasa" not in imported_after("import actions.campus_actions, actions.conversation, actions.forms")

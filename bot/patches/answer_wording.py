@@ -8,7 +8,7 @@ although no component of this pipeline reads the wording: FaqAnswerSelector lear
 keys (`faq_vae/eligibility`), kept here, and the assistant says the answer from the domain, which
 the trained model carries. The training data leaves Rasa's provider without the wording; the
 trained components are the same. (Rasa's own ResponseSelector does read the wording: this project
-does not use it, and tests/test_patches.py fails if config.yml brings it back.)
+does not use it, and tests/bot/test_patches.py fails if config.yml brings it back.)
 
 Installed by bot.patches.install(): `make train` trains through `python -m bot.patched_rasa`.
 """

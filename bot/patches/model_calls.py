@@ -5,7 +5,7 @@ call TensorFlow matches the inputs against that signature again and looks the gr
 cache. TED has many inputs and is called two to four times per message, so this bookkeeping costs
 more than a millisecond per call. The graph never changes once built: after the first call (where
 Rasa builds it as usual) its concrete function is called directly. Same graph, same inputs, same
-outputs (tests/test_model_calls.py).
+outputs (tests/bot/test_model_calls.py).
 
 Installed by bot.patches.install().
 """

@@ -6,7 +6,7 @@ whole training graph (gradients of every layer) and create the optimiser's state
 running assistant never uses: about two thirds of each model's memory and of its load time.
 Here the variables are created by computing the loss of that example once, eagerly (no graph,
 no gradients, no optimiser state), then the saved weights are read as before. Same weights, same
-predictions (tests/test_model_calls.py). A model loaded to be fine-tuned is loaded Rasa's way.
+predictions (tests/bot/test_model_calls.py). A model loaded to be fine-tuned is loaded Rasa's way.
 
 The prediction graph is built as Rasa builds it (one prediction on the example Rasa gives), but
 beside the rest of the start rather than before it: TensorFlow traces TED's graph for 3 to 4 s,

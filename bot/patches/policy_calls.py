@@ -11,7 +11,7 @@ step of a turn, can be left out for them.
 This runner runs the rules and every other input of the ensemble first, then the skippable
 policies only if the rules did not decide. Skipped policies count as "no prediction" (all zeros,
 what a policy says when it has nothing to say), and the ensemble combines as usual: the chosen
-action, its policy, confidence and events are those of a full run (tests/test_policy_calls.py).
+action, its policy, confidence and events are those of a full run (tests/bot/test_policy_calls.py).
 Any other graph run, or a configuration where this argument does not hold, runs unchanged.
 """
 

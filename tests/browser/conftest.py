@@ -17,10 +17,10 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from actions.settings import settings_path
-from bot.paths import VENV_BIN
 from bot.web_server import missing_vendor_files
 from devtools.processes import Assistant, Service, free_port, running_assistant
+from orientation.paths import VENV_BIN
+from orientation.settings import settings_path
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -7,10 +7,10 @@ import time
 
 from playwright.sync_api import Page, expect
 
-from actions.settings import load_settings
-from bot.paths import PROJECT_ROOT
+from orientation.paths import DOCS_DIR
+from orientation.settings import load_settings
 
-SCREENSHOT = PROJECT_ROOT / "docs" / "screenshot.png"
+SCREENSHOT = DOCS_DIR / "screenshot.png"
 
 
 def focused(page: Page, selector: str) -> bool:

@@ -28,13 +28,13 @@ import sqlalchemy as sa
 import yaml
 from playwright.sync_api import Browser, Page, expect
 
-from bot.paths import PROJECT_ROOT
 from devtools.processes import running_assistant
 from ops.conversations import LOW_CONFIDENCE
 from ops.quality import ENTITY_REPORT
 from ops.training_data import read_examples
+from orientation.paths import DOMAIN_PATH, PROJECT_ROOT, TESTS_DIR, TRAINING_DATA_DIR, WEB_DIR
 
-AXE = PROJECT_ROOT / "bot" / "web" / "widget" / "vendor" / "axe.min.js"
+AXE = WEB_DIR / "widget" / "vendor" / "axe.min.js"
 THUMBS_DOWN = '/feedback{"feedback_value":"down"}'  # what the widget sends (bot/web/widget/widget.js)
 QUESTION = "c'est quoi la VAE ?"
 DESKTOP = {"width": 1280, "height": 800}
@@ -286,9 +286,9 @@ def test_an_unreachable_database_is_said_in_the_page(tmp_path):
 
 
 def test_export_review_merge_round_trip_on_a_copy_of_the_data(store, tmp_path):
-    shutil.copytree(PROJECT_ROOT / "data", tmp_path / "data")
-    shutil.copy(PROJECT_ROOT / "domain.yml", tmp_path / "domain.yml")
-    shutil.copytree(PROJECT_ROOT / "tests" / "nlu", tmp_path / "tests" / "nlu")
+    shutil.copytree(TRAINING_DATA_DIR, tmp_path / "data")
+    shutil.copy(DOMAIN_PATH, tmp_path / "domain.yml")
+    shutil.copytree(TESTS_DIR / "nlu", tmp_path / "tests" / "nlu")
     review = tmp_path / "review.yml"
 
     exported = bot_command(
@@ -420,7 +420,8 @@ def results(tmp_path) -> Path:
         {"conversation_accuracy": {"accuracy": 0.75, "correct": 3, "with_warnings": 0, "total": 4}},
     )
     (folder / "stories" / "failed_test_stories.yml").write_text(
-        "stories:\n- story: recherche de campus à Brest (tests/test_campus_search.yml)\n  steps: []\n", encoding="utf-8"
+        "stories:\n- story: recherche de campus à Brest (tests/conversations/test_campus_search.yml)\n  steps: []\n",
+        encoding="utf-8",
     )
     model = tmp_path / "assistant.tar.gz"
     model.write_bytes(b"model")

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
-from actions.settings import load_settings
 from bot.web_server import create_app
+from orientation.settings import load_settings
 
 HOSTILE_NAME = 'Lycée </script><script>alert("x")</script> & Cie'
 

@@ -16,9 +16,9 @@ from typing import Callable, Dict, Iterator, List, Optional
 
 import requests
 
-from bot.paths import PROJECT_ROOT, VENV_BIN
 from devtools.processes import is_up
 from ops.supervision import START_RETRIES, read_procfile, supervisord_config
+from orientation.paths import PROJECT_ROOT, VENV_BIN
 
 # How soon the assistant must answer again after one of its processes is killed. RESTART_ANSWER_SECONDS
 # overrides it (e.g. while the model takes longer than this to load).

@@ -16,8 +16,8 @@ import pytest
 import requests
 
 from bot import action_server as launcher
-from bot.paths import PROJECT_ROOT
 from devtools.processes import action_server, free_port, started
+from orientation.paths import PROCFILE, PROJECT_ROOT, SCALE_OUT_PROCFILE
 
 TOKEN = "test-action-server-token-5b1e"
 
@@ -69,7 +69,7 @@ def token_server(tmp_path_factory) -> Iterator[str]:
 
 
 def test_every_profile_starts_the_action_server_through_the_launcher_on_its_default_address():
-    for procfile in (PROJECT_ROOT / "Procfile", PROJECT_ROOT / "deploy" / "Procfile"):
+    for procfile in (PROCFILE, SCALE_OUT_PROCFILE):
         lines = dict(line.split(": ", 1) for line in procfile.read_text().splitlines() if line and line[0] != "#")
         command = shlex.split(lines["actions"])
         assert command[1:3] == ["-m", "bot.action_server"], procfile

@@ -11,7 +11,7 @@ import pytest
 import requests
 import socketio
 
-from bot.paths import PROJECT_ROOT
+from orientation.paths import PROJECT_ROOT
 from tests.production.test_socketio_channel import ChatClient, run
 
 FAQ_QUESTION = "c'est quoi la VAE ?"

@@ -9,9 +9,9 @@ import uuid
 
 import yaml
 
-from actions.settings import load_settings
 from bot.channels import reply_timeout_from
-from bot.paths import CREDENTIALS_PATH
+from orientation.paths import CREDENTIALS_PATH
+from orientation.settings import load_settings
 
 REPLY_TIMEOUT = reply_timeout_from(
     yaml.safe_load(CREDENTIALS_PATH.read_text(encoding="utf-8"))["bot.channels.RestChannel"]

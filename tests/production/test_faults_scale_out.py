@@ -18,8 +18,8 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from bot.paths import PROJECT_ROOT, SCALE_OUT_ENDPOINTS
 from devtools.processes import Assistant, Service, action_server, free_port, started
+from orientation.paths import SCALE_OUT_ENDPOINTS, SCALE_OUT_PROCFILE
 from tests.production.dependencies import PostgresProxy, PrivateRedis, postgresql_engine
 
 pytestmark = pytest.mark.services("postgresql")
@@ -50,7 +50,7 @@ def rasa_command(endpoints, port: int) -> list:
     """The rasa1 line of deploy/Procfile (preflight, then rasa run) with this test's files and port."""
     lines = dict(
         line.split(": ", 1)
-        for line in (PROJECT_ROOT / "deploy" / "Procfile").read_text(encoding="utf-8").splitlines()
+        for line in (SCALE_OUT_PROCFILE).read_text(encoding="utf-8").splitlines()
         if line and not line.startswith("#")
     )
     command = shlex.split(lines["rasa1"].replace("deploy/endpoints.yml", str(endpoints)))

@@ -11,7 +11,7 @@ import redis
 from rasa.core.lock_store import RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from deploy.lock_store import AtomicRedisLockStore
+from bot.lock_store import AtomicRedisLockStore
 from tests.production.dependencies import PrivateRedis
 
 pytestmark = pytest.mark.services("redis")

@@ -18,11 +18,10 @@ from typing import Iterator, List, Optional
 import pytest
 import requests
 
-from bot.paths import PROJECT_ROOT
 from devtools.processes import free_port, is_up
 from devtools.pytest_markers import in_ci
+from orientation.paths import NGINX_CONF
 
-NGINX_CONF = PROJECT_ROOT / "deploy" / "nginx.conf"
 WEBHOOK = "/webhooks/rest/webhook"
 # The longest message the channel answers, escaped at worst (ASCII JSON: an emoji is 12 bytes),
 # from the longest sender id it accepts.

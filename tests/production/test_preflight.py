@@ -10,7 +10,7 @@ import time
 import pytest
 import yaml
 
-from bot.paths import PROJECT_ROOT
+from orientation.paths import PROJECT_ROOT, SCALE_OUT_ENDPOINTS
 from tests.production.dependencies import small_filesystem
 
 POSTGRES = {
@@ -62,7 +62,7 @@ def test_postgresql_down_stops_the_start_with_a_clear_message(tmp_path):
     assert elapsed < 30
 
 
-@pytest.mark.parametrize("lock_type", ["redis", "deploy.lock_store.AtomicRedisLockStore"])
+@pytest.mark.parametrize("lock_type", ["redis", "bot.lock_store.AtomicRedisLockStore"])
 @pytest.mark.services("postgresql")
 def test_redis_down_stops_the_start_with_a_clear_message(tmp_path, lock_type):
     port = closed_port()
@@ -98,7 +98,7 @@ def test_an_unset_secret_is_reported(tmp_path):
 
 @pytest.mark.services("postgresql", "redis")
 def test_the_scale_out_profile_endpoints_pass_here():
-    endpoints = PROJECT_ROOT / "deploy" / "endpoints.yml"
+    endpoints = SCALE_OUT_ENDPOINTS
     env = {"TRACKER_DB_USER": "postgres", "TRACKER_DB_PASSWORD": "", "REDIS_PASSWORD": ""}
     result = subprocess.run(
         [sys.executable, "-m", "bot.preflight", "--endpoints", str(endpoints)],

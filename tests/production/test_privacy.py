@@ -3,7 +3,7 @@ personal_data_messages.yml, sent over the REST channel, are stored masked (SQLit
 as in the scale-out profile), never appear in the logs of the Rasa process or the action server
 (both at debug level, where Rasa writes every message it receives), nor in the counsellors' report
 or the review file; what the assistant needs to answer (town, age, diploma) is kept.
-The masking itself, message by message: tests/test_privacy_masking.py."""
+The masking itself, message by message: tests/bot/test_privacy_masking.py."""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from bot.paths import PROJECT_ROOT, TESTS_DIR
 from bot.privacy import MASKS
 from devtools.processes import (
     Assistant,
@@ -34,6 +33,7 @@ from devtools.processes import (
     started,
     write_endpoints,
 )
+from orientation.paths import PROJECT_ROOT, TESTS_DIR
 
 MESSAGES = yaml.safe_load((TESTS_DIR / "production" / "personal_data_messages.yml").read_text(encoding="utf-8"))[
     "messages"

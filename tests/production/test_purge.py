@@ -14,7 +14,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.paths import PROJECT_ROOT
+from orientation.paths import PROJECT_ROOT
 from tests.production.dependencies import small_filesystem
 
 DAY = 86_400

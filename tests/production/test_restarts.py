@@ -13,10 +13,10 @@ import time
 
 import pytest
 
-from actions.settings import load_settings
-from bot.paths import PROJECT_ROOT
 from devtools.processes import free_port, is_up, write_endpoints
 from ops import supervision
+from orientation.paths import PROCFILE
+from orientation.settings import load_settings
 from tests.production.supervised import (
     ANSWER_AGAIN_SECONDS,
     LOAD_TIMEOUT_SECONDS,
@@ -55,7 +55,7 @@ def profile(tmp_path_factory, trained_model):
     ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
     endpoints = write_endpoints(workdir / "endpoints.yml", ports["actions"])
     programs = programs_of(
-        PROJECT_ROOT / "Procfile",
+        PROCFILE,
         {
             "--port 5055": f"--port {ports['actions']}",
             "--port 5005": f"--port {ports['rasa']}",

@@ -7,8 +7,8 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from bot.paths import PROJECT_ROOT
 from devtools.processes import free_port, write_endpoints
+from orientation.paths import SCALE_OUT_PROCFILE
 from tests.production.supervised import (
     ANSWER_AGAIN_SECONDS,
     LOAD_TIMEOUT_SECONDS,
@@ -40,7 +40,7 @@ def cluster(tmp_path_factory, trained_model):
     }
     endpoints = write_endpoints(workdir / "endpoints.yml", ports["actions"], POSTGRES, lock_store)
     programs = programs_of(
-        PROJECT_ROOT / "deploy" / "Procfile",
+        SCALE_OUT_PROCFILE,
         {
             "--port 5055": f"--port {ports['actions']}",
             "--port 5006": f"--port {ports['rasa1']}",

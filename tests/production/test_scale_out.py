@@ -15,8 +15,6 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from actions.settings import load_settings
-from bot.paths import PROJECT_ROOT
 from devtools.processes import (
     Assistant,
     Service,
@@ -27,6 +25,8 @@ from devtools.processes import (
     started,
     write_endpoints,
 )
+from orientation.paths import NGINX_CONF, SCALE_OUT_PROCFILE
+from orientation.settings import load_settings
 from tests.production.dependencies import postgresql_engine
 
 DATABASE = "cmq_scale_test"
@@ -54,7 +54,7 @@ def procfile_command(name: str, endpoints: Path, port: int) -> list:
     """A Rasa line of deploy/Procfile, with this test's endpoints file and port."""
     lines = dict(
         line.split(": ", 1)
-        for line in (PROJECT_ROOT / "deploy" / "Procfile").read_text().splitlines()
+        for line in (SCALE_OUT_PROCFILE).read_text().splitlines()
         if line and not line.startswith("#")
     )
     command = shlex.split(lines[name].replace("deploy/endpoints.yml", str(endpoints)))
@@ -190,7 +190,7 @@ def balancer(cluster, tmp_path):
         pytest.fail("nginx is not installed: run `make balancer-deps`")
     ports = [url.rsplit(":", 1)[1] for url in cluster.rasa_urls]
     listen = free_port()
-    config = (PROJECT_ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    config = (NGINX_CONF).read_text(encoding="utf-8")
     config = config.replace("127.0.0.1:5005", f"127.0.0.1:{listen}")
     config = config.replace("127.0.0.1:5006", f"127.0.0.1:{ports[0]}").replace(
         "127.0.0.1:5007", f"127.0.0.1:{ports[1]}"

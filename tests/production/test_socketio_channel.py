@@ -6,7 +6,7 @@ import uuid
 import pytest
 import socketio
 
-from actions.settings import load_settings
+from orientation.settings import load_settings
 
 WAIT_SECONDS = 20
 

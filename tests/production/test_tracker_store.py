@@ -1,4 +1,4 @@
-"""The scale-out conversation store (deploy/tracker_store.py) on PostgreSQL: same data as Rasa's,
+"""The scale-out conversation store (bot/tracker_store.py) on PostgreSQL: same data as Rasa's,
 every event kept once and in order, and other conversations served while the database works; short
 timeouts, and a PostgreSQL that goes down (behind a relay) fails the call at once, then works again."""
 
@@ -13,7 +13,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from deploy.tracker_store import ThreadedSQLTrackerStore
+from bot.tracker_store import ThreadedSQLTrackerStore
 from tests.production.dependencies import PostgresProxy
 
 pytestmark = pytest.mark.services("postgresql")

@@ -1,1 +1,0 @@
-"""Scale-out profile: configuration files, and the lock store its Rasa processes share."""

@@ -1,0 +1,191 @@
+"""Campus search on the real catalogue: filters, ranking, reasons, alternatives."""
+
+import pytest
+
+from orientation.places import resolve_place
+from orientation.search import SearchQuery, search
+from orientation.text import normalise
+
+LANNION_ID = "bretagne-numerique-photonique"
+DIGITAL = "digital_telecommunications"
+
+
+def place(text):
+    resolution = resolve_place(text)
+    assert resolution.status == "found", resolution
+    return resolution.place
+
+
+def ids(matches):
+    return [match.campus.id for match in matches]
+
+
+def test_digital_in_bretagne_finds_the_lannion_campus(catalogue):
+    result = search(catalogue, SearchQuery(sector=DIGITAL, region="Bretagne"))
+    assert LANNION_ID in ids(result.matches)
+    match = next(m for m in result.matches if m.campus.id == LANNION_ID)
+    assert "secteur Numérique, télécommunications" in match.reasons
+    assert "en Bretagne" in match.reasons
+    assert "label excellence" in match.reasons
+    assert all(m.campus.region == "Bretagne" and m.campus.sector == DIGITAL for m in result.matches)
+    assert result.alternatives == ()
+
+
+def test_digital_typed_as_le_35_or_rennes_gives_the_same_campus(catalogue):
+    for typed in ("le 35", "Rennes", "Bretagne"):
+        result = search(catalogue, SearchQuery(sector=DIGITAL, place=place(typed)))
+        assert LANNION_ID in ids(result.matches), typed
+
+
+def test_a_town_ranks_closest_first_with_km(catalogue):
+    result = search(catalogue, SearchQuery(place=place("Brest")))
+    matches = result.matches
+    assert len(matches) >= 3
+    assert all(m.campus.region == "Bretagne" for m in matches)
+    distances = [m.distance_km for m in matches if m.distance_km is not None]
+    assert distances == sorted(distances)
+    lannion = next(m for m in matches if m.campus.id == LANNION_ID)
+    assert 75 < lannion.distance_km < 95
+    assert f"à {round(lannion.distance_km)} km de Brest" in lannion.reasons
+    # a campus in Brest itself comes first and says so
+    in_brest = [m for m in matches if m.campus.town == "Brest"]
+    if in_brest:
+        assert matches[0].campus.town == "Brest" and "à Brest" in matches[0].reasons
+
+
+def test_campuses_without_a_town_come_after_the_located_ones(catalogue):
+    result = search(catalogue, SearchQuery(place=place("Lyon")))
+    located = [m.distance_km is not None for m in result.matches]
+    assert located == sorted(located, reverse=True)
+    for match in result.matches:
+        if match.distance_km is None:
+            assert "en Auvergne-Rhône-Alpes" in match.reasons
+
+
+def test_a_departement_filters_by_region_and_sorts_by_distance(catalogue):
+    result = search(catalogue, SearchQuery(place=place("Finistère")))
+    assert all(m.campus.region == "Bretagne" for m in result.matches)
+    distances = [m.distance_km for m in result.matches if m.distance_km is not None]
+    assert distances == sorted(distances)
+    for match in result.matches:
+        if match.campus.departement_code == "29":
+            assert "dans le département Finistère (29)" in match.reasons
+
+
+def test_an_academie_keeps_its_campuses_only(catalogue):
+    result = search(catalogue, SearchQuery(place=place("académie de Rennes")))
+    assert LANNION_ID in ids(result.matches)
+    assert all(m.campus.region == "Bretagne" for m in result.matches)
+    assert all("dans l'académie de Rennes" in m.reasons for m in result.matches)
+
+
+def test_overseas_covers_the_five_regions(catalogue):
+    result = search(catalogue, SearchQuery(place=place("outre-mer")))
+    regions = {m.campus.region for m in result.matches}
+    assert regions and regions <= {"Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte"}
+
+
+def test_no_result_gives_same_sector_elsewhere_then_other_sectors_nearby(catalogue):
+    in_bretagne = {c.sector for c in catalogue.campuses if c.region == "Bretagne"}
+    sector = next(c.sector for c in catalogue.campuses if c.sector not in in_bretagne)
+    brest = place("Brest")
+    result = search(catalogue, SearchQuery(sector=sector, place=brest))
+    assert result.matches == ()
+    assert result.note and result.note.startswith("Notre liste ne compte aucun campus du secteur")
+    same = [m for m in result.alternatives if m.campus.sector == sector]
+    nearby = [m for m in result.alternatives if m.campus.sector != sector]
+    assert same and nearby
+    assert result.alternatives[: len(same)] == tuple(same)  # same sector first
+    assert all(any(r.startswith("même secteur") for r in m.reasons) for m in same)
+    assert all(m.campus.region == "Bretagne" for m in nearby)
+    assert all(any(r.startswith("autre secteur") for r in m.reasons) for m in nearby)
+    same_distances = [m.distance_km for m in same if m.distance_km is not None]
+    assert same_distances == sorted(same_distances)
+    located = [c for c in catalogue.campuses if c.sector == sector and c.lat is not None]
+    if located:
+        assert same[0].distance_km is not None
+        assert "km de Brest" in " ".join(same[0].reasons)
+
+
+def test_no_result_in_a_region_without_campus(catalogue):
+    result = search(catalogue, SearchQuery(place=place("Mayotte")))
+    assert result.matches == ()
+    assert result.alternatives
+    assert "à Mayotte" in result.note
+
+
+def test_excellence_filter(catalogue):
+    result = search(catalogue, SearchQuery(excellence=True))
+    assert result.matches
+    assert all(m.campus.excellence for m in result.matches)
+    everything = search(catalogue, SearchQuery())
+    assert len(everything.matches) == len(catalogue)
+    assert len(result.matches) < len(everything.matches)
+
+
+def test_mobility_filter_keeps_campuses_with_documented_mobility(catalogue):
+    result = search(catalogue, SearchQuery(mobility=True))
+    assert LANNION_ID in ids(result.matches)
+    assert all(m.campus.mobility for m in result.matches)
+    assert all("mobilité internationale" in m.reasons for m in result.matches)
+
+
+def test_training_mode_keeps_unknowns_and_drops_known_refusals(catalogue):
+    result = search(catalogue, SearchQuery(training_mode="apprenticeship"))
+    kept = ids(result.matches)
+    for campus in catalogue.campuses:
+        if campus.training_modes and "apprenticeship" not in campus.training_modes:
+            assert campus.id not in kept
+        else:
+            assert campus.id in kept
+    for match in result.matches:
+        expected = (
+            "propose l'apprentissage" if match.campus.training_modes else "apprentissage : à vérifier auprès du campus"
+        )
+        assert expected in match.reasons
+    assert "vérifiez sur le site du campus" in result.note
+
+
+def test_level_filter(catalogue):
+    result = search(catalogue, SearchQuery(level="bts"))
+    for match in result.matches:
+        assert not match.campus.levels or "bts" in match.campus.levels
+    confirmed = [m for m in result.matches if m.campus.levels]
+    assert all("propose le BTS" in m.reasons for m in confirmed)
+
+
+def test_ranking_without_a_town_puts_excellence_first_then_names(catalogue):
+    result = search(catalogue, SearchQuery(sector="materials"))
+    flags = [m.campus.excellence for m in result.matches]
+    assert flags == sorted(flags, reverse=True)
+    excellent = [normalise(m.campus.name) for m in result.matches if m.campus.excellence]
+    assert excellent == sorted(excellent)
+
+
+@pytest.mark.parametrize("no_preference", ["any", "anywhere", "", None])
+def test_no_preference_values_do_not_filter(catalogue, no_preference):
+    result = search(catalogue, SearchQuery(sector=no_preference, region=no_preference))
+    assert len(result.matches) == len(catalogue)
+
+
+def test_every_match_says_why(catalogue):
+    queries = [
+        SearchQuery(sector=DIGITAL),
+        SearchQuery(region="Occitanie"),
+        SearchQuery(place=place("Toulouse"), excellence=True),
+        SearchQuery(sector="tourism_gastronomy", place=place("Nice"), training_mode="vae"),
+    ]
+    for query in queries:
+        result = search(catalogue, query)
+        for match in result.matches + result.alternatives:
+            assert match.reasons, (query, match.campus.id)
+
+
+def test_towns_are_named_with_their_article(catalogue):
+    """The commune table says "Mans"; users read "au Mans", "du Mans", "Le Mans"."""
+    in_le_mans = search(catalogue, SearchQuery(place=place("Le Mans")))
+    first = in_le_mans.matches[0]
+    assert first.campus.id == "pdl-auto-mobilites"
+    assert "au Mans" in first.reasons
+    others = [m for m in in_le_mans.matches[1:] if m.distance_km is not None]
+    assert others and any(reason.endswith("km du Mans") for reason in others[0].reasons)
