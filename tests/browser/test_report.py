@@ -486,7 +486,7 @@ def test_quality_of_understanding_with_the_model_it_was_measured_on(results, bro
 def test_expired_answers_first_then_the_questions_and_places_the_assistant_missed(browser, tmp_path, monkeypatch):
     """A rule past its valid_until is the first thing a counsellor reads; the questions out of scope
     and the places not found are grouped with their counts."""
-    from tests.test_report_missing import EXPIRED, EXPIRED_SOURCE, TO_DO, report_html, use_content, write_store
+    from tests.ops.test_report_missing import EXPIRED, EXPIRED_SOURCE, TO_DO, report_html, use_content, write_store
 
     use_content(tmp_path, monkeypatch, date.today() - timedelta(days=3))
     (tmp_path / "report.html").write_text(report_html(write_store(tmp_path), tmp_path), encoding="utf-8")
