@@ -1,6 +1,6 @@
 """Rasa actions over the campus catalogue: search, "voir plus", details.
 
-They read slots, call the pure search code (catalogue, places, search) and format replies.
+They read slots, call the search (catalogue, places, search) and say its facts with `replies`.
 The website widget (socket.io channel) gets campus cards; other channels get plain text.
 """
 
@@ -14,12 +14,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms import ANY_SECTOR, ANYWHERE, bounded
+from actions.replies import campus_card, campus_lines, describe_query, details_button, details_text, note_text
 from orientation.catalogue import Campus, load_catalogue
-from orientation.places import Place, of_place, place_from_dict
+from orientation.places import place_from_dict
 from orientation.search import Match, SearchQuery, SearchResult, search
 from orientation.sectors import sector_label
 from orientation.settings import load_settings
-from orientation.training import levels, offer, training_modes
+from orientation.training import levels, training_modes
 from orientation.wording import fill
 
 PAGE_SIZE = 3
@@ -54,72 +55,6 @@ def build_query(tracker: Tracker) -> SearchQuery:
         training_mode=bounded(tracker.get_slot("training_mode")),
         level=bounded(tracker.get_slot("level")),
     )
-
-
-def place_phrase(place: Place) -> str:
-    """ "en Bretagne", "près de Brest (29)", "près du Havre (76)", "dans l'académie de Rennes"."""
-    if place.kind == "region":
-        return fill("text_criteria_region", region=place.label)
-    if place.kind == "academie":
-        return fill("text_criteria_academie", academie=place.label[0].lower() + place.label[1:])
-    return fill("text_criteria_near", of_place=of_place(place.label))
-
-
-def describe_query(query: SearchQuery) -> str:
-    parts = []
-    if query.sector:
-        parts.append(fill("text_criteria_sector", sector=sector_label(query.sector)))
-    if query.place is not None:
-        parts.append(place_phrase(query.place))
-    if query.excellence:
-        parts.append(fill("text_criteria_excellence"))
-    if query.mobility:
-        parts.append(fill("text_criteria_mobility"))
-    return " ".join(parts) if parts else fill("text_criteria_anywhere")
-
-
-def campus_lines(match: Match) -> List[str]:
-    campus = match.campus
-    title = fill("text_card_excellence", name=campus.name) if campus.confirmed_excellence else campus.name
-    if campus.to_confirm:
-        title = fill("text_campus_to_confirm", name=title, to_confirm=campus.to_confirm)
-    where = fill("text_card_where", town=campus.town_name, region=campus.region) if campus.town else campus.region
-    lines = [title, fill("text_card_sector_where", sector=sector_label(campus.sector), where=where)]
-    if match.reasons:
-        lines.append(fill("text_card_reasons", reasons=" ; ".join(match.reasons)))
-    lines.append(
-        fill("text_campus_website", url=campus.website)
-        if campus.website
-        else fill("text_campus_source", url=campus.source_url)
-    )
-    return lines
-
-
-def campus_card(match: Match) -> Dict[str, Any]:
-    campus = match.campus
-    return {
-        "type": "campus_card",
-        "id": campus.id,
-        "name": campus.name,
-        "sector": sector_label(campus.sector),
-        "town": campus.town_name,
-        "region": campus.region,
-        "excellence": campus.confirmed_excellence,
-        "to_confirm": campus.to_confirm,
-        "distance_km": match.distance_km,
-        "reasons": list(match.reasons),
-        "website": campus.website,
-        "source_url": campus.source_url,
-        "text": "\n".join(campus_lines(match)),
-        "buttons": [details_button(campus)],
-    }
-
-
-def details_button(campus: Campus) -> Dict[str, str]:
-    return {
-        "title": fill("text_button_details", name=campus.name),
-        "payload": f'/campus_details{{"campus":"{campus.id}"}}',
-    }
 
 
 def show_matches(dispatcher: CollectingDispatcher, tracker: Tracker, matches: List[Match]) -> None:
@@ -204,7 +139,7 @@ class ActionSearchCampus(Action):
                 # "none near Nantes"; the note adds "none in the region either" and announces the nearest.
                 dispatcher.utter_message(response="text_search_none", criteria=criteria)
         if result.note:
-            dispatcher.utter_message(text=result.note)
+            dispatcher.utter_message(text=note_text(result.note))
         ids = [m.campus.id for m in found]
         events = [SlotSet("search_results", ids)] + show_page(dispatcher, tracker, ids, 0, result)
         if query.sector is None and query.place is not None and len({m.campus.sector for m in found}) > 1:
@@ -230,37 +165,6 @@ class ActionShowMoreCampuses(Action):
             dispatcher.utter_message(response="text_search_no_more")
             return []
         return show_page(dispatcher, tracker, ids, shown)
-
-
-def details_text(campus: Campus) -> str:
-    title = fill("text_details_excellence", name=campus.name) if campus.confirmed_excellence else campus.name
-    if campus.to_confirm:
-        title = fill("text_campus_to_confirm", name=title, to_confirm=campus.to_confirm)
-    lines = [
-        title,
-        fill("text_details_sector", sector=sector_label(campus.sector)),
-        fill("text_details_region", region=campus.region, academies=", ".join(campus.academie)),
-    ]
-    lead = ", ".join(part for part in (campus.lead_establishment, campus.town_name) if part)
-    if lead:
-        lines.append(fill("text_details_lead", lead=lead))
-    if campus.training_modes:
-        lines.append(
-            fill(
-                "text_details_training_modes",
-                modes=", ".join(offer(m, training_modes()).name for m in campus.training_modes),
-            )
-        )
-    if campus.levels:
-        lines.append(fill("text_details_levels", levels=", ".join(offer(lv, levels()).name for lv in campus.levels)))
-    if campus.mobility:
-        lines.append(fill("text_details_mobility", mobility=campus.mobility))
-    if campus.former_names:
-        lines.append(fill("text_details_former_names", names=", ".join(campus.former_names)))
-    if campus.website:
-        lines.append(fill("text_campus_website", url=campus.website))
-    lines.append(fill("text_campus_source", url=campus.source_url))
-    return "\n".join(lines)
 
 
 def find_campus(name_or_id: Optional[str]) -> List[Campus]:

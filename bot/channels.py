@@ -49,6 +49,7 @@ from bot.counsellor import (
 from bot.privacy import mask_personal_data
 from bot.rate_limits import RateLimitSettings, TrafficLimits
 from orientation.settings import load_settings
+from orientation.wording import fill
 
 logger = logging.getLogger(__name__)
 
@@ -116,47 +117,40 @@ def valid_sender(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not value.strip():
-        raise InvalidRequest(400, "Le champ « sender » (identifiant de conversation) est obligatoire.")
+        raise InvalidRequest(400, fill("text_request_no_sender"))
     if len(value) > MAX_SENDER_CHARS or not value.isprintable():
-        raise InvalidRequest(
-            400, f"Le champ « sender » doit être un texte imprimable de {MAX_SENDER_CHARS} caractères au plus."
-        )
+        raise InvalidRequest(400, fill("text_request_bad_sender", max_chars=MAX_SENDER_CHARS))
     return value
 
 
 def parse_rest_request(content_type: Optional[str], body: bytes) -> IncomingMessage:
     """The sender and raw text of a REST request, or InvalidRequest saying what is wrong."""
     if len(body) > MAX_BODY_BYTES:
-        raise InvalidRequest(413, "Requête trop volumineuse.")
+        raise InvalidRequest(413, fill("text_request_too_large"))
     media_type = (content_type or "").split(";")[0].strip().lower()
     if media_type != "application/json":
-        raise InvalidRequest(415, "Envoyez un objet JSON avec l'en-tête Content-Type: application/json.")
+        raise InvalidRequest(415, fill("text_request_not_json"))
     try:
         payload = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
-        raise InvalidRequest(400, "Le corps de la requête n'est pas encodé en UTF-8.") from None
+        raise InvalidRequest(400, fill("text_request_not_utf8")) from None
     except (ValueError, RecursionError):
-        raise InvalidRequest(400, "Le corps de la requête n'est pas du JSON valide.") from None
+        raise InvalidRequest(400, fill("text_request_bad_json")) from None
     if not isinstance(payload, dict):
-        raise InvalidRequest(400, 'Objet JSON attendu : {"sender": "...", "message": "..."}.')
+        raise InvalidRequest(400, fill("text_request_not_object"))
     sender = valid_sender(payload.get("sender"))
     message = payload.get("message")
     if not isinstance(message, str):
-        raise InvalidRequest(400, "Le champ « message » doit être un texte.")
+        raise InvalidRequest(400, fill("text_request_message_not_text"))
     return IncomingMessage(sender, message)
 
 
 # --- what the user reads when the assistant itself cannot answer -----------------------------
 
-EMPTY_MESSAGE_REPLY = (
-    "Je n'ai reçu aucun texte. Posez-moi votre question, par exemple : « Quels campus pour le numérique en Bretagne ? »"
-)
-TOO_LONG_REPLY = (
-    f"Votre message est trop long pour moi (plus de {MAX_MESSAGE_CHARS} caractères). "
-    "Pouvez-vous poser votre question en une ou deux phrases ?"
-)
-NO_ANSWER_REPLY = "Je n'ai pas su quoi répondre à ce message. Pouvez-vous le formuler autrement ?"
-HELP_BUTTON = {"title": "Ce que je sais faire", "payload": "/help"}
+EMPTY_MESSAGE_REPLY = fill("text_channel_empty")
+TOO_LONG_REPLY = fill("text_channel_too_long", max_chars=MAX_MESSAGE_CHARS)
+NO_ANSWER_REPLY = fill("text_channel_no_answer")
+HELP_BUTTON = {"title": fill("text_channel_help_button"), "payload": "/help"}
 
 
 def technical_problem_reply() -> str:
@@ -164,13 +158,14 @@ def technical_problem_reply() -> str:
     settings = load_settings()
     service = settings.national_service
     lines = [
-        "Désolé, un problème technique m'empêche de vous répondre pour le moment. Réessayez dans quelques minutes.",
-        f"En attendant, vous pouvez poser votre question à {service['name']} : {service['url']}",
+        fill("text_channel_technical_problem"),
+        fill("text_channel_technical_service", service=service["name"], url=service["url"]),
     ]
     counsellor = settings.counsellor
     contact = counsellor.email or counsellor.phone or counsellor.booking_url
     if contact:
-        lines.append(f"Ou contactez {counsellor.name or 'votre établissement'} : {contact}")
+        name = counsellor.name or fill("text_channel_your_school")
+        lines.append(fill("text_channel_technical_counsellor", counsellor=name, contact=contact))
     return "\n".join(lines)
 
 

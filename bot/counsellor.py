@@ -22,14 +22,15 @@ from typing import Any, Callable, Deque, Dict, Optional
 
 from orientation.paths import VAR_DIR
 from orientation.settings import read_settings, settings_path
+from orientation.wording import fill
 
 logger = logging.getLogger(__name__)
 
 TOKEN_HEADER = "X-Counsellor-Token"
 AUTH_FIELD = "counsellor_token"
 LOCAL_TOKEN_FILE = VAR_DIR / "counsellor-token"
-REFUSED_MESSAGE = "Code d'accès conseiller refusé : vérifiez le code ou ouvrez le chat sans #counsellor."
-TOO_MANY_TRIES_MESSAGE = "Trop de codes d'accès conseiller erronés : réessayez dans quelques minutes."
+REFUSED_MESSAGE = fill("text_channel_counsellor_refused")
+TOO_MANY_TRIES_MESSAGE = fill("text_channel_counsellor_too_many_tries")
 # A token anyone could guess in a few tries is no protection: shorter ones are refused at start.
 MIN_TOKEN_CHARS = 24
 

@@ -18,11 +18,13 @@ from typing import Any, AsyncIterator, Dict, Iterable, Mapping, Optional, Tuple
 
 from aiolimiter import AsyncLimiter
 
+from orientation.wording import fill
+
 # Beyond this many keys, the budgets of keys idle for a whole period (full again anyway) are dropped.
 MAX_TRACKED_KEYS = 50_000
 
-BUSY_REPLY = "Un instant, un message à la fois : je réponds d'abord au précédent."
-FLOOD_REPLY = "Vous envoyez beaucoup de messages d'affilée : attendez quelques secondes avant le suivant."
+BUSY_REPLY = fill("text_channel_busy")
+FLOOD_REPLY = fill("text_channel_flood")
 
 
 @dataclass(frozen=True)

@@ -254,6 +254,7 @@ def command_run(args: argparse.Namespace) -> int:
 
 DELEGATED = {
     "evaluate": "devtools.evaluate",
+    "evaluate-conversations": "devtools.evaluate_conversations",
     "bench": "devtools.bench",
     "bench-search": "devtools.bench_search",
     "purge": "ops.purge",

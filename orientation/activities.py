@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 from orientation.paths import DATA_DIR
-from orientation.text import strip_accents
+from orientation.text import fold_word
 
 ACTIVITIES_PATH = DATA_DIR / "activities.yml"
 WORD = re.compile(r"\w+")
@@ -28,16 +28,8 @@ class ActivityMatch:
     text: str
 
 
-def word_key(word: str) -> str:
-    """One form for a word typed with or without accents, singular or plural ("Vidéos" -> "video")."""
-    word = strip_accents(word.lower())
-    if len(word) > 3 and word[-1] in "sx" and not word.endswith("ss"):
-        word = word[:-1]
-    return word
-
-
 def phrase_key(phrase: str) -> Tuple[str, ...]:
-    return tuple(word_key(word) for word in WORD.findall(phrase))
+    return tuple(fold_word(word) for word in WORD.findall(phrase))
 
 
 @functools.lru_cache(maxsize=1)
@@ -54,7 +46,7 @@ def longest_phrase() -> int:
 
 def find_activities(text: str) -> List[ActivityMatch]:
     """The activities named in a sentence, in reading order, the longest phrase winning."""
-    words = [(m.start(), m.end(), word_key(m.group())) for m in WORD.finditer(text)]
+    words = [(m.start(), m.end(), fold_word(m.group())) for m in WORD.finditer(text)]
     index, matches, position = activity_index(), [], 0
     while position < len(words):
         for length in range(min(longest_phrase(), len(words) - position), 0, -1):

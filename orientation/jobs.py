@@ -45,7 +45,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from orientation.paths import DATA_DIR
 from orientation.sectors import load_sectors
-from orientation.text import strip_accents
+from orientation.text import fold_word
 
 ROME_DIR = DATA_DIR / "rome"
 APPELLATIONS_CSV = ROME_DIR / "appellations.csv"
@@ -228,20 +228,13 @@ class Title:
 # ---------------------------------------------------------------- words
 
 
-@functools.lru_cache(maxsize=65536)
-def fold(word: str) -> str:
-    """One word as the index stores it: lower case, no accents, no final plural s/x."""
-    folded = strip_accents(word.lower())
-    return folded[:-1] if len(folded) > 3 and folded[-1] in "sx" and folded[-2] != "s" else folded
-
-
 def words(text: str) -> List[Tuple[str, int, int]]:
     """(folded word, start, end) for each word of the text; hyphens and apostrophes split words."""
-    return [(fold(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
+    return [(fold_word(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
 def folded_words(text: str) -> List[str]:
-    return [fold(word) for word in _WORD.findall(text)]
+    return [fold_word(word) for word in _WORD.findall(text)]
 
 
 def key_of(text: str) -> str:
@@ -565,7 +558,7 @@ def sought_first(text: str, matches: List[JobMatch]) -> List[JobMatch]:
     """The jobs of a sentence, the one sought before the one the person has: in "je suis
     secrétaire et je voudrais devenir électricienne", électricienne. Order kept otherwise."""
     tokens = words(text)
-    markers = {fold(marker) for marker in CURRENT_JOB_MARKERS}
+    markers = {fold_word(marker) for marker in CURRENT_JOB_MARKERS}
 
     def is_current(match: JobMatch) -> bool:
         before = [word for word, _, end in tokens if end <= match.start][-2:]

@@ -204,39 +204,10 @@ def usual_town_name(name: str) -> str:
     return usual_names().get(name, name)
 
 
-def _contracted(name: str, with_le: str, with_les: str) -> Optional[str]:
-    """French contracts "de"/"à" with a town's article: "Le Mans" -> "du Mans", "Les Abymes" -> "aux Abymes"."""
-    lowered = name.lower()
-    if lowered.startswith("le "):
-        return f"{with_le} {name[3:]}"
-    if lowered.startswith("les "):
-        return f"{with_les} {name[4:]}"
-    return None
-
-
-def of_place(name: str) -> str:
-    """French "de" before a place name: "de Brest", "d'Angers", "du Mans"."""
+def _academie_label(name: str) -> str:
+    """The académie's own name: "Académie de Rennes", "Académie d'Amiens"."""
     elided = strip_accents(name.lower())[:1] in tuple("aeiouy")
-    return _contracted(name, "du", "des") or ("d'" if elided else "de ") + name
-
-
-def at_place(name: str) -> str:
-    """French "à" before a town name: "à Brest", "au Havre", "aux Abymes", "à La Rochelle"."""
-    return _contracted(name, "au", "aux") or "à " + name
-
-
-_REGION_PHRASES = {
-    "Grand Est": "dans le Grand Est",
-    "Hauts-de-France": "dans les Hauts-de-France",
-    "Pays de la Loire": "dans les Pays de la Loire",
-    "La Réunion": "à La Réunion",
-    "Mayotte": "à Mayotte",
-}
-
-
-def region_phrase(region: str) -> str:
-    """ "en Bretagne", "dans le Grand Est", "à La Réunion"."""
-    return _REGION_PHRASES.get(region, f"en {region}")
+    return f"Académie d'{name}" if elided else f"Académie de {name}"
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -383,7 +354,7 @@ class PlaceResolver:
             self.academies[normalise(academie)] = Place(
                 kind="academie",
                 name=academie,
-                label=f"Académie {of_place(academie)}",
+                label=_academie_label(academie),
                 region=region,
                 lat=lat,
                 lon=lon,

@@ -1,4 +1,4 @@
-"""Which campuses answer a search, in which order, and why.
+"""Which campuses answer a search, in which order, and why — as facts, never as sentences.
 
 Filters: sector, area (a region, or a town/département/académie, which filters by its region),
 excellence, international mobility, training mode and level.
@@ -11,19 +11,22 @@ Ranking: campuses in the requested region first, then the closest to the user's 
 (haversine, km), then those labelled excellence, then by name. When nothing matches, the
 alternatives are campuses of the same sector elsewhere (closest first), then campuses of
 other sectors near the user.
+
+Each match carries typed reasons and the result a typed note, so that a reply can say them, and a
+later turn can refer back to "the campus in Lannion, shown for its sector"
+(`actions/replies.py` puts them into words).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from enum import Enum
+from typing import List, Optional, Tuple
 
-from orientation.catalogue import SECTOR_LABELS, Campus, Catalogue
-from orientation.places import Place, at_place, distance_km, get_resolver, of_place, region_phrase
+from orientation.catalogue import Campus, Catalogue
+from orientation.places import Place, distance_km, get_resolver
 from orientation.text import normalise
-from orientation.training import Offer, levels, offer, training_modes
-from orientation.wording import fill
 
 # Slot values that mean "no preference".
 NO_PREFERENCE = {"", "any", "anywhere", "none", "peu importe", "partout"}
@@ -42,12 +45,60 @@ class SearchQuery:
     level: Optional[str] = None
 
 
+class Why(str, Enum):
+    """Why a campus is in the results."""
+
+    SECTOR = "sector"  # of the sector asked
+    SAME_SECTOR = "same_sector"  # nothing matched: a campus of the sector asked, elsewhere
+    OTHER_SECTOR = "other_sector"  # nothing matched: a campus of another sector near the user
+    SAME_TOWN = "same_town"  # in the town asked
+    DISTANCE = "distance"  # km from the town asked
+    DEPARTEMENT = "departement"  # in the département asked
+    DEPARTEMENT_DISTANCE = "departement_distance"  # km from the centre of the département asked
+    ACADEMIE = "academie"  # in the académie asked
+    REGION = "region"  # in the region (of the place) asked
+    ELSEWHERE = "elsewhere"  # outside the area asked: its region, and km when known
+    EXCELLENCE = "excellence"  # labelled excellence (confirmed)
+    TO_CONFIRM = "to_confirm"  # no official source confirms the label yet
+    MOBILITY = "mobility"  # a documented international mobility, as asked
+    OFFERED = "offered"  # the training mode or level asked is offered
+    NOT_KNOWN = "not_known"  # the data does not say whether the training mode or level asked is offered
+
+
+@dataclass(frozen=True)
+class Reason:
+    why: Why
+    sector: Optional[str] = None  # SECTOR, SAME_SECTOR, OTHER_SECTOR
+    km: Optional[float] = None  # DISTANCE, DEPARTEMENT_DISTANCE, ELSEWHERE
+    place: Optional[Place] = None  # the place asked, for the place reasons
+    region: Optional[str] = None  # REGION, ELSEWHERE: the campus's region
+    offer: Optional[str] = None  # OFFERED, NOT_KNOWN: a training mode or level key
+    unconfirmed: Optional[str] = None  # TO_CONFIRM: what is to confirm ("label", "excellence")
+
+
 @dataclass(frozen=True)
 class Match:
     campus: Campus
     distance_km: Optional[float]  # from the user's town or département, 1 decimal
-    reasons: Tuple[str, ...]  # in French, shown to the user
+    reasons: Tuple[Reason, ...]
     unconfirmed: int = 0  # how many of the training mode and level asked the data leaves open
+
+
+class NoteKind(str, Enum):
+    NOTHING = "nothing"  # nothing at all, even widening the search
+    NO_MATCH = "no_match"  # nothing matches: the alternatives are the closest to the request
+    NOT_KNOWN = "not_known"  # for `count` matches the data does not say whether `asked` is offered
+
+
+@dataclass(frozen=True)
+class Note:
+    kind: NoteKind
+    sector: Optional[str] = None  # NO_MATCH: the sector asked
+    region: Optional[str] = None  # NO_MATCH: the one region searched
+    overseas: bool = False  # NO_MATCH: the area asked is "outre-mer"
+    wishes: Tuple[str, ...] = ()  # NO_MATCH: "excellence", "mobility", training mode and level keys asked
+    asked: Tuple[str, ...] = ()  # NOT_KNOWN: the training mode and level keys asked
+    count: int = 0  # NOT_KNOWN: how many matches
 
 
 @dataclass(frozen=True)
@@ -55,7 +106,7 @@ class SearchResult:
     query: SearchQuery
     matches: Tuple[Match, ...]
     alternatives: Tuple[Match, ...]  # only when matches is empty
-    note: Optional[str]
+    note: Optional[Note]
 
 
 def _wanted(value: Optional[str]) -> Optional[str]:
@@ -109,30 +160,29 @@ def _distance(campus: Campus, origin: Optional[Tuple[float, float]]) -> Optional
     return round(distance_km(origin[0], origin[1], campus.lat, campus.lon), 1)
 
 
-def _where(campus: Campus, area: _Area, distance: Optional[float]) -> str:
-    """ "à 34 km de Brest", "à Brest", "dans le département Finistère (29)", "en Bretagne"."""
+def _where(campus: Campus, area: _Area, distance: Optional[float]) -> Reason:
+    """In the town, at so many km from it or from the département's centre, in the académie, or the region."""
     place = area.place
     if place is not None and place.kind == "commune" and distance is not None:
         if campus.insee_code and campus.insee_code == place.insee_code:
-            return at_place(place.usual_name)
-        return fill("text_reason_distance", km=max(1, round(distance)), of_place=of_place(place.usual_name))
+            return Reason(Why.SAME_TOWN, place=place)
+        return Reason(Why.DISTANCE, km=distance, place=place)
     if place is not None and place.kind == "departement" and distance is not None:
         if campus.departement_code == place.departement_code:
-            return fill("text_reason_departement", departement=place.label)
-        return fill("text_reason_departement_distance", km=max(1, round(distance)), departement=place.label)
+            return Reason(Why.DEPARTEMENT, place=place)
+        return Reason(Why.DEPARTEMENT_DISTANCE, km=distance, place=place)
     if place is not None and place.kind == "academie" and place.name in _academies_of(campus):
-        return fill("text_reason_academie", of_academie=of_place(place.name))
-    return region_phrase(campus.region)
+        return Reason(Why.ACADEMIE, place=place)
+    return Reason(Why.REGION, region=campus.region)
 
 
-def _offer(offered: Tuple[str, ...], wanted: Optional[str], table: Dict[str, Offer]) -> Tuple[bool, Optional[str]]:
+def _offer(offered: Tuple[str, ...], wanted: Optional[str]) -> Tuple[bool, Optional[Reason]]:
     """(kept, reason) for a training mode or level filter; no data keeps the campus."""
     if wanted is None:
         return True, None
-    entry = offer(wanted, table)
     if not offered:
-        return True, fill("text_reason_unconfirmed", offer=entry.name)
-    return wanted in offered, fill("text_reason_offered", offer=entry.with_article)
+        return True, Reason(Why.NOT_KNOWN, offer=wanted)
+    return wanted in offered, Reason(Why.OFFERED, offer=wanted)
 
 
 def _match(campus: Campus, query: SearchQuery, area: _Area) -> Optional[Match]:
@@ -145,35 +195,28 @@ def _match(campus: Campus, query: SearchQuery, area: _Area) -> Optional[Match]:
         return None
     if query.mobility and not campus.mobility:
         return None
-    kept_mode, mode_reason = _offer(campus.training_modes, _wanted(query.training_mode), training_modes())
-    kept_level, level_reason = _offer(campus.levels, _wanted(query.level), levels())
+    kept_mode, mode_reason = _offer(campus.training_modes, _wanted(query.training_mode))
+    kept_level, level_reason = _offer(campus.levels, _wanted(query.level))
     if not (kept_mode and kept_level):
         return None
     distance = _distance(campus, area.origin)
-    reasons: List[str] = []
+    reasons: List[Reason] = []
     if sector:
-        reasons.append(fill("text_reason_sector", sector=SECTOR_LABELS.get(sector, sector)))
+        reasons.append(Reason(Why.SECTOR, sector=sector))
     if area.regions:
         reasons.append(_where(campus, area, distance))
     reasons += _label_reasons(campus)
     if query.mobility:
-        reasons.append(fill("text_reason_mobility"))
+        reasons.append(Reason(Why.MOBILITY))
     reasons += [reason for reason in (mode_reason, level_reason) if reason]
-    unconfirmed = sum(
-        1
-        for wanted, offered in (
-            (_wanted(query.training_mode), campus.training_modes),
-            (_wanted(query.level), campus.levels),
-        )
-        if wanted and not offered
-    )
+    unconfirmed = sum(1 for reason in (mode_reason, level_reason) if reason and reason.why is Why.NOT_KNOWN)
     return Match(campus, distance, tuple(reasons), unconfirmed)
 
 
-def _label_reasons(campus: Campus) -> List[str]:
+def _label_reasons(campus: Campus) -> List[Reason]:
     if campus.confirmed_excellence:
-        return [fill("text_reason_excellence")]
-    return [campus.to_confirm] if campus.to_confirm else []
+        return [Reason(Why.EXCELLENCE)]
+    return [Reason(Why.TO_CONFIRM, unconfirmed=campus.unconfirmed)] if campus.unconfirmed else []
 
 
 def _rank_key(match: Match, area: _Area):
@@ -211,31 +254,19 @@ def _alternative(campus: Campus, area: _Area, point, same_sector: bool, query: S
     # Distances are shown from the user's own town or département, not from a region's centre.
     distance = _distance(campus, point) if area.origin is not None else None
     reasons = []
-    sector = _wanted(query.sector)
-    if sector:
-        reasons.append(
-            fill("text_reason_same_sector", sector=SECTOR_LABELS.get(sector, sector))
-            if same_sector
-            else fill("text_reason_other_sector", sector=campus.sector_label)
-        )
+    if _wanted(query.sector):
+        kind = Why.SAME_SECTOR if same_sector else Why.OTHER_SECTOR
+        reasons.append(Reason(kind, sector=campus.sector))
     reasons.append(_where(campus, area, distance) if area.contains(campus) else _elsewhere(campus, area, distance))
     reasons += _label_reasons(campus)
     return Match(campus, distance, tuple(reasons))
 
 
-def _elsewhere(campus: Campus, area: _Area, distance: Optional[float]) -> str:
-    """ "en Normandie, à 180 km de Brest" for a campus outside the requested area."""
-    where = region_phrase(campus.region)
+def _elsewhere(campus: Campus, area: _Area, distance: Optional[float]) -> Reason:
+    """A campus outside the requested area: its region, and how far from the user's town or département."""
     if distance is None or area.place is None:
-        return where
-    if area.place.kind == "commune":
-        return fill(
-            "text_reason_elsewhere_from",
-            where=where,
-            km=max(1, round(distance)),
-            of_place=of_place(area.place.usual_name),
-        )
-    return fill("text_reason_elsewhere", where=where, km=max(1, round(distance)))
+        return Reason(Why.ELSEWHERE, region=campus.region)
+    return Reason(Why.ELSEWHERE, region=campus.region, km=distance, place=area.place)
 
 
 def _alternatives(catalogue: Catalogue, query: SearchQuery, area: _Area) -> List[Match]:
@@ -260,50 +291,27 @@ def _alternatives(catalogue: Catalogue, query: SearchQuery, area: _Area) -> List
     return chosen
 
 
-def _criteria_words(query: SearchQuery) -> List[str]:
-    words = []
-    if query.excellence:
-        words.append(fill("text_note_excellence"))
-    if query.mobility:
-        words.append(fill("text_note_mobility"))
-    for value, table in ((query.training_mode, training_modes()), (query.level, levels())):
-        wanted = _wanted(value)
-        if wanted:
-            words.append(offer(wanted, table).with_article)
-    return words
+def _offers_asked(query: SearchQuery) -> Tuple[str, ...]:
+    """The training mode and level keys asked, in that order."""
+    return tuple(wanted for wanted in (_wanted(query.training_mode), _wanted(query.level)) if wanted)
 
 
-def _area_phrase(area: _Area) -> str:
-    if area.place is not None and area.place.kind == "region" and not area.place.region:
-        return fill("text_note_overseas")
-    return region_phrase(area.regions[0]) if len(area.regions) == 1 else ""
-
-
-def _note_without_matches(query: SearchQuery, area: _Area, alternatives: Sequence[Match]) -> Optional[str]:
+def _note_without_matches(query: SearchQuery, area: _Area, alternatives: List[Match]) -> Note:
     if not alternatives:
-        return fill("text_note_nothing")
-    sector = _wanted(query.sector)
-    parts = []
-    if sector:
-        parts.append(fill("text_note_criteria_sector", sector=SECTOR_LABELS.get(sector, sector)))
-    if area.regions:
-        parts.append(_area_phrase(area))
-    extra = _criteria_words(query)
-    if extra:
-        parts.append(fill("text_note_criteria_with", wishes=", ".join(extra)))
-    criteria = " ".join(p for p in parts if p)
-    return fill("text_note_no_match", criteria=criteria) if criteria else fill("text_note_no_match_any")
+        return Note(NoteKind.NOTHING)
+    wishes = (("excellence",) if query.excellence else ()) + (("mobility",) if query.mobility else ())
+    overseas = area.place is not None and area.place.kind == "region" and not area.place.region
+    return Note(
+        NoteKind.NO_MATCH,
+        sector=_wanted(query.sector),
+        region=area.regions[0] if len(area.regions) == 1 else None,
+        overseas=overseas,
+        wishes=wishes + _offers_asked(query),
+    )
 
 
-def _note_on_matches(matches: Sequence[Match], query: SearchQuery) -> Optional[str]:
+def _note_on_matches(matches: List[Match], query: SearchQuery) -> Optional[Note]:
     unknown = sum(1 for match in matches if match.unconfirmed)
     if not unknown:
         return None
-    asked = [
-        offer(wanted, table).with_article
-        for wanted, table in ((_wanted(query.training_mode), training_modes()), (_wanted(query.level), levels()))
-        if wanted
-    ]
-    if unknown > 1:
-        return fill("text_note_unconfirmed", count=unknown, asked=" et ".join(asked))
-    return fill("text_note_unconfirmed_one", asked=" et ".join(asked))
+    return Note(NoteKind.NOT_KNOWN, asked=_offers_asked(query), count=unknown)

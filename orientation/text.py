@@ -1,5 +1,8 @@
-"""Text normalisation shared by every index and comparison of the project (places, campuses, jobs,
-activities, NLU lookup tables): one definition, so that what is stored and what is looked up agree."""
+"""Text folding shared by every index and comparison of the project (places, campuses, jobs,
+activities, NLU lookup tables): one definition, so that what is stored and what is looked up agree.
+
+`normalise` folds a whole name or phrase; `fold_word` folds one word of a job or activity, also
+dropping the plural, so that "Vidéos" finds "vidéo"."""
 
 from __future__ import annotations
 
@@ -26,3 +29,10 @@ def normalise(text: str) -> str:
     lowered = strip_accents(text.lower()).replace("s/", " sur ")
     tokens = _NON_ALNUM.sub(" ", lowered).split()
     return " ".join(_TOKEN_ABBREVIATIONS.get(token, token) for token in tokens)
+
+
+@functools.lru_cache(maxsize=65536)
+def fold_word(word: str) -> str:
+    """One word as the job and activity indexes store it: lower case, no accents, no final plural s/x."""
+    folded = strip_accents(word.lower())
+    return folded[:-1] if len(folded) > 3 and folded[-1] in "sx" and folded[-2] != "s" else folded

@@ -19,5 +19,5 @@ def fill(response: str, /, **values: Any) -> str:
     return responses()[response][0]["text"].format(**values)
 
 
-# Read when the action server starts, so that a missing domain.yml shows at once.
+# Read when the action server or the channels load, so that a missing domain.yml shows at once.
 responses()

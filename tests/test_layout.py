@@ -42,6 +42,7 @@ RUNTIME_MODULES = [
     "actions.campus_actions",
     "actions.conversation",
     "actions.forms",
+    "actions.replies",
 ]
 TOOLING = ("ops", "devtools", "cli", "tests")
 RUNTIME = ("bot", "actions")
@@ -78,4 +79,6 @@ def test_the_running_assistant_imports_no_tooling():
 
 
 def test_the_action_server_code_does_not_load_rasa():
-    assert "rasa" not in imported_after("import actions.campus_actions, actions.conversation, actions.forms")
+    assert "rasa" not in imported_after(
+        "import actions.campus_actions, actions.conversation, actions.forms, actions.replies"
+    )

@@ -18,8 +18,11 @@ from orientation.training import summaries
 from orientation.wording import responses
 from tests.domain_responses import MESSAGE_FIELDS, placeholders
 
-# The code that says or fills in sentences: the actions and the domain library they call.
-ACTION_FILES = sorted(path for folder in ("actions", "orientation") for path in (PROJECT_ROOT / folder).glob("*.py"))
+# The code that says or fills in sentences: the actions, the domain library they call, and the
+# channels, which answer by themselves when a message cannot reach the assistant.
+ACTION_FILES = sorted(
+    path for folder in ("actions", "orientation", "bot") for path in (PROJECT_ROOT / folder).glob("*.py")
+)
 SENTENCE_PREFIX = "text_"
 
 

@@ -6,10 +6,8 @@ import pytest
 
 from orientation.places import (
     distance_km,
-    of_place,
     place_from_dict,
     place_to_dict,
-    region_phrase,
     resolve_place,
 )
 
@@ -279,13 +277,3 @@ def test_place_from_dict_ignores_extra_keys_and_rejects_junk():
 def test_distance_between_brest_and_rennes():
     brest, rennes = resolve_place("Brest").place, resolve_place("Rennes").place
     assert 205 < distance_km(brest.lat, brest.lon, rennes.lat, rennes.lon) < 215
-
-
-def test_french_phrases():
-    assert of_place("Brest") == "de Brest"
-    assert of_place("Angers") == "d'Angers"
-    assert of_place("Évry") == "d'Évry"
-    assert of_place("Le Mans") == "du Mans"
-    assert region_phrase("Bretagne") == "en Bretagne"
-    assert region_phrase("Grand Est") == "dans le Grand Est"
-    assert region_phrase("La Réunion") == "à La Réunion"

@@ -1,9 +1,9 @@
-"""Campus search on the real catalogue: filters, ranking, reasons, alternatives."""
+"""Campus search on the real catalogue: filters, ranking, the facts of each reason, alternatives, notes."""
 
 import pytest
 
 from orientation.places import resolve_place
-from orientation.search import SearchQuery, search
+from orientation.search import NoteKind, Reason, SearchQuery, Why, search
 from orientation.text import normalise
 
 LANNION_ID = "bretagne-numerique-photonique"
@@ -20,13 +20,21 @@ def ids(matches):
     return [match.campus.id for match in matches]
 
 
+def whys(match):
+    return [reason.why for reason in match.reasons]
+
+
+def reason(match, why):
+    return next(r for r in match.reasons if r.why is why)
+
+
 def test_digital_in_bretagne_finds_the_lannion_campus(catalogue):
     result = search(catalogue, SearchQuery(sector=DIGITAL, region="Bretagne"))
     assert LANNION_ID in ids(result.matches)
     match = next(m for m in result.matches if m.campus.id == LANNION_ID)
-    assert "secteur Numérique, télécommunications" in match.reasons
-    assert "en Bretagne" in match.reasons
-    assert "label excellence" in match.reasons
+    assert Reason(Why.SECTOR, sector=DIGITAL) in match.reasons
+    assert Reason(Why.REGION, region="Bretagne") in match.reasons
+    assert Reason(Why.EXCELLENCE) in match.reasons
     assert all(m.campus.region == "Bretagne" and m.campus.sector == DIGITAL for m in result.matches)
     assert result.alternatives == ()
 
@@ -46,11 +54,11 @@ def test_a_town_ranks_closest_first_with_km(catalogue):
     assert distances == sorted(distances)
     lannion = next(m for m in matches if m.campus.id == LANNION_ID)
     assert 75 < lannion.distance_km < 95
-    assert f"à {round(lannion.distance_km)} km de Brest" in lannion.reasons
+    assert reason(lannion, Why.DISTANCE) == Reason(Why.DISTANCE, km=lannion.distance_km, place=place("Brest"))
     # a campus in Brest itself comes first and says so
     in_brest = [m for m in matches if m.campus.town == "Brest"]
     if in_brest:
-        assert matches[0].campus.town == "Brest" and "à Brest" in matches[0].reasons
+        assert matches[0].campus.town == "Brest" and Why.SAME_TOWN in whys(matches[0])
 
 
 def test_campuses_without_a_town_come_after_the_located_ones(catalogue):
@@ -59,7 +67,7 @@ def test_campuses_without_a_town_come_after_the_located_ones(catalogue):
     assert located == sorted(located, reverse=True)
     for match in result.matches:
         if match.distance_km is None:
-            assert "en Auvergne-Rhône-Alpes" in match.reasons
+            assert Reason(Why.REGION, region="Auvergne-Rhône-Alpes") in match.reasons
 
 
 def test_a_departement_filters_by_region_and_sorts_by_distance(catalogue):
@@ -69,14 +77,16 @@ def test_a_departement_filters_by_region_and_sorts_by_distance(catalogue):
     assert distances == sorted(distances)
     for match in result.matches:
         if match.campus.departement_code == "29":
-            assert "dans le département Finistère (29)" in match.reasons
+            assert Reason(Why.DEPARTEMENT, place=place("Finistère")) in match.reasons
+        elif match.distance_km is not None:
+            assert reason(match, Why.DEPARTEMENT_DISTANCE).km == match.distance_km
 
 
 def test_an_academie_keeps_its_campuses_only(catalogue):
     result = search(catalogue, SearchQuery(place=place("académie de Rennes")))
     assert LANNION_ID in ids(result.matches)
     assert all(m.campus.region == "Bretagne" for m in result.matches)
-    assert all("dans l'académie de Rennes" in m.reasons for m in result.matches)
+    assert all(reason(m, Why.ACADEMIE).place.name == "Rennes" for m in result.matches)
 
 
 def test_overseas_covers_the_five_regions(catalogue):
@@ -91,27 +101,30 @@ def test_no_result_gives_same_sector_elsewhere_then_other_sectors_nearby(catalog
     brest = place("Brest")
     result = search(catalogue, SearchQuery(sector=sector, place=brest))
     assert result.matches == ()
-    assert result.note and result.note.startswith("Notre liste ne compte aucun campus du secteur")
+    assert result.note.kind is NoteKind.NO_MATCH and result.note.sector == sector
+    assert result.note.region == "Bretagne"
     same = [m for m in result.alternatives if m.campus.sector == sector]
     nearby = [m for m in result.alternatives if m.campus.sector != sector]
     assert same and nearby
     assert result.alternatives[: len(same)] == tuple(same)  # same sector first
-    assert all(any(r.startswith("même secteur") for r in m.reasons) for m in same)
+    assert all(Reason(Why.SAME_SECTOR, sector=sector) in m.reasons for m in same)
     assert all(m.campus.region == "Bretagne" for m in nearby)
-    assert all(any(r.startswith("autre secteur") for r in m.reasons) for m in nearby)
+    assert all(Reason(Why.OTHER_SECTOR, sector=m.campus.sector) in m.reasons for m in nearby)
     same_distances = [m.distance_km for m in same if m.distance_km is not None]
     assert same_distances == sorted(same_distances)
     located = [c for c in catalogue.campuses if c.sector == sector and c.lat is not None]
     if located:
         assert same[0].distance_km is not None
-        assert "km de Brest" in " ".join(same[0].reasons)
+        elsewhere = reason(same[0], Why.ELSEWHERE)
+        assert elsewhere.place == brest and elsewhere.km == same[0].distance_km
+        assert elsewhere.region == same[0].campus.region
 
 
 def test_no_result_in_a_region_without_campus(catalogue):
     result = search(catalogue, SearchQuery(place=place("Mayotte")))
     assert result.matches == ()
     assert result.alternatives
-    assert "à Mayotte" in result.note
+    assert result.note.kind is NoteKind.NO_MATCH and result.note.region == "Mayotte"
 
 
 def test_excellence_filter(catalogue):
@@ -127,7 +140,7 @@ def test_mobility_filter_keeps_campuses_with_documented_mobility(catalogue):
     result = search(catalogue, SearchQuery(mobility=True))
     assert LANNION_ID in ids(result.matches)
     assert all(m.campus.mobility for m in result.matches)
-    assert all("mobilité internationale" in m.reasons for m in result.matches)
+    assert all(Why.MOBILITY in whys(m) for m in result.matches)
 
 
 def test_training_mode_keeps_unknowns_and_drops_known_refusals(catalogue):
@@ -139,11 +152,11 @@ def test_training_mode_keeps_unknowns_and_drops_known_refusals(catalogue):
         else:
             assert campus.id in kept
     for match in result.matches:
-        expected = (
-            "propose l'apprentissage" if match.campus.training_modes else "apprentissage : à vérifier auprès du campus"
-        )
-        assert expected in match.reasons
-    assert "vérifiez sur le site du campus" in result.note
+        expected = Why.OFFERED if match.campus.training_modes else Why.NOT_KNOWN
+        assert Reason(expected, offer="apprenticeship") in match.reasons
+    unknown = [m for m in result.matches if not m.campus.training_modes]
+    assert result.note.kind is NoteKind.NOT_KNOWN
+    assert result.note.asked == ("apprenticeship",) and result.note.count == len(unknown)
 
 
 def test_level_filter(catalogue):
@@ -151,7 +164,7 @@ def test_level_filter(catalogue):
     for match in result.matches:
         assert not match.campus.levels or "bts" in match.campus.levels
     confirmed = [m for m in result.matches if m.campus.levels]
-    assert all("propose le BTS" in m.reasons for m in confirmed)
+    assert all(Reason(Why.OFFERED, offer="bts") in m.reasons for m in confirmed)
 
 
 def test_ranking_without_a_town_puts_excellence_first_then_names(catalogue):
@@ -181,11 +194,28 @@ def test_every_match_says_why(catalogue):
             assert match.reasons, (query, match.campus.id)
 
 
-def test_towns_are_named_with_their_article(catalogue):
-    """The commune table says "Mans"; users read "au Mans", "du Mans", "Le Mans"."""
-    in_le_mans = search(catalogue, SearchQuery(place=place("Le Mans")))
+def test_a_campus_in_the_town_asked_says_so(catalogue):
+    le_mans = place("Le Mans")
+    in_le_mans = search(catalogue, SearchQuery(place=le_mans))
     first = in_le_mans.matches[0]
     assert first.campus.id == "pdl-auto-mobilites"
-    assert "au Mans" in first.reasons
+    assert Reason(Why.SAME_TOWN, place=le_mans) in first.reasons
     others = [m for m in in_le_mans.matches[1:] if m.distance_km is not None]
-    assert others and any(reason.endswith("km du Mans") for reason in others[0].reasons)
+    assert others and reason(others[0], Why.DISTANCE).place == le_mans
+
+
+def test_the_overseas_area_and_the_wishes_are_in_the_note(catalogue):
+    result = search(catalogue, SearchQuery(sector="materials", place=place("outre-mer"), excellence=True, level="bts"))
+    assert result.matches == ()
+    assert result.note.kind is NoteKind.NO_MATCH and result.note.overseas
+    assert result.note.wishes == ("excellence", "bts")
+
+
+def test_an_unlabelled_campus_is_marked_to_confirm(catalogue):
+    unconfirmed = [c for c in catalogue.campuses if c.unconfirmed]
+    assert unconfirmed
+    for campus in unconfirmed:
+        result = search(catalogue, SearchQuery(sector=campus.sector, region=campus.region))
+        match = next(m for m in result.matches if m.campus.id == campus.id)
+        assert Reason(Why.TO_CONFIRM, unconfirmed=campus.unconfirmed) in match.reasons
+        assert Why.EXCELLENCE not in whys(match)

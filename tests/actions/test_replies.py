@@ -1,0 +1,124 @@
+"""The French of a search reply, composed from the search's facts: what a student reads on a card,
+in the note above the results and in a campus's details."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.replies import (
+    at_place,
+    campus_card,
+    campus_lines,
+    details_text,
+    note_text,
+    of_place,
+    reason_text,
+    reasons_text,
+    region_phrase,
+)
+from orientation.places import resolve_place
+from orientation.search import Note, NoteKind, Reason, SearchQuery, Why, search
+
+LANNION_ID = "bretagne-numerique-photonique"
+DIGITAL = "digital_telecommunications"
+
+
+def place(text):
+    return resolve_place(text).place
+
+
+def match_of(result, campus_id):
+    return next(m for m in result.matches + result.alternatives if m.campus.id == campus_id)
+
+
+@pytest.mark.parametrize(
+    "phrase, expected",
+    [
+        (of_place("Brest"), "de Brest"),
+        (of_place("Angers"), "d'Angers"),
+        (of_place("Évry"), "d'Évry"),
+        (of_place("Le Mans"), "du Mans"),
+        (at_place("Le Havre"), "au Havre"),
+        (at_place("Les Abymes"), "aux Abymes"),
+        (at_place("La Rochelle"), "à La Rochelle"),
+        (region_phrase("Bretagne"), "en Bretagne"),
+        (region_phrase("Grand Est"), "dans le Grand Est"),
+        (region_phrase("La Réunion"), "à La Réunion"),
+    ],
+)
+def test_french_place_phrases(phrase, expected):
+    assert phrase == expected
+
+
+def test_the_lannion_campus_card_says_sector_region_and_excellence(catalogue):
+    match = match_of(search(catalogue, SearchQuery(sector=DIGITAL, region="Bretagne")), LANNION_ID)
+    assert reasons_text(match)[:3] == ["secteur Numérique, télécommunications", "en Bretagne", "label excellence"]
+    card = campus_card(match)
+    assert card["reasons"] == reasons_text(match)
+    assert "Pourquoi" in card["text"] and "label excellence" in card["text"]
+
+
+def test_distances_are_said_in_whole_km_from_the_town(catalogue):
+    match = match_of(search(catalogue, SearchQuery(place=place("Brest"))), LANNION_ID)
+    assert f"à {round(match.distance_km)} km de Brest" in reasons_text(match)
+
+
+def test_a_campus_in_the_town_and_the_town_article(catalogue):
+    result = search(catalogue, SearchQuery(place=place("Le Mans")))
+    assert "au Mans" in reasons_text(result.matches[0])
+    others = [m for m in result.matches[1:] if m.distance_km is not None]
+    assert any(text.endswith("km du Mans") for text in reasons_text(others[0]))
+
+
+def test_departement_and_academie_reasons(catalogue):
+    finistere = place("Finistère")
+    assert reason_text(Reason(Why.DEPARTEMENT, place=finistere)) == "dans le département Finistère (29)"
+    assert reason_text(Reason(Why.DEPARTEMENT_DISTANCE, km=41.6, place=finistere)) == (
+        "à 42 km du centre du département Finistère (29)"
+    )
+    assert reason_text(Reason(Why.ACADEMIE, place=place("académie de Rennes"))) == "dans l'académie de Rennes"
+
+
+def test_a_distance_under_one_km_is_said_one_km():
+    assert reason_text(Reason(Why.DISTANCE, km=0.3, place=place("Brest"))) == "à 1 km de Brest"
+
+
+def test_training_mode_and_level_reasons():
+    assert reason_text(Reason(Why.OFFERED, offer="apprenticeship")) == "propose l'apprentissage"
+    assert reason_text(Reason(Why.OFFERED, offer="bts")) == "propose le BTS"
+    assert reason_text(Reason(Why.NOT_KNOWN, offer="apprenticeship")) == "apprentissage : à vérifier auprès du campus"
+
+
+def test_alternatives_say_same_or_other_sector_and_where(catalogue):
+    in_bretagne = {c.sector for c in catalogue.campuses if c.region == "Bretagne"}
+    sector = next(c.sector for c in catalogue.campuses if c.sector not in in_bretagne)
+    result = search(catalogue, SearchQuery(sector=sector, place=place("Brest")))
+    assert note_text(result.note).startswith("Notre liste ne compte aucun campus du secteur")
+    assert "en Bretagne" in note_text(result.note)
+    first, last = reasons_text(result.alternatives[0]), reasons_text(result.alternatives[-1])
+    assert first[0].startswith("même secteur : ") and last[0].startswith("autre secteur : ")
+    if result.alternatives[0].distance_km is not None:
+        assert first[1].endswith("km de Brest") and first[1].startswith(
+            region_phrase(result.alternatives[0].campus.region)
+        )
+
+
+def test_notes_on_the_results(catalogue):
+    assert "à Mayotte" in note_text(search(catalogue, SearchQuery(place=place("Mayotte"))).note)
+    assert note_text(Note(NoteKind.NOTHING)).startswith("Aucun campus")
+    assert note_text(Note(NoteKind.NO_MATCH)).startswith("Notre liste ne compte aucun campus.")
+    overseas = note_text(Note(NoteKind.NO_MATCH, sector="materials", overseas=True, wishes=("excellence", "bts")))
+    assert "outre-mer" in overseas and "avec le label excellence, le BTS" in overseas
+    one = note_text(Note(NoteKind.NOT_KNOWN, asked=("apprenticeship",), count=1))
+    many = note_text(Note(NoteKind.NOT_KNOWN, asked=("apprenticeship", "bts"), count=4))
+    assert one.startswith("Pour l'un de ces campus") and "vérifiez sur le site du campus" in one
+    assert many.startswith("Pour 4 de ces campus") and "l'apprentissage et le BTS" in many
+
+
+def test_an_unconfirmed_label_is_said_on_the_card_and_the_details(catalogue):
+    campus = next(c for c in catalogue.campuses if c.unconfirmed == "label")
+    match = match_of(search(catalogue, SearchQuery(sector=campus.sector, region=campus.region)), campus.id)
+    assert campus_lines(match)[0] == f"{campus.name} — label à confirmer"
+    assert "label à confirmer" in reasons_text(match)
+    assert campus_card(match)["to_confirm"] == "label à confirmer"
+    assert details_text(campus).splitlines()[0] == f"{campus.name} — label à confirmer"
