@@ -22,6 +22,7 @@ PROCFILE = PROJECT_ROOT / "Procfile"
 
 TRAINING_DATA_DIR = PROJECT_ROOT / "data"
 DATA_DIR = PROJECT_ROOT / "orientation" / "data"
+FORMATIONS_DIR = DATA_DIR / "formations"
 CONTENT_REGISTER = PROJECT_ROOT / "content" / "answers.yml"
 TESTS_DIR = PROJECT_ROOT / "tests"
 RESULTS_DIR = PROJECT_ROOT / "results"

@@ -14,6 +14,7 @@ ORIENTATION_MODULES = [
     "orientation.catalogue",
     "orientation.domain",
     "orientation.domain_facts",
+    "orientation.formations",
     "orientation.jobs",
     "orientation.paths",
     "orientation.places",
