@@ -88,9 +88,6 @@ UNCONFIRMED_VALUES = tuple(UNCONFIRMED_NOTES)
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _URL = re.compile(r"https?://[^\s;]+")
-# Dates of sources and labels: a year, a month or a day ("2021", "2021-09", "2021-09-13").
-_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
-_UAI = re.compile(r"\d{7}[A-Z]")
 # What people put before a campus name and what does not help to tell campuses apart.
 _NAME_PREFIX = re.compile(
     r"^(?:(?:le|la|les|l|du|de|des|d)\s+)?"
@@ -194,9 +191,21 @@ def _date_key(date: str) -> Tuple[int, int, int]:
     return tuple(parts + [0] * (3 - len(parts)))  # type: ignore[return-value]
 
 
+def _is_date_text(date: str) -> bool:
+    """A year, a month or a day: "2021", "2021-09", "2021-09-13" (digits only, no regex needed)."""
+    parts = (date or "").split("-")
+    sizes = [len(part) for part in parts]
+    return sizes in ([4], [4, 2], [4, 2, 2]) and all(part.isascii() and part.isdigit() for part in parts)
+
+
+def is_uai(code: str) -> bool:
+    """A national establishment code (UAI/RNE): 7 digits then a capital letter, e.g. 0220023F."""
+    return len(code) == 8 and code[:7].isascii() and code[:7].isdigit() and "A" <= code[7] <= "Z"
+
+
 def date_start(date: str) -> Optional[dt.date]:
     """The first day a "YYYY[-MM[-DD]]" date covers, None when empty or malformed."""
-    if not date or not _DATE.fullmatch(date):
+    if not _is_date_text(date):
         return None
     year, month, day = _date_key(date)
     try:
@@ -382,7 +391,11 @@ def _date_problems(row: Mapping[str, str]) -> List[str]:
     problems = []
     if row.get("source_dates"):
         dates = [d.strip() for d in str(row["source_dates"]).split(LIST_SEPARATOR)]
-        problems += [f"source_dates holds a bad date: {d!r} (YYYY, YYYY-MM or YYYY-MM-DD)" for d in dates if d and date_start(d) is None]
+        problems += [
+            f"source_dates holds a bad date: {d!r} (YYYY, YYYY-MM or YYYY-MM-DD)"
+            for d in dates
+            if d and date_start(d) is None
+        ]
     if row.get("label_end") and date_start(row["label_end"]) is None:
         problems.append(f"label_end is not a date: {row['label_end']!r} (YYYY, YYYY-MM or YYYY-MM-DD)")
     return problems
@@ -391,7 +404,9 @@ def _date_problems(row: Mapping[str, str]) -> List[str]:
 def _aligned_dates(row: Mapping[str, str]) -> Tuple[str, ...]:
     """source_dates when they match the sources one for one; () otherwise (an HTTP record that
     changed its sources without their dates: the dates are then unknown)."""
-    dates = tuple(d.strip() for d in row.get("source_dates", "").split(LIST_SEPARATOR)) if row.get("source_dates") else ()
+    dates = (
+        tuple(d.strip() for d in row.get("source_dates", "").split(LIST_SEPARATOR)) if row.get("source_dates") else ()
+    )
     return dates if len(dates) == 1 + len(split_list(row.get("other_sources"))) else ()
 
 
@@ -764,7 +779,10 @@ def _build(settings: Mapping[str, Any], csv_path: Path) -> Catalogue:
     history = _optional(read_id_history, data_dir / ID_HISTORY_CSV.name) or {}
     retired = [row for row in rows if str(row.get("id") or "").strip() in history]
     if retired:  # e.g. an HTTP source still sending a merged campus under its old id
-        logger.warning("Campus rows left out, their id now leads to another campus: %s", ", ".join(sorted(str(r["id"]) for r in retired)))
+        logger.warning(
+            "Campus rows left out, their id now leads to another campus: %s",
+            ", ".join(sorted(str(r["id"]) for r in retired)),
+        )
         rows = [row for row in rows if str(row.get("id") or "").strip() not in history]
     return build_catalogue(
         rows,
