@@ -17,7 +17,7 @@ export TF_DETERMINISTIC_OPS := 1
 export PYTHONHASHSEED := 0
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run test test-fast lint validate content-check test-stories test-nlu test-python browser-deps bench bench-search purge clean
+.PHONY: help install train run test test-fast lint validate content-check catalogue-check test-stories test-nlu test-python browser-deps bench bench-search purge clean
 .PHONY: report review-export review-merge bench-report
 
 help:
@@ -62,6 +62,10 @@ validate: install
 content-check: install
 	$(BIN)/python -m cli content-check $(if $(TODAY),--today $(TODAY))
 
+# Campus data files (orientation/data/CATALOGUE.md): fails on a problem, lists the rows due for a new look.
+catalogue-check: install
+	$(BIN)/python -m ops.catalogue_check $(if $(TODAY),--today $(TODAY))
+
 # The model measured is noted beside the results (results/stories/model.json), even on failure.
 test-stories: train
 	$(BIN)/python -m bot.patched_rasa test core --stories tests/conversations --model $(MODEL) --fail-on-prediction-errors --out results/stories; \
@@ -87,7 +91,7 @@ test-fast: install
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-test: lint validate content-check test-stories test-nlu test-python
+test: lint validate content-check catalogue-check test-stories test-nlu test-python
 
 # Lint and type checks of the Python packages (settings: pyproject.toml).
 lint: install

@@ -213,3 +213,81 @@ def test_find_by_name_ranks_and_limits(catalogue):
 @pytest.mark.parametrize("typed", ["", "campus", "zzzzqqqq", "🙂"])
 def test_find_by_name_without_a_real_name(catalogue, typed):
     assert catalogue.find_by_name(typed) == []
+
+
+# --- December 2026 review: merged campuses, members, diplomas, source dates -------------------
+
+
+def test_the_normandy_energy_campuses_are_one_campus_reached_by_their_old_ids_and_names(catalogue):
+    ceine = catalogue.by_id("normandie-ceine")
+    assert ceine is not None and "CEINE" in ceine.name
+    for old_id in ("normandie-industrie-energies-cherbourg", "normandie-energies-efficacite-energetique"):
+        assert catalogue.by_id(old_id) is ceine  # old links keep working
+        assert catalogue.current_id(old_id) == "normandie-ceine"
+        assert old_id not in {c.id for c in catalogue.campuses}  # ids are never reused
+    for old_name in ("Industrie des énergies", "Énergies et efficacité énergétique", "CEINE"):
+        assert catalogue.find_by_name(old_name)[0][0].id == "normandie-ceine", old_name
+    assert not ceine.confirmed_excellence  # no official list seen for its excellence
+
+
+@pytest.mark.parametrize(
+    "old_name, campus_id",
+    [
+        ("Art et design", "idf-art-design"),
+        ("Mer (FORMED)", "paca-mer"),
+        ("Hôtellerie et tourisme de montagne", "ara-stahr"),
+    ],
+)
+def test_renamed_campuses_are_found_by_their_former_name(catalogue, old_name, campus_id):
+    assert catalogue.find_by_name(old_name)[0][0].id == campus_id
+
+
+def test_members_and_diplomas_are_reached_through_the_campus(catalogue):
+    campus = catalogue.by_id(LANNION_ID)
+    names = {m.name for m in campus.members}
+    assert "Lycée Félix Le Dantec" in names and catalogue.members_of(LANNION_ID) == campus.members
+    dantec = next(m for m in campus.members if m.name == "Lycée Félix Le Dantec")
+    assert (dantec.town, dantec.insee_code, dantec.kind, dantec.uai) == ("Lannion", "22113", "lycée", "0220023F")
+    assert any(d.level == "bts" and d.specialty == "Systèmes photoniques" for d in catalogue.diplomas_of(LANNION_ID))
+    assert catalogue.members_of("no-such-campus") == () and catalogue.diplomas_of(None) == ()
+    martinique = catalogue.by_id("martinique-mer").members[0]
+    assert martinique.town_name == "Le Marin"
+
+
+def test_campus_levels_cover_the_levels_of_its_diplomas(catalogue):
+    for campus in catalogue.campuses:
+        assert {d.level for d in campus.diplomas if d.level} <= set(campus.levels), campus.id
+
+
+def test_source_dates_pair_with_the_sources(catalogue):
+    dated = [c for c in catalogue.campuses if c.source_dates]  # a row with one undated source has none
+    assert len(dated) >= 80
+    assert all(len(c.source_dates) == len(c.sources) for c in dated)
+    assert catalogue.by_id("hdf-metiers-art-patrimoine").label_end == "2023-07-27"
+    assert catalogue.by_id("reunion-economie-bleue").newest_source_date == "2025-11-14"
+
+
+def test_a_bad_data_file_is_refused_with_file_and_row(tmp_path):
+    from orientation.catalogue import CatalogueFileError, load_catalogue, reset_catalogue_cache
+
+    path = tmp_path / "campuses.csv"
+    path.write_text(CATALOGUE_CSV.read_text(encoding="utf-8") + '"an unclosed quote,x\n', encoding="utf-8")
+    reset_catalogue_cache()
+    with pytest.raises(CatalogueFileError) as raised:
+        load_catalogue(csv_path=path)
+    assert str(raised.value).startswith(f"{path}, row ") and "\n" not in str(raised.value)
+    reset_catalogue_cache()
+
+
+def test_a_merged_id_sent_again_by_the_http_source_stays_merged(tmp_path, rows):
+    from orientation.catalogue import ID_HISTORY_CSV, _build
+
+    all_rows = [dict(r) for r in rows] + [{**dict(rows[0]), "id": "normandie-industrie-energies-cherbourg"}]
+    path = tmp_path / "campuses.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(all_rows)
+    (tmp_path / ID_HISTORY_CSV.name).write_text(ID_HISTORY_CSV.read_text(encoding="utf-8"), encoding="utf-8")
+    catalogue = _build({}, path)
+    assert catalogue.by_id("normandie-industrie-energies-cherbourg").id == "normandie-ceine"

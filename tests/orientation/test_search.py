@@ -169,9 +169,10 @@ def test_level_filter(catalogue):
 
 def test_ranking_without_a_town_puts_excellence_first_then_names(catalogue):
     result = search(catalogue, SearchQuery(sector="materials"))
-    flags = [m.campus.excellence for m in result.matches]
+    # An excellence label that no official source confirms does not rank first (CATALOGUE.md).
+    flags = [m.campus.confirmed_excellence for m in result.matches]
     assert flags == sorted(flags, reverse=True)
-    excellent = [normalise(m.campus.name) for m in result.matches if m.campus.excellence]
+    excellent = [normalise(m.campus.name) for m in result.matches if m.campus.confirmed_excellence]
     assert excellent == sorted(excellent)
 
 
