@@ -42,8 +42,11 @@ install: $(VENV)/.installed
 $(MODEL): $(VENV)/.installed $(TRAINING_FILES)
 	@# Rasa's training cache knows the components' names and settings, not their code.
 	@if [ -f $@ ] && [ bot/nlu_components.py -nt $@ ]; then rm -rf .rasa/cache; fi
+	@mkdir -p models && touch models/.training-started
 	$(BIN)/python -m bot.patched_rasa train --fixed-model-name assistant --out models
-	@touch $@  # rasa keeps the file as it was when nothing changed
+	@# Dated when training started (rasa keeps the file as it was when nothing changed), so that a
+	@# file edited during the training makes the next `make train` train again.
+	@touch -r models/.training-started $@
 
 train: $(MODEL)
 

@@ -6,6 +6,7 @@ The website widget (socket.io channel) gets campus cards; other channels get pla
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -13,10 +14,21 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.context import CAMPUSES, answer_within, asked_field, latest_context, point_at, shown_campuses
 from actions.forms import ANY_SECTOR, ANYWHERE, bounded
-from actions.replies import campus_card, campus_lines, describe_query, details_button, details_text, note_text
+from actions.replies import (
+    campus_card,
+    campus_lines,
+    describe_query,
+    details_button,
+    details_text,
+    field_answer,
+    formations_reply,
+    note_text,
+)
+from orientation import formations
 from orientation.catalogue import Campus, load_catalogue
-from orientation.places import place_from_dict
+from orientation.places import Place, place_from_dict
 from orientation.search import Match, SearchQuery, SearchResult, search
 from orientation.sectors import sector_label
 from orientation.settings import load_settings
@@ -24,6 +36,7 @@ from orientation.training import levels, training_modes
 from orientation.wording import fill
 
 PAGE_SIZE = 3
+FORMATIONS_SHOWN = 5
 # A name match this far ahead of the next one is taken without asking which campus.
 CLEAR_LEAD = 8
 CARD_CHANNELS = {"socketio"}
@@ -35,9 +48,10 @@ def catalogue():
     return load_catalogue(load_settings().catalogue_source)
 
 
-# Load the catalogue (and any remote source) when the action server starts, not on the
-# first user's message.
+# Load the catalogue (and any remote source) and the training offer when the action server
+# starts, not on the first user's message.
 catalogue()
+formations.get_offer()
 
 
 def build_query(tracker: Tracker) -> SearchQuery:
@@ -57,13 +71,15 @@ def build_query(tracker: Tracker) -> SearchQuery:
     )
 
 
-def show_matches(dispatcher: CollectingDispatcher, tracker: Tracker, matches: List[Match]) -> None:
+def show_matches(
+    dispatcher: CollectingDispatcher, tracker: Tracker, matches: List[Match], place: Optional[Place] = None
+) -> None:
     as_cards = tracker.get_latest_input_channel() in CARD_CHANNELS
     for match in matches:
         if as_cards:
-            dispatcher.utter_message(json_message=campus_card(match))
+            dispatcher.utter_message(json_message=campus_card(match, place))
         else:
-            dispatcher.utter_message(text="\n".join(campus_lines(match)), buttons=[details_button(match.campus)])
+            dispatcher.utter_message(text="\n".join(campus_lines(match, place)), buttons=[details_button(match.campus)])
 
 
 def show_page(
@@ -75,7 +91,7 @@ def show_page(
         result = search(catalogue(), build_query(tracker))
     by_id = {m.campus.id: m for m in list(result.matches) + list(result.alternatives)}
     page = [by_id[i] for i in ids[start : start + PAGE_SIZE] if i in by_id]
-    show_matches(dispatcher, tracker, page)
+    show_matches(dispatcher, tracker, page, result.query.place)
     shown = start + len(page)
     remaining = len(ids) - shown
     if remaining:
@@ -121,6 +137,7 @@ class ActionSearchCampus(Action):
         result = search(catalogue(), query)
         criteria = describe_query(query)
         summarise_path(dispatcher, tracker)
+        show_formations(dispatcher, tracker, query)
         if result.matches:
             found = result.matches
             if len(found) > 1:
@@ -141,10 +158,37 @@ class ActionSearchCampus(Action):
         if result.note:
             dispatcher.utter_message(text=note_text(result.note))
         ids = [m.campus.id for m in found]
-        events = [SlotSet("search_results", ids)] + show_page(dispatcher, tracker, ids, 0, result)
+        events = [SlotSet("search_results", ids), SlotSet("campus", None)] + show_page(
+            dispatcher, tracker, ids, 0, result
+        )
         if query.sector is None and query.place is not None and len({m.campus.sector for m in found}) > 1:
             dispatcher.utter_message(response="text_search_sector_filters", buttons=sector_filter_buttons(found))
         return events
+
+
+@functools.lru_cache(maxsize=1)
+def member_campuses() -> Dict[str, str]:
+    """UAI code of a member establishment -> the name of its campus."""
+    return {member.uai: campus.name for campus in catalogue().campuses for member in campus.members if member.uai}
+
+
+def show_formations(dispatcher: CollectingDispatcher, tracker: Tracker, query: SearchQuery) -> None:
+    """Where the diploma asked is prepared near the user, before the campuses: when the search
+    names a specialty ("BTS SIO"), or a diploma and a sector ("un BTS dans le numérique")."""
+    specialty = bounded(tracker.get_slot("specialty"))
+    if not specialty and not (query.level and query.sector):
+        return
+    mode = query.training_mode if query.training_mode in formations.MODES else None
+    result = formations.search(
+        specialty=specialty or None,
+        level=query.level,
+        place=query.place,
+        sector=None if specialty else query.sector,
+        mode=mode,
+        limit=FORMATIONS_SHOWN,
+    )
+    for message in formations_reply(result, member_campuses()):
+        dispatcher.utter_message(**message)
 
 
 def searched_near_a_place(query: SearchQuery) -> bool:
@@ -181,29 +225,77 @@ def find_campus(name_or_id: Optional[str]) -> List[Campus]:
     return [campus for campus, _score in scored]
 
 
+def about_campus_in_context(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The campus the message names or points at among the ones just shown ("le deuxième",
+    "celui de Lannion", "ils ont un site ?"), or the one whose details were just given."""
+    named = bounded(next(iter(tracker.get_latest_entity_values("campus")), None))
+    if named:
+        return say_campus(dispatcher, tracker, find_campus(named))
+    shown = shown_campuses(tracker)
+    # The campus whose details were just given, for "il a un site ?" right after them.
+    current = catalogue().by_id(tracker.get_slot("campus") or "")
+    pointed = point_at(tracker, shown)
+    if shown and (pointed.explicit or current is None):
+        if pointed.out_of_range:
+            dispatcher.utter_message(
+                response="text_campus_out_of_range",
+                count=len(shown),
+                buttons=[details_button(c) for c in pointed.candidates],
+            )
+            return [SlotSet("campus", None)]
+        return say_campus(dispatcher, tracker, [pointed.campus] if pointed.campus else list(pointed.candidates))
+    if current is not None:
+        return say_campus(dispatcher, tracker, [current])
+    dispatcher.utter_message(response="text_campus_nothing_shown")
+    return [SlotSet("campus", None)]
+
+
+def say_campus(dispatcher: CollectingDispatcher, tracker: Tracker, found: List[Campus]) -> List[Dict[Text, Any]]:
+    """The details of one campus (led by the field asked), or which one of several."""
+    if not found:
+        dispatcher.utter_message(response="text_campus_unknown")
+        return [SlotSet("campus", None)]
+    if len(found) > 1:
+        dispatcher.utter_message(response="text_campus_which", buttons=[details_button(campus) for campus in found])
+        return [SlotSet("campus", None)]
+    campus = found[0]
+    answer = field_answer(campus, asked_field(tracker.latest_message.get("text") or ""))
+    if answer:
+        dispatcher.utter_message(text=answer)
+    dispatcher.utter_message(
+        text=details_text(campus, build_query(tracker).place),
+        buttons=[
+            {
+                "title": fill("text_button_sector_campuses"),
+                "payload": f'/search_campus{{"sector":"{campus.sector}"}}',
+            }
+        ],
+    )
+    return [SlotSet("campus", campus.id)]
+
+
+def points_at_a_campus(tracker: Tracker) -> bool:
+    """The message names a campus, or points at one of those shown by rank, town, sector or name."""
+    if next(iter(tracker.get_latest_entity_values("campus")), None):
+        return True
+    shown = shown_campuses(tracker)
+    return bool(shown) and point_at(tracker, shown).explicit
+
+
 class ActionCampusDetails(Action):
+    """The details of a campus named or pointed at; a question about the FAQ answer just given
+    ("c'est quoi le site officiel ?" after the VAE) is answered within its topic."""
+
     def name(self) -> Text:
         return "action_campus_details"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
-        asked = bounded(next(iter(tracker.get_latest_entity_values("campus")), None) or tracker.get_slot("campus"))
-        found = find_campus(asked)
-        if not found:
-            dispatcher.utter_message(response="text_campus_unknown")
-            return [SlotSet("campus", None)]
-        if len(found) > 1:
-            dispatcher.utter_message(response="text_campus_which", buttons=[details_button(campus) for campus in found])
-            return [SlotSet("campus", None)]
-        campus = found[0]
-        dispatcher.utter_message(
-            text=details_text(campus),
-            buttons=[
-                {
-                    "title": fill("text_button_sector_campuses"),
-                    "payload": f'/search_campus{{"sector":"{campus.sector}"}}',
-                }
-            ],
-        )
-        return [SlotSet("campus", campus.id)]
+        context = latest_context(tracker)
+        if context not in (None, CAMPUSES) and not points_at_a_campus(tracker):
+            answer = answer_within(tracker, context)
+            if answer:
+                dispatcher.utter_message(response=answer)
+                return []
+        return about_campus_in_context(dispatcher, tracker)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet, UserUtteranceReverted
+from rasa_sdk.events import FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import bounded, explain_job
+from actions.campus_actions import about_campus_in_context
+from actions.context import CAMPUSES, answer_within, latest_context
+from actions.forms import ANY_SECTOR, bounded, explain_job, written_place
+from orientation.formations import NO_SECTOR, find_specialty
 from orientation.jobs import resolve_job
 from orientation.sectors import load_sectors
 from orientation.settings import load_settings
@@ -45,6 +48,7 @@ INTENT_PAYLOADS = {
     "faq_studies": "Quels diplômes après la 3e ?",
 }
 SEARCH_SLOTS = (
+    "specialty",
     "sector",
     "area",
     "region",
@@ -57,6 +61,8 @@ SEARCH_SLOTS = (
     "search_results",
     "search_shown",
 )
+# Entities that refine a search ("et dans le 35 ?", "et en alternance ?").
+SEARCH_ENTITIES = {"sector", "region", "location", "feature", "training_mode", "level"}
 SLOT_ENTITIES = {
     "sector": "sector",
     "area": None,
@@ -179,7 +185,30 @@ class ActionResetSearch(Action):
         keep = {slot for slot, entity in SLOT_ENTITIES.items() if entity in given}
         if given & {"region", "location"}:
             keep |= {"area"}
-        return [SlotSet(slot, None) for slot in SEARCH_SLOTS if slot not in keep]
+        events = [SlotSet(slot, None) for slot in SEARCH_SLOTS if slot not in keep]
+        events += specialty_events(tracker, sector_given="sector" in given)
+        if not given & {"region", "location"}:
+            # No place read by NLU: the words after "à", "vers"... are checked by the form.
+            written = written_place(tracker)
+            if written:
+                events.append(SlotSet("area", written))
+        return events
+
+
+def specialty_events(tracker: Tracker, sector_given: bool) -> List[Dict[Text, Any]]:
+    """The specialty this message names ("BTS SIO", "CAP cuisine"), and its sector when NLU found none."""
+    text = bounded(tracker.latest_message.get("text") or "")
+    level = next(iter(tracker.get_latest_entity_values("level")), None)
+    places = list(tracker.get_latest_entity_values("location")) + list(tracker.get_latest_entity_values("region"))
+    match = find_specialty(text, level, exclude=places)
+    if match.status not in ("found", "unknown"):
+        return []
+    # An unknown one ("BTS astronaute") is kept too: the search says it is unknown.
+    events = [SlotSet("specialty", " ".join(match.words)), SlotSet("level", match.level)]
+    sectors = [s.sector for s in match.specialties if s.sector != NO_SECTOR]
+    if not sector_given:
+        events.append(SlotSet("sector", max(set(sectors), key=sectors.count) if sectors else ANY_SECTOR))
+    return events
 
 
 class ActionDefaultAskAffirmation(Action):
@@ -229,3 +258,31 @@ class ActionDefaultFallback(Action):
             text=counsellor_message(), buttons=[{"title": fill("text_button_help"), "payload": "/help"}]
         )
         return [UserUtteranceReverted()]
+
+
+def topic_buttons() -> List[Dict[str, str]]:
+    return [{"title": fill(f"text_intent_{topic}"), "payload": question} for topic, question in INTENT_PAYLOADS.items()]
+
+
+class ActionAnswerFollowUp(Action):
+    """A question that names no topic ("et c'est payant ?", "c'est où ?"): answered within the FAQ
+    topic just talked about, or about the campuses just shown, or the user says which topic."""
+
+    def name(self) -> Text:
+        return "action_answer_follow_up"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        context = latest_context(tracker)
+        if context == CAMPUSES:
+            given = {entity["entity"] for entity in tracker.latest_message.get("entities", [])}
+            if given & SEARCH_ENTITIES:  # "et dans le 35 ?": the search again, with the new criterion
+                return [FollowupAction("campus_search_form")]
+            return about_campus_in_context(dispatcher, tracker)
+        answer = answer_within(tracker, context) if context else None
+        if answer:
+            dispatcher.utter_message(response=answer)
+        else:
+            dispatcher.utter_message(response="text_follow_up_which_topic", buttons=topic_buttons())
+        return []

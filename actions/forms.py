@@ -6,16 +6,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from orientation.jobs import Job, resolve_job
-from orientation.places import Resolution, place_to_dict, resolve_place
+from orientation.places import Resolution, place_in_request, place_to_dict, resolve_place, trailing_place
 from orientation.sectors import load_sectors, sector_label
 from orientation.settings import load_settings
+from orientation.text import normalise
 from orientation.wording import fill
 
 # Build the place and job indexes when the action server starts, not on the first user's message.
@@ -46,6 +47,44 @@ def _first(value: Any) -> Optional[str]:
 
 def _latest_entity(tracker: Tracker, entity: str) -> Optional[str]:
     return _first(list(tracker.get_latest_entity_values(entity)))
+
+
+# Words after "dans", "sur"... that are not a place ("dans le secteur du bâtiment").
+NOT_PLACE_WORDS = ["secteur", "domaine", "filiere", "campus", "metier", "metiers", "formation", "distance", "internet"]
+
+
+def entity_texts(tracker: Tracker, names: Sequence[str]) -> List[str]:
+    """The words the user typed for these entities, and their values."""
+    text = tracker.latest_message.get("text") or ""
+    found = []
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") in names:
+            found.append(str(entity.get("value") or ""))
+            if isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int):
+                found.append(text[entity["start"] : entity["end"]])
+    return found
+
+
+def written_place(tracker: Tracker) -> Optional[str]:
+    """The words after "à", "vers", "près de"... of this message when they can be a place: a
+    place the resolver knows (typos corrected), or a name written with a capital ("Pétaouchnok")."""
+    text = bounded(tracker.latest_message.get("text") or "")
+    ignore = entity_texts(tracker, ("level", "sector", "training_mode", "job", "feature"))
+    ignore += NOT_PLACE_WORDS + [tracker.get_slot("specialty") or ""]
+    written = place_in_request(text, ignore)
+    if written is None:
+        return trailing_place(text, ignore + entity_texts(tracker, ("campus",)))
+    capitalised = any(word[:1].isupper() and normalise(word) in written.split() for word in text.split())
+    return written if capitalised or resolve_place(written).status != "unknown" else None
+
+
+def widened_place(value: Optional[str], tracker: Tracker) -> Optional[str]:
+    """The place as the user wrote it when NLU kept only its end ("saint malo" read as "malo")."""
+    written = written_place(tracker)
+    if written is None or value is None:
+        return value
+    folded = normalise(value)
+    return written if written != folded and written.endswith(" " + folded) else value
 
 
 def place_buttons(candidates) -> List[Dict[str, str]]:
@@ -113,6 +152,8 @@ class ValidateCampusSearchForm(FormValidationAction):
         domain: DomainDict,
     ) -> Dict[Text, Any]:
         area = _first(slot_value)
+        if area is not None and area != ANYWHERE:
+            area = widened_place(area, tracker)
         if area is None:
             return {"area": None}
         if area == ANYWHERE:
@@ -174,5 +215,17 @@ class ActionAskArea(Action):
         if default_region:
             buttons.append({"title": default_region, "payload": f'/inform{{"region":"{default_region}"}}'})
         buttons.append({"title": fill("text_button_anywhere"), "payload": "/no_preference"})
+        say_sector_understood(dispatcher, tracker)
         dispatcher.utter_message(response="text_ask_area", buttons=buttons)
         return []
+
+
+def say_sector_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The sector this message's words gave ("j'aime bricoler"), with an example job, so that a
+    wrong reading can be corrected; a job named is explained by explain_job instead."""
+    sector = _latest_entity(tracker, "sector")
+    if not sector or sector not in load_sectors() or named_job(tracker) is not None:
+        return
+    details = load_sectors()[sector]
+    if details.jobs:
+        dispatcher.utter_message(response="text_sector_understood", sector=details.label, job=details.jobs[0])

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
+from orientation import formations
 from orientation.catalogue import Campus
 from orientation.places import Place
-from orientation.search import Match, Note, NoteKind, Reason, SearchQuery, Why
+from orientation.search import Match, MemberAt, Note, NoteKind, Reason, SearchQuery, Why, members_by_distance
 from orientation.sectors import sector_label
 from orientation.text import strip_accents
 from orientation.training import levels, offer, training_modes
@@ -25,6 +26,8 @@ _REGION_PHRASES = {
     "Mayotte": "à Mayotte",
 }
 UNCONFIRMED_RESPONSES = {"label": "text_label_to_confirm", "excellence": "text_excellence_to_confirm"}
+MEMBERS_SHOWN = 4
+DIPLOMAS_SHOWN = 6
 
 
 def _contracted(name: str, with_le: str, with_les: str) -> Optional[str]:
@@ -179,7 +182,17 @@ def campus_title(campus: Campus, excellence_response: str) -> str:
     return title
 
 
-def campus_lines(match: Match) -> List[str]:
+def member_text(at: MemberAt) -> str:
+    """ "Lycée Vauban (Brest, 3 km)", "Lycée Vauban (Brest)"."""
+    member = at.member
+    if at.distance_km is not None and member.town:
+        return fill("text_member_at", name=member.name, town=member.town_name, km=max(1, round(at.distance_km)))
+    if member.town:
+        return fill("text_member_in", name=member.name, town=member.town_name)
+    return member.name
+
+
+def campus_lines(match: Match, place: Optional[Place] = None) -> List[str]:
     campus = match.campus
     where = fill("text_card_where", town=campus.town_name, region=campus.region) if campus.town else campus.region
     lines = [
@@ -188,6 +201,9 @@ def campus_lines(match: Match) -> List[str]:
     ]
     if match.reasons:
         lines.append(fill("text_card_reasons", reasons=" ; ".join(reasons_text(match))))
+    nearest = members_by_distance(campus, place)[:1] if place is not None else ()
+    if nearest and nearest[0].distance_km is not None:
+        lines.append(fill("text_card_nearest_member", member=member_text(nearest[0])))
     lines.append(
         fill("text_campus_website", url=campus.website)
         if campus.website
@@ -203,7 +219,7 @@ def details_button(campus: Campus) -> Dict[str, str]:
     }
 
 
-def campus_card(match: Match) -> Dict[str, Any]:
+def campus_card(match: Match, place: Optional[Place] = None) -> Dict[str, Any]:
     """The website widget's card: the same lines as text, and the fields it lays out."""
     campus = match.campus
     return {
@@ -219,12 +235,12 @@ def campus_card(match: Match) -> Dict[str, Any]:
         "reasons": reasons_text(match),
         "website": campus.website,
         "source_url": campus.source_url,
-        "text": "\n".join(campus_lines(match)),
+        "text": "\n".join(campus_lines(match, place)),
         "buttons": [details_button(campus)],
     }
 
 
-def details_text(campus: Campus) -> str:
+def details_text(campus: Campus, place: Optional[Place] = None) -> str:
     lines = [
         campus_title(campus, "text_details_excellence"),
         fill("text_details_sector", sector=sector_label(campus.sector)),
@@ -233,6 +249,18 @@ def details_text(campus: Campus) -> str:
     lead = ", ".join(part for part in (campus.lead_establishment, campus.town_name) if part)
     if lead:
         lines.append(fill("text_details_lead", lead=lead))
+    members = members_by_distance(campus, place)
+    if members:
+        shown = "; ".join(member_text(at) for at in members[:MEMBERS_SHOWN])
+        more = len(members) - MEMBERS_SHOWN
+        lines.append(
+            fill("text_details_members_more", members=shown, more=more)
+            if more > 0
+            else fill("text_details_members", members=shown)
+        )
+    diplomas = [diploma_text(d.level, d.specialty) for d in campus.diplomas]
+    if diplomas:
+        lines.append(fill("text_details_diplomas", diplomas="; ".join(dict.fromkeys(diplomas[:DIPLOMAS_SHOWN]))))
     if campus.training_modes:
         lines.append(fill("text_details_training_modes", modes=", ".join(offer_name(m) for m in campus.training_modes)))
     if campus.levels:
@@ -245,3 +273,130 @@ def details_text(campus: Campus) -> str:
         lines.append(fill("text_campus_website", url=campus.website))
     lines.append(fill("text_campus_source", url=campus.source_url))
     return "\n".join(lines)
+
+
+def diploma_text(level: str, specialty: str) -> str:
+    """ "BTS Systèmes numériques", "Bac pro", "Maintenance aéronautique"."""
+    if not level:
+        return specialty
+    name = offer_name(level)
+    return f"{name} {specialty}" if specialty else name
+
+
+def field_answer(campus: Campus, field: Optional[str]) -> Optional[str]:
+    """The one line answering "ils ont un site ?", "c'est où ?", "il est d'excellence ?"."""
+    if field == "website":
+        if campus.website:
+            return fill("text_campus_field_website", name=campus.name, url=campus.website)
+        return fill("text_campus_field_no_website", name=campus.name, url=campus.source_url)
+    if field == "where":
+        if campus.town:
+            return fill(
+                "text_campus_field_town", name=campus.name, at_town=at_place(campus.town_name), region=campus.region
+            )
+        return fill("text_campus_field_no_town", name=campus.name, in_region=region_phrase(campus.region))
+    if field == "excellence":
+        if campus.confirmed_excellence:
+            return fill("text_campus_field_excellence_yes", name=campus.name)
+        if campus.unconfirmed:
+            return fill("text_campus_field_excellence_to_confirm", name=campus.name)
+        return fill("text_campus_field_excellence_no", name=campus.name)
+    return None
+
+
+# ---------------------------------------------------------------- formations near the user
+
+FORMATIONS_PER_HIT = 2
+SPECIALTIES_OFFERED = 6
+APPRENTICESHIP = "apprenticeship"
+
+
+def _base_label(label: str) -> str:
+    """ "Électrotechnique - Parcours Marine Nationale" -> "Électrotechnique"."""
+    return label.split(" - ")[0].split(" (")[0].strip()
+
+
+def formation_what(result: formations.SearchResult) -> str:
+    """ "BTS Services informatiques aux organisations", "BTS « informatique »", "CAP"."""
+    level = offer_name(result.level) if result.level else ""
+    labels = {_base_label(s.label) for s in result.match.specialties}
+    if len(labels) == 1:
+        return f"{level} {labels.pop()}".strip()
+    words = " ".join(result.match.words)
+    return f"{level} « {words} »".strip() if words else level or fill("text_formations_any")
+
+
+SOURCE_RESPONSES = {
+    "parcoursup_2025": "text_formation_source_parcoursup_2025",
+    "parcoursup_2024": "text_formation_source_parcoursup_2024",
+    "affelnet_2022": "text_formation_source_affelnet_2022",
+}
+
+
+def _sources_text(result: formations.SearchResult) -> str:
+    return ", ".join(dict.fromkeys(fill(SOURCE_RESPONSES[source]) for source, _year in result.sources))
+
+
+def _hit_where(hit: formations.Hit) -> str:
+    home = hit.establishment
+    parts = [home.town or fill("text_formation_departement", code=home.departement_code)]
+    if hit.distance_km is not None:
+        km = max(1, round(hit.distance_km))
+        parts.append(f"~{km} km" if hit.distance_approximate else f"{km} km")
+    if home.is_public is not None:
+        parts.append(fill("text_formation_public" if home.is_public else "text_formation_private"))
+    return ", ".join(parts)
+
+
+def _hit_formations(hit: formations.Hit) -> str:
+    names = []
+    for formation in hit.formations:
+        name = f"{formation.diploma} {formation.specialty}"
+        if formation.mode == APPRENTICESHIP:
+            name = fill("text_formation_in_apprenticeship", formation=name)
+        names.append(name)
+    unique = list(dict.fromkeys(names))
+    shown = "; ".join(unique[:FORMATIONS_PER_HIT])
+    return shown + (" …" if len(unique) > FORMATIONS_PER_HIT else "")
+
+
+def formation_hit_text(hit: formations.Hit, campus_of: Dict[str, str]) -> str:
+    home = hit.establishment
+    name, where, offered = home.name or home.uai, _hit_where(hit), _hit_formations(hit)
+    if home.uai in campus_of:
+        campus = campus_of[home.uai]
+        return fill("text_formation_hit_member", establishment=name, where=where, formations=offered, campus=campus)
+    return fill("text_formation_hit", establishment=name, where=where, formations=offered)
+
+
+def formations_reply(result: formations.SearchResult, campus_of: Dict[str, str]) -> List[Dict[str, Any]]:
+    """The messages of a formation search: where the diploma is prepared, nearest first, with the
+    year of the data and where to check the current offer; or why nothing is listed."""
+    what = formation_what(result)
+    near = place_phrase(result.place) if result.place is not None else ""
+    if result.no_data:
+        return [{"text": fill("text_formations_no_apprenticeship_data", what=what)}]
+    if result.unknown_specialty:
+        words = " ".join(result.match.unknown_words or result.match.words)
+        level = offer_name(result.level) if result.level else ""
+        known = result.known_specialties[:SPECIALTIES_OFFERED]
+        if not known:
+            return [{"text": fill("text_formations_unknown_specialty_none", what=level, words=words)}]
+        place_words = f" {result.place.label}" if result.place is not None else ""
+        buttons = [{"title": s.label, "payload": f"{offer_name(s.level)} {s.label}{place_words}"} for s in known]
+        return [{"text": fill("text_formations_unknown_specialty", what=level, words=words), "buttons": buttons}]
+    if not result.hits:
+        return [{"text": fill("text_formations_nothing", what=what)}]
+    sources = _sources_text(result)
+    if result.outside_place:
+        header = fill("text_formations_nearest_outside", what=what, near=near, sources=sources)
+    elif near:
+        header = fill("text_formations_found", what=what, near=near, sources=sources)
+    else:
+        header = fill("text_formations_found_anywhere", what=what, sources=sources)
+    lines = [header] + [formation_hit_text(hit, campus_of) for hit in result.hits]
+    check = result.hits[0].formations[0].check_url
+    messages = [{"text": "\n".join(lines)}, {"text": fill("text_formations_check", url=check)}]
+    if any(f.mode == APPRENTICESHIP for hit in result.hits for f in hit.formations):
+        messages.append({"text": fill("text_formations_check_apprenticeship")})
+    return messages

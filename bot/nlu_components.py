@@ -430,7 +430,16 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
         # apart from the rest and reading that batch (30: a quarter fewer confident wrong intents
         # than 100, for 0.4 point of accuracy; 10 too soft: a fallback on one message in six);
         # class_weight None: the frequent intents are the frequent messages.
-        return {**LogisticRegressionClassifier.get_default_config(), "C": 30.0, "class_weight": None, "max_iter": 3000}
+        # context_intents: questions about what was just said or shown ("c'est où exactement ?" may
+        # ask about the campus shown or the VAE just explained); the dialogue tells them apart from
+        # the context, so hesitating between them is no reason for NLU's fallback.
+        return {
+            **LogisticRegressionClassifier.get_default_config(),
+            "C": 30.0,
+            "class_weight": None,
+            "max_iter": 3000,
+            "context_intents": ["faq_follow_up", "campus_details"],
+        }
 
     def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage, resource: Resource) -> None:
         super().__init__(config, name, model_storage, resource)
@@ -469,11 +478,31 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
         readable = [message for message in messages if has_sentence_features(message)]
         if readable:
             super().process(readable)
+            for message in readable:
+                self.merge_context_intents(message)
         for message in messages:
             if not has_sentence_features(message):
                 message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
         return messages
+
+    def merge_context_intents(self, message: Message) -> None:
+        """When the two likeliest intents both depend on the context, the first takes the second's
+        confidence: the actions of both read the context and answer about what it holds."""
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        context = set(self.config["context_intents"])
+        if len(ranking) < 2 or not {ranking[0][INTENT_NAME_KEY], ranking[1][INTENT_NAME_KEY]} <= context:
+            return
+        merged = {
+            **ranking[0],
+            PREDICTED_CONFIDENCE_KEY: ranking[0][PREDICTED_CONFIDENCE_KEY] + ranking[1][PREDICTED_CONFIDENCE_KEY],
+        }
+        message.set(
+            INTENT,
+            {**message.get(INTENT), PREDICTED_CONFIDENCE_KEY: merged[PREDICTED_CONFIDENCE_KEY]},
+            add_to_output=True,
+        )
+        message.set(INTENT_RANKING_KEY, [merged] + ranking[2:], add_to_output=True)
 
 
 # --- FAQ answers -----------------------------------------------------------------------------------
@@ -494,8 +523,9 @@ class FaqAnswerSelector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         # C: inverse regularisation of the logistic regressions; ranking_length: answers kept in
-        # the ranking, as ResponseSelector's default.
-        return {"C": 100.0, "ranking_length": 10}
+        # the ranking, as ResponseSelector's default; follow_up_intents: questions that may name no
+        # topic, answered within the topic of the conversation (every topic's answer is given).
+        return {"C": 100.0, "ranking_length": 10, "follow_up_intents": ["faq_follow_up", "campus_details"]}
 
     def __init__(
         self,
@@ -560,9 +590,13 @@ class FaqAnswerSelector(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            topic = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            if topic in self.classifiers:
-                self.select_answer(message, topic)
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            # A follow-up names no topic ("et c'est payant ?"): the answer of each topic is given,
+            # and the dialogue takes the one of the topic being talked about.
+            topics = self.classifiers if intent in self.config["follow_up_intents"] else [intent]
+            for topic in topics:
+                if topic in self.classifiers:
+                    self.select_answer(message, topic)
         return messages
 
     def select_answer(self, message: Message, topic: str) -> None:

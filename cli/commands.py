@@ -255,6 +255,7 @@ def command_run(args: argparse.Namespace) -> int:
 DELEGATED = {
     "evaluate": "devtools.evaluate",
     "evaluate-conversations": "devtools.evaluate_conversations",
+    "evaluate-formations": "devtools.evaluate_formations",
     "bench": "devtools.bench",
     "bench-search": "devtools.bench_search",
     "purge": "ops.purge",

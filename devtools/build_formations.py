@@ -34,7 +34,7 @@ import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, TypedDict
 
 from orientation.paths import FORMATIONS_DIR
 from orientation.places import COMMUNES_CSV, DEPARTEMENTS_CSV
@@ -245,7 +245,10 @@ def departement_of_uai(uai: str) -> str:
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((phi2 - phi1) / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    a = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
@@ -290,7 +293,11 @@ def find_commune(geo: Geo, departement: str, name: str, near: Optional[Tuple[flo
     if len(codes) == 1:
         return codes[0]
     if codes and near is not None:
-        located = [(distance_km(*near, float(geo.communes[c]["lat"]), float(geo.communes[c]["lon"])), c) for c in codes if geo.communes[c]["lat"]]
+        located = [
+            (distance_km(*near, float(geo.communes[c]["lat"]), float(geo.communes[c]["lon"])), c)
+            for c in codes
+            if geo.communes[c]["lat"]
+        ]
         located.sort()
         if located and located[0][0] <= NAME_COMMUNE_MAX_KM:
             return located[0][1]
@@ -323,7 +330,9 @@ def commune_in_name(geo: Geo, departement: str, name: str, near: Tuple[float, fl
 
 
 # Where the specialty's own name ends and its option, parcours or mention begins.
-_SPECIALTY_HEAD = re.compile(r"\s+(?:-|–|:|options?|opt\.?|parcours|spécialité|mention)\s+|,\s+option\s+", re.IGNORECASE)
+_SPECIALTY_HEAD = re.compile(
+    r"\s+(?:-|–|:|options?|opt\.?|parcours|spécialité|mention)\s+|,\s+option\s+", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -350,7 +359,9 @@ def load_overrides(path: Path = SECTOR_OVERRIDES_CSV) -> Dict[Tuple[str, str], s
     return {(row["level"], row["specialty"]): row["sector"] for row in read_csv(path)}
 
 
-def sector_of(level: str, specialty: str, diploma: str, rules: Sequence[Rule], overrides: Dict[Tuple[str, str], str]) -> Tuple[str, str]:
+def sector_of(
+    level: str, specialty: str, diploma: str, rules: Sequence[Rule], overrides: Dict[Tuple[str, str], str]
+) -> Tuple[str, str]:
     """(sector, rule): the override of (level, specialty), else the first rule whose words the
     specialty's head (its words before any option or parcours) contains, else the whole
     specialty, else the diploma; `rule` says which: "override",
@@ -373,15 +384,15 @@ def sector_of(level: str, specialty: str, diploma: str, rules: Sequence[Rule], o
 
 @dataclass
 class Place:
-    names: Counter = field(default_factory=Counter)
+    names: Counter[str] = field(default_factory=Counter)
     name: str = ""
     name_source: str = ""
     commune: str = ""
     insee_code: str = ""
     departement: str = ""
     region: str = ""
-    points: Counter = field(default_factory=Counter)
-    statuses: Counter = field(default_factory=Counter)
+    points: Counter[Tuple[str, str]] = field(default_factory=Counter)  # (lat, lon) as written
+    statuses: Counter[str] = field(default_factory=Counter)
 
 
 def parcoursup_formation(label: str, accents: Dict[str, str]) -> Tuple[str, str, str, str]:
@@ -412,7 +423,19 @@ def status_of_name(name: str) -> str:
     return "private" if re.search(r"\bpriv[ée]e?\b", name, re.IGNORECASE) else ""
 
 
-def build(parcoursup_csv: Path = PARCOURSUP_CSV, voiepro_csv: Path = VOIEPRO_CSV) -> Dict[str, object]:
+class BuildResult(TypedDict):
+    """What build() returns: the rows to write and the counts to report."""
+
+    establishments: List[Dict[str, str]]
+    formations: List[Dict[str, str]]
+    specialties: List[Dict[str, str]]
+    unmapped: List[Tuple[str, str, str]]  # (level, diploma, specialty) without a sector
+    unused_overrides: List[Tuple[str, str]]  # (level, specialty) of overrides that match nothing
+    counts: Counter[str]
+    dropped_2024: Counter[str]
+
+
+def build(parcoursup_csv: Path = PARCOURSUP_CSV, voiepro_csv: Path = VOIEPRO_CSV) -> BuildResult:
     accents = load_accents()
     rules, overrides = load_rules(), load_overrides()
     geo = load_geo()
@@ -438,13 +461,24 @@ def build(parcoursup_csv: Path = PARCOURSUP_CSV, voiepro_csv: Path = VOIEPRO_CSV
             place.points[(lat, lon)] += 1
         level, diploma, specialty, mode = parcoursup_formation(label, accents)
         formations.append(
-            dict(uai=uai, level=level, diploma=diploma, specialty=specialty, mode=mode, source="parcoursup_2025", year="2025", cfd="", lat=lat, lon=lon)
+            dict(
+                uai=uai,
+                level=level,
+                diploma=diploma,
+                specialty=specialty,
+                mode=mode,
+                source="parcoursup_2025",
+                year="2025",
+                cfd="",
+                lat=lat,
+                lon=lon,
+            )
         )
         psup_keys.add((uai, level, normalise(specialty)))
 
     # -- vocational offer (Affelnet 2022, Parcoursup 2024)
     accented_bts: Dict[str, str] = {}
-    dropped_2024 = Counter()
+    dropped_2024: Counter[str] = Counter()
     for row in read_csv(voiepro_csv):
         uai = row["uai"]
         place = places[uai]
@@ -466,7 +500,18 @@ def build(parcoursup_csv: Path = PARCOURSUP_CSV, voiepro_csv: Path = VOIEPRO_CSV
                 dropped_2024["matched" if (uai, level, normalise(specialty)) in psup_keys else "not_in_2025"] += 1
                 continue
         formations.append(
-            dict(uai=uai, level=level, diploma=diploma, specialty=specialty, mode=mode, source=source, year=row["year"], cfd=row["cfd"], lat="", lon="")
+            dict(
+                uai=uai,
+                level=level,
+                diploma=diploma,
+                specialty=specialty,
+                mode=mode,
+                source=source,
+                year=row["year"],
+                cfd=row["cfd"],
+                lat="",
+                lon="",
+            )
         )
 
     # BTS/CS labels of Parcoursup 2025 take the accented spelling of the 2024 file where it has one.
@@ -475,8 +520,8 @@ def build(parcoursup_csv: Path = PARCOURSUP_CSV, voiepro_csv: Path = VOIEPRO_CSV
             formation["specialty"] = accented_bts.get(normalise(formation["specialty"]), formation["specialty"])
 
     # -- establishments
-    counts = Counter()
-    establishments = []
+    counts: Counter[str] = Counter()
+    establishments: List[Dict[str, str]] = []
     for uai, place in sorted(places.items()):
         psup_name = place.names.most_common(1)[0][0] if place.names else ""
         if place.name and not (place.name_source == "orgs_prepa" and psup_name):
@@ -499,14 +544,21 @@ def build(parcoursup_csv: Path = PARCOURSUP_CSV, voiepro_csv: Path = VOIEPRO_CSV
             insee = commune_in_name(geo, place.departement, name, point) or ""
             commune_source = "name_and_gps" if insee else ""
         commune = geo.communes[insee]["name"] if insee else place.commune
+        # Not `lat`/`lon`: those hold the Parcoursup rows' text coordinates above.
+        home_lat: Optional[float]
+        home_lon: Optional[float]
         if point is not None:
-            located_by, (lat, lon) = "gps", point
+            located_by, (home_lat, home_lon) = "gps", point
         elif insee and geo.communes[insee]["lat"]:
-            located_by, lat, lon = "commune", float(geo.communes[insee]["lat"]), float(geo.communes[insee]["lon"])
+            located_by, home_lat, home_lon = (
+                "commune",
+                float(geo.communes[insee]["lat"]),
+                float(geo.communes[insee]["lon"]),
+            )
         elif place.departement in geo.centres:
-            located_by, (lat, lon) = "departement", geo.centres[place.departement]
+            located_by, (home_lat, home_lon) = "departement", geo.centres[place.departement]
         else:
-            located_by, lat, lon = "none", None, None
+            located_by, home_lat, home_lon = "none", None, None
         counts[f"located_by_{located_by}"] += 1
         counts[f"commune_{commune_source or ('unknown' if not commune else 'unlocated')}"] += 1
         status = place.statuses.most_common(1)[0][0] if place.statuses else status_of_name(name)
@@ -521,8 +573,8 @@ def build(parcoursup_csv: Path = PARCOURSUP_CSV, voiepro_csv: Path = VOIEPRO_CSV
                 insee_code=insee,
                 departement_code=place.departement,
                 region=region,
-                lat="" if lat is None else f"{lat:.4f}",
-                lon="" if lon is None else f"{lon:.4f}",
+                lat="" if home_lat is None else f"{home_lat:.4f}",
+                lon="" if home_lon is None else f"{home_lon:.4f}",
                 located_by=located_by,
                 status=status,
             )
@@ -535,10 +587,10 @@ def build(parcoursup_csv: Path = PARCOURSUP_CSV, voiepro_csv: Path = VOIEPRO_CSV
 
     # -- specialties and sectors
     specialty_counts = Counter((f["level"], f["diploma"], f["specialty"]) for f in formations)
-    specialties = []
-    unmapped = []
+    specialties: List[Dict[str, str]] = []
+    unmapped: List[Tuple[str, str, str]] = []
     sector_by_key: Dict[Tuple[str, str], str] = {}
-    for (level, diploma, specialty), n in sorted(specialty_counts.items()):
+    for (level, diploma, specialty), _count in sorted(specialty_counts.items()):
         if (level, specialty) in sector_by_key:
             continue
         sector, rule = sector_of(level, specialty, diploma, rules, overrides)
@@ -546,12 +598,14 @@ def build(parcoursup_csv: Path = PARCOURSUP_CSV, voiepro_csv: Path = VOIEPRO_CSV
             unmapped.append((level, diploma, specialty))
         sector_by_key[(level, specialty)] = sector
         total = sum(c for (lv, _, sp), c in specialty_counts.items() if (lv, sp) == (level, specialty))
-        specialties.append(dict(level=level, diploma=diploma, specialty=specialty, sector=sector, rule=rule, formations=str(total)))
+        specialties.append(
+            dict(level=level, diploma=diploma, specialty=specialty, sector=sector, rule=rule, formations=str(total))
+        )
     for formation in formations:
         formation["sector"] = sector_by_key[(formation["level"], formation["specialty"])]
     unused = [key for key in overrides if key not in sector_by_key]
     formations.sort(key=lambda f: (f["uai"], f["level"], f["specialty"], f["mode"], f["source"], f["lat"], f["lon"]))
-    return dict(
+    return BuildResult(
         establishments=establishments,
         formations=formations,
         specialties=specialties,
@@ -602,7 +656,9 @@ def sectors_table(specialties: Sequence[Dict[str, str]]) -> str:
             if row["level"] != level:
                 continue
             rule = row["rule"].replace("|", "\\|")
-            lines.append(f"| {row['specialty']} | {row['diploma']} | `{row['sector']}` | `{rule}` | {row['formations']} |")
+            lines.append(
+                f"| {row['specialty']} | {row['diploma']} | `{row['sector']}` | `{rule}` | {row['formations']} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -614,7 +670,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--report", action="store_true", help="print the counts only, write nothing")
     args = parser.parse_args(argv)
     result = build(args.parcoursup, args.voiepro)
-    counts = Counter()
+    counts: Counter[Tuple[str, str, str]] = Counter()
     for f in result["formations"]:
         counts[(f["source"], f["level"], f["mode"])] += 1
     for key, n in sorted(counts.items()):

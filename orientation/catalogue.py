@@ -83,8 +83,8 @@ TRAINING_MODES = tuple(training_modes())
 LEVELS = tuple(levels())
 YES_NO = ("yes", "no")
 # What the sources of a row do not confirm, shown to users as "à confirmer" (see CATALOGUE.md).
-UNCONFIRMED_NOTES = {"label": "label à confirmer", "excellence": "label excellence à confirmer"}
-UNCONFIRMED_VALUES = tuple(UNCONFIRMED_NOTES)
+# What no official source confirms yet: the label itself, or its excellence (actions/replies.py says it).
+UNCONFIRMED_VALUES = ("label", "excellence")
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _URL = re.compile(r"https?://[^\s;]+")
@@ -135,11 +135,6 @@ class Campus:
     @property
     def confirmed_excellence(self) -> bool:
         return self.excellence and not self.unconfirmed
-
-    @property
-    def to_confirm(self) -> Optional[str]:
-        """What users are told when no official source confirms the label, else None."""
-        return UNCONFIRMED_NOTES.get(self.unconfirmed)
 
     @property
     def town_name(self) -> str:

@@ -25,7 +25,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypedDict
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -33,7 +33,7 @@ from rapidfuzz import fuzz, process
 from orientation.paths import FORMATIONS_DIR
 from orientation.places import DEPARTEMENTS_CSV, Place, usual_town_name
 from orientation.sectors import load_sectors
-from orientation.text import normalise
+from orientation.text import fold_word, normalise
 
 ESTABLISHMENTS_CSV = FORMATIONS_DIR / "establishments.csv"
 FORMATIONS_CSV = FORMATIONS_DIR / "formations.csv.gz"
@@ -103,6 +103,7 @@ LEVEL_WORDS: Tuple[Tuple[str, str], ...] = (
     ("cpge", "cpge"),
     ("dn made", "dn_made"),
     ("dnmade", "dn_made"),
+    ("brevet des metiers d art", "bma"),
     ("bma", "bma"),
     ("mention complementaire", "mc"),
     ("certificat de specialisation", "cs"),
@@ -232,6 +233,16 @@ class SearchResult:
     sources: Tuple[Tuple[str, int], ...] = ()  # (source, year) of the formations shown
 
 
+class _SearchContext(TypedDict):
+    """The SearchResult fields every outcome of Offer.search repeats."""
+
+    match: SpecialtyMatch
+    level: Optional[str]
+    mode: Optional[str]
+    sector: Optional[str]
+    place: Optional[Place]
+
+
 # ---------------------------------------------------------------- loading
 
 
@@ -347,7 +358,9 @@ def read_specialties(path: Path = SPECIALTIES_CSV) -> List[Specialty]:
     for line, row in _rows(path, SPECIALTY_COLUMNS):
         if not row["formations"].isdigit():
             raise FormationDataError(f"{path}, line {line}: bad count {row['formations']!r}")
-        specialties.append(Specialty(row["level"], row["diploma"], row["specialty"], row["sector"], int(row["formations"])))
+        specialties.append(
+            Specialty(row["level"], row["diploma"], row["specialty"], row["sector"], int(row["formations"]))
+        )
     return specialties
 
 
@@ -356,7 +369,9 @@ def read_abbreviations(path: Path = ABBREVIATIONS_CSV) -> List[Abbreviation]:
     for line, row in _rows(path, ABBREVIATION_COLUMNS):
         if not row["abbreviation"] or not (row["level"] or row["words"]):
             raise FormationDataError(f"{path}, line {line}: an abbreviation needs a level or words")
-        abbreviations.append(Abbreviation(row["abbreviation"], row["level"], tuple(normalise(row["words"]).split()), row["note"]))
+        abbreviations.append(
+            Abbreviation(row["abbreviation"], row["level"], tuple(normalise(row["words"]).split()), row["note"])
+        )
     return abbreviations
 
 
@@ -365,17 +380,8 @@ def _departement_academies() -> Dict[str, str]:
         return {row["code"]: row["academie"] for row in csv.DictReader(handle)}
 
 
-def _word_key(word: str) -> str:
-    """Singular-ish form: "vehicules" -> "vehicule", "reseaux" -> "reseau"."""
-    if len(word) > 3 and word.endswith("aux"):
-        return word[:-1]
-    if len(word) > 3 and word[-1] in "sx":
-        return word[:-1]
-    return word
-
-
 def _words(text: str) -> Tuple[str, ...]:
-    return tuple(_word_key(w) for w in normalise(text).split() if w not in STOP_WORDS)
+    return tuple(fold_word(w) for w in normalise(text).split() if w not in STOP_WORDS)
 
 
 class Offer:
@@ -440,10 +446,10 @@ class Offer:
         wanted = [table[v] for v in values if v in table]
         return np.isin(codes, wanted)
 
-    def _centres(self, key) -> Dict[str, Tuple[float, float]]:
+    def _centres(self, key: Callable[[Establishment], str]) -> Dict[str, Tuple[float, float]]:
         sums: Dict[str, List[float]] = defaultdict(lambda: [0.0, 0.0, 0])
         for e in self.establishments.values():
-            if e.lat is not None and not e.location_approximate:
+            if e.lat is not None and e.lon is not None and not e.location_approximate:
                 entry = sums[key(e)]
                 entry[0] += e.lat
                 entry[1] += e.lon
@@ -469,10 +475,10 @@ class Offer:
     def resolve_specialty(self, text: Optional[str], level: Optional[str] = None) -> SpecialtyMatch:
         """The specialties `text` names ("BTS SIO", "SIO", "maintenance des véhicules")."""
         query = normalise(text or "")
-        for words, key in LEVEL_WORDS:
-            if query == words or query.startswith(words + " "):
+        for level_words, key in LEVEL_WORDS:
+            if query == level_words or query.startswith(level_words + " "):
                 level = level or key
-                query = query[len(words) :].strip()
+                query = query[len(level_words) :].strip()
                 break
         if not query:
             return SpecialtyMatch("level_only" if level else "none", level, ())
@@ -481,17 +487,18 @@ class Offer:
             level = level or abbreviation.level or None
             if not abbreviation.words:
                 return SpecialtyMatch("level_only", level, (), abbreviation=abbreviation)
-            words = tuple(_word_key(w) for w in abbreviation.words)
+            words = tuple(fold_word(w) for w in abbreviation.words)
             found = self._with_words([(w,) for w in words], level)
             return SpecialtyMatch("found" if found else "unknown", level, words, found, abbreviation)
-        words = tuple(_word_key(w) for w in query.split() if w not in STOP_WORDS)
+        words = tuple(fold_word(w) for w in query.split() if w not in STOP_WORDS)
         if not words:
             return SpecialtyMatch("level_only" if level else "none", level, ())
         variants = [self._word_variants(w) for w in words]
         unknown = tuple(w for w, v in zip(words, variants) if v is None)
         if unknown:
             return SpecialtyMatch("unknown", level, words, unknown_words=unknown)
-        found = self._with_words(variants, level)
+        # No word is unknown here: every variant is a tuple (the filter only narrows the type).
+        found = self._with_words([v for v in variants if v is not None], level)
         return SpecialtyMatch("found" if found else "unknown", level, words, found)
 
     def _abbreviation(self, query: str, level: Optional[str]) -> Optional[Abbreviation]:
@@ -530,7 +537,11 @@ class Offer:
     ) -> SearchResult:
         match = self.resolve_specialty(specialty, level)
         level = match.level
-        common = dict(match=match, level=level, mode=mode, sector=sector, place=place)
+        common: _SearchContext = dict(match=match, level=level, mode=mode, sector=sector, place=place)
+        # The data have no apprenticeship offer before the bac, whatever the specialty typed.
+        levels_asked = {level} if level else {s.level for s in match.specialties}
+        if mode == "apprenticeship" and levels_asked and levels_asked <= set(NO_APPRENTICESHIP_DATA):
+            return SearchResult("no_data", (), 0, no_data="apprenticeship_before_bac", **common)
         if match.status == "unknown":
             return SearchResult(
                 "unknown_specialty",
@@ -540,9 +551,6 @@ class Offer:
                 known_specialties=self.known_specialties(sector, level),
                 **common,
             )
-        levels_asked = {level} if level else {s.level for s in match.specialties}
-        if mode == "apprenticeship" and levels_asked and levels_asked <= set(NO_APPRENTICESHIP_DATA):
-            return SearchResult("no_data", (), 0, no_data="apprenticeship_before_bac", **common)
 
         mask = np.ones(len(self.formations), dtype=bool)
         if match.status == "found":
@@ -556,7 +564,11 @@ class Offer:
             mask &= self._mask(self.sectors, [sector])
         candidates = np.flatnonzero(mask)
         if not len(candidates):
-            no_data = "apprenticeship_before_bac" if mode == "apprenticeship" and levels_asked & set(NO_APPRENTICESHIP_DATA) else None
+            no_data = (
+                "apprenticeship_before_bac"
+                if mode == "apprenticeship" and levels_asked & set(NO_APPRENTICESHIP_DATA)
+                else None
+            )
             return SearchResult("no_data" if no_data else "nothing", (), 0, no_data=no_data, **common)
 
         point = self._point(place)
@@ -698,6 +710,86 @@ def search(
 
 def resolve_specialty(text: Optional[str], level: Optional[str] = None) -> SpecialtyMatch:
     return get_offer().resolve_specialty(text, level)
+
+
+# Words of a request that never belong to a specialty ("je veux faire un BTS ... près de Brest").
+REQUEST_WORDS = frozenset(
+    """je j tu vous veux voudrais voudrait aimerais aimerait souhaite souhaiterais cherche faire fais
+    quel quels quelle quelles ou trouver preparer passer suivre entrer integrer inscrire formation
+    formations diplome diplomes etudes ecole ecoles lycee lycees etablissement etablissements pres
+    proche proches vers autour cote coin region departement ville secteur c est ce que qu il ils elle
+    y on peut possible moi nous sommes habite habitons bonjour bonsoir svp stp merci alternance
+    apprentissage apprenti apprentie alternant initiale scolaire voie statut temps plein apres mon ma
+    mes fils fille enfant ado son sa ses cette cet se faut dois ai as a as combien existe possible
+    donne donner liste lister montre montrer quoi comment dans sur par chez apprendre former devenir
+    etre travailler bosser reprendre reconvertir reconversion envie passionne passionnee interesse
+    interessee rentree prochaine annee ans adulte salarie propose proposent existe existent""".split()
+)
+# Words of many specialties, which name none when read alone out of a longer request.
+GENERIC_SPECIALTY_WORDS = frozenset(
+    fold_word(word)
+    for word in """metier metiers art arts technique techniques science sciences gestion service services
+    production industrie industriel industrielle systeme systemes professionnel professionnelle
+    management conception etude etudes option parcours mention specialite specialise specialisee
+    general generale technologie technologique design""".split()
+)
+SHORT_ABBREVIATION = 2  # "CG", "TC", "MS": taken only in capitals or right after a level word
+
+
+def find_specialty(text: str, level: Optional[str] = None, exclude: Sequence[str] = ()) -> SpecialtyMatch:
+    """The specialty a whole request names ("je veux un BTS SIO près de Brest" -> SIO), reading
+    the runs of words that are neither request words, nor the level, nor the place (`exclude`)."""
+    offer = get_offer()
+    level = level if level in offer.levels[0] else None  # a value NLU did not normalise is no level
+    capitals = {normalise(word) for word in re.findall(r"\b[A-Z0-9]{2,}\b", text)}
+    excluded = {word for phrase in exclude for word in normalise(phrase).split()}
+    tokens = normalise(text).split()
+    runs: List[Tuple[Optional[str], List[str]]] = []  # (level typed just before, words)
+    current: List[str] = []
+    typed_level, held, index = None, False, 0
+
+    def close_run() -> None:
+        while current and current[-1] in STOP_WORDS:
+            current.pop()
+        if current and not held:  # "après un bac pro cuisine": the diploma held, not the one asked
+            runs.append((typed_level, list(current)))
+        current.clear()
+
+    while index < len(tokens):
+        token = tokens[index]
+        matched = next(((w, k) for w, k in LEVEL_WORDS if tokens[index : index + len(w.split())] == w.split()), None)
+        if matched:
+            close_run()
+            held = "apres" in tokens[max(0, index - 2) : index]
+            typed_level = matched[1]
+            if not held:
+                level = level or matched[1]
+            index += len(matched[0].split())
+            continue
+        if token in REQUEST_WORDS or token in excluded:
+            close_run()
+            typed_level, held = None, False
+        elif current or token not in STOP_WORDS:
+            current.append(token)
+        index += 1
+    close_run()
+    for after_level, words in runs:
+        for size in range(len(words), 0, -1):
+            for start in range(len(words) - size + 1):
+                piece = words[start : start + size]
+                short = size == 1 and len(piece[0]) <= SHORT_ABBREVIATION
+                if short and not (piece[0] in capitals or (after_level and start == 0)):
+                    continue
+                # A part of the words is never only generic ones ("métiers" of "métiers du numérique").
+                if size < len(words) and all(fold_word(w) in GENERIC_SPECIALTY_WORDS for w in piece):
+                    continue
+                match = offer.resolve_specialty(" ".join(piece), level)
+                if match.status == "found":
+                    return match
+    named = next((words for after_level, words in runs if after_level), None)
+    if named:  # "BTS astronaute": a level followed by words that name no specialty
+        return SpecialtyMatch("unknown", level, tuple(named), unknown_words=tuple(named))
+    return SpecialtyMatch("level_only" if level else "none", level, ())
 
 
 def establishment(uai: str) -> Optional[Establishment]:

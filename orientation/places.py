@@ -281,7 +281,7 @@ class PlaceResolver:
         self._load(communes_csv, departements_csv)
         self._keys: List[str] = list(self._by_key)
         self._extensions = self._index_extensions()
-        self._key_population = [max(self._population_of(p) for p in self._by_key[k]) for k in self._keys]
+        self._key_population = [max(self.population_of(p) for p in self._by_key[k]) for k in self._keys]
         self._keys_by_area: Dict[str, List[str]] = {}
         self._region_centres: Dict[str, Tuple[Optional[float], Optional[float]]] = {}
 
@@ -370,7 +370,7 @@ class PlaceResolver:
                 extensions[" ".join(words[:size])].extend(p for p in places if p.kind == "commune")
         return extensions
 
-    def _population_of(self, place: Place) -> int:
+    def population_of(self, place: Place) -> int:
         if place.kind == "commune":
             return self.population.get(place.insee_code or "", 0)
         if place.kind == "departement":
@@ -565,7 +565,7 @@ class PlaceResolver:
                 return self._found(query, single)
             if hints.area:
                 return self._found(query, departement)
-            notable = [c for c in communes if self._population_of(c) >= NOTABLE_HOMONYM_POPULATION]
+            notable = [c for c in communes if self.population_of(c) >= NOTABLE_HOMONYM_POPULATION]
             if hints.commune and notable:
                 return self._homonyms(query, notable)
             elsewhere = [c for c in notable if c.departement_code != departement.departement_code]
@@ -577,21 +577,21 @@ class PlaceResolver:
 
     def _dominant_extensions(self, key: str, communes: Sequence[Place]) -> List[Place]:
         """Longer names far more populous than the exact ones: "Clermont" -> Clermont-Ferrand."""
-        largest = max(self._population_of(c) for c in communes)
+        largest = max(self.population_of(c) for c in communes)
         return [
             c
             for c in self._extensions.get(key, ())
-            if self._population_of(c) >= DOMINANT_POPULATION_RATIO * max(largest, 1)
+            if self.population_of(c) >= DOMINANT_POPULATION_RATIO * max(largest, 1)
         ]
 
     def _by_population(self, places: Iterable[Place]) -> List[Place]:
-        return sorted(places, key=lambda p: (-self._population_of(p), p.label))
+        return sorted(places, key=lambda p: (-self.population_of(p), p.label))
 
     def _homonyms(self, query: str, communes: Sequence[Place]) -> Resolution:
         ranked = self._by_population(communes)
         if len(ranked) == 1:
             return self._found(query, ranked[0])
-        first, second = (self._population_of(p) for p in ranked[:2])
+        first, second = (self.population_of(p) for p in ranked[:2])
         candidates = tuple(ranked[:MAX_CANDIDATES])
         if first >= DOMINANT_POPULATION_RATIO * max(second, 1):
             return Resolution("found", query, ranked[0], candidates)
@@ -774,3 +774,84 @@ def place_from_dict(data: Optional[Mapping[str, Any]]) -> Optional[Place]:
     except (TypeError, ValueError):
         return None
     return Place(**values)
+
+
+# Words that end a place name in a request ("à Brest en alternance", "vers Lyon svp").
+_AFTER_PLACE = {
+    "en",
+    "pour",
+    "avec",
+    "svp",
+    "stp",
+    "merci",
+    "ou",
+    "et",
+    "mais",
+    "car",
+    "parce",
+    "si",
+    "pas",
+    "c",
+    "est",
+}
+_PLACE_PREPOSITIONS = {
+    "a",
+    "vers",
+    "sur",
+    "pres",
+    "autour",
+    "cote",
+    "proche",
+    "alentours",
+    "habite",
+    "dans",
+    "au",
+    "loin",
+}
+MAX_PLACE_WORDS = 4
+
+
+TRAILING_TOWN_MIN_POPULATION = 10_000
+
+
+def trailing_place(text: str, ignore: Iterable[str] = ()) -> Optional[str]:
+    """The last words of a request when they name a place without a preposition ("bts sio
+    monpelier", "BUT GEII 38000"): a postcode or département number, a région, or a town of more
+    than 10,000 inhabitants (typos corrected), so that a specialty's last word is never a village."""
+    words = normalise(text).split()
+    ignored = {word for phrase in ignore for word in normalise(phrase).split()}
+    resolver = get_resolver()
+    chosen, chosen_place = None, None
+    for size in (1, 2, 3):  # a longer tail only when its first word changes the place ("saint etienne")
+        tail = words[-size:]
+        if len(tail) < size or any(word in ignored for word in tail):
+            break
+        candidate = " ".join(tail)
+        resolution = resolver.resolve(candidate)
+        place = resolution.place
+        if resolution.status != "found" or place is None or place == chosen_place:
+            continue
+        big_enough = candidate.isdigit() or place.kind != "commune"
+        if big_enough or resolver.population_of(place) >= TRAILING_TOWN_MIN_POPULATION:
+            chosen, chosen_place = candidate, place
+    return chosen
+
+
+def place_in_request(text: str, ignore: Iterable[str] = ()) -> Optional[str]:
+    """The words that follow the last place preposition of a request ("un BTS SIO à Montpelier"
+    -> "Montpelier"), for when NLU found no place: they are resolved like a place typed alone, so
+    that a misspelt or unknown town is corrected or said unknown. None when nothing follows, or
+    only words of `ignore` (the diploma, the request's own words)."""
+    words = normalise(text).split()
+    ignored = {word for phrase in ignore for word in normalise(phrase).split()}
+    starts = [i for i, word in enumerate(words) if word in _PLACE_PREPOSITIONS]
+    if not starts:
+        return None
+    place: List[str] = []
+    for word in words[starts[-1] + 1 :]:
+        if word in _AFTER_PLACE or word in ignored or len(place) == MAX_PLACE_WORDS:
+            break
+        if not place and word in ("de", "d", "du", "des", "le", "la", "les", "l"):
+            continue  # "près de", "dans le"
+        place.append(word)
+    return " ".join(place) or None

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import List, Optional, Tuple
 
-from orientation.catalogue import Campus, Catalogue
+from orientation.catalogue import Campus, Catalogue, Member
 from orientation.places import Place, distance_km, get_resolver
 from orientation.text import normalise
 
@@ -315,3 +315,27 @@ def _note_on_matches(matches: List[Match], query: SearchQuery) -> Optional[Note]
     if not unknown:
         return None
     return Note(NoteKind.NOT_KNOWN, asked=_offers_asked(query), count=unknown)
+
+
+# ---------------------------------------------------------------- members
+
+
+@dataclass(frozen=True)
+class MemberAt:
+    member: Member
+    distance_km: Optional[float]  # from the user's town or département, when both are known
+
+
+def members_by_distance(campus: Campus, place: Optional[Place]) -> Tuple[MemberAt, ...]:
+    """The campus's member establishments, the nearest to the user's town or département first
+    (as the sources list them when no place is known)."""
+    origin = _Area(place.regions, place).origin if place is not None else None
+    communes = get_resolver().communes_by_insee
+    located = []
+    for index, member in enumerate(campus.members):
+        commune = communes.get(member.insee_code)
+        distance = None
+        if origin is not None and commune is not None and commune.lat is not None and commune.lon is not None:
+            distance = round(distance_km(origin[0], origin[1], commune.lat, commune.lon), 1)
+        located.append((distance if distance is not None else math.inf, index, MemberAt(member, distance)))
+    return tuple(item for _, _, item in sorted(located, key=lambda entry: (entry[0], entry[1])))

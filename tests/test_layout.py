@@ -41,6 +41,7 @@ RUNTIME_MODULES = [
     "bot.lock_store",
     "bot.tracker_store",
     "actions.campus_actions",
+    "actions.context",
     "actions.conversation",
     "actions.forms",
     "actions.replies",
@@ -81,5 +82,5 @@ def test_the_running_assistant_imports_no_tooling():
 
 def test_the_action_server_code_does_not_load_rasa():
     assert "rasa" not in imported_after(
-        "import actions.campus_actions, actions.conversation, actions.forms, actions.replies"
+        "import actions.campus_actions, actions.context, actions.conversation, actions.forms, actions.replies"
     )

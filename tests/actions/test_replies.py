@@ -111,7 +111,7 @@ def test_notes_on_the_results(catalogue):
     assert "outre-mer" in overseas and "avec le label excellence, le BTS" in overseas
     one = note_text(Note(NoteKind.NOT_KNOWN, asked=("apprenticeship",), count=1))
     many = note_text(Note(NoteKind.NOT_KNOWN, asked=("apprenticeship", "bts"), count=4))
-    assert one.startswith("Pour l'un de ces campus") and "vérifiez sur le site du campus" in one
+    assert one.startswith("Pour l'un de ces campus") and "son site ou son établissement support" in one
     assert many.startswith("Pour 4 de ces campus") and "l'apprentissage et le BTS" in many
 
 
@@ -122,3 +122,26 @@ def test_an_unconfirmed_label_is_said_on_the_card_and_the_details(catalogue):
     assert "label à confirmer" in reasons_text(match)
     assert campus_card(match)["to_confirm"] == "label à confirmer"
     assert details_text(campus).splitlines()[0] == f"{campus.name} — label à confirmer"
+
+
+def test_the_details_list_members_nearest_the_user_and_the_diplomas(catalogue):
+    campus = max(catalogue.campuses, key=lambda c: len({m.insee_code for m in c.members if m.insee_code}))
+    towns = [m for m in campus.members if m.insee_code]
+    assert len({m.insee_code for m in towns}) >= 2, "a campus with members in two towns"
+    far_member = towns[-1]
+    text = details_text(campus, place(far_member.town_name))
+    members_line = next(line for line in text.splitlines() if line.startswith("Établissements membres : "))
+    assert members_line.startswith(f"Établissements membres : {far_member.name} ({far_member.town_name}, 1 km)") or (
+        f"{far_member.town_name}, 1 km" in members_line.split(";")[0]
+    )
+    with_diplomas = next(c for c in catalogue.campuses if c.diplomas)
+    assert "Diplômes cités par ses sources : " in details_text(with_diplomas)
+
+
+def test_a_card_near_the_user_names_the_nearest_member(catalogue):
+    campus = next(c for c in catalogue.campuses if any(m.insee_code for m in c.members))
+    member = next(m for m in campus.members if m.insee_code)
+    result = search(catalogue, SearchQuery(sector=campus.sector, place=place(member.town_name)))
+    match = match_of(result, campus.id)
+    lines = campus_lines(match, result.query.place)
+    assert any(line.startswith("Membre le plus proche : ") and "km)" in line for line in lines)

@@ -160,7 +160,10 @@ def test_every_abbreviation_reaches_specialties_of_its_level():
 def copy_offer(tmp_path):
     for name in ("establishments.csv", "formations.csv.gz", "specialties.csv", "abbreviations.csv"):
         shutil.copy(DIR / name, tmp_path / name)
-    return {name: tmp_path / name for name in ("establishments.csv", "formations.csv.gz", "specialties.csv", "abbreviations.csv")}
+    return {
+        name: tmp_path / name
+        for name in ("establishments.csv", "formations.csv.gz", "specialties.csv", "abbreviations.csv")
+    }
 
 
 def load(paths):
@@ -182,7 +185,9 @@ def test_a_bad_formation_row_is_reported_with_its_line(tmp_path):
     paths = copy_offer(tmp_path)
     with gzip.open(paths["formations.csv.gz"], "rt", encoding="utf-8") as handle:
         lines = handle.read().splitlines()
-    lines[10] = lines[10].replace("initial_training", "by_correspondence").replace("apprenticeship", "by_correspondence")
+    lines[10] = (
+        lines[10].replace("initial_training", "by_correspondence").replace("apprenticeship", "by_correspondence")
+    )
     with gzip.open(paths["formations.csv.gz"], "wt", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
     with pytest.raises(formations.FormationDataError, match=r"formations\.csv\.gz, line 11: bad mode"):
@@ -203,6 +208,10 @@ def test_a_missing_or_truncated_file_is_named(tmp_path):
 def test_a_missing_column_is_reported(tmp_path):
     paths = copy_offer(tmp_path)
     text = paths["abbreviations.csv"].read_text(encoding="utf-8")
-    paths["abbreviations.csv"].write_text(text.replace("abbreviation,level,words", "abbr,level,words", 1), encoding="utf-8")
-    with pytest.raises(formations.FormationDataError, match=r"abbreviations\.csv, line 1: missing columns abbreviation"):
+    paths["abbreviations.csv"].write_text(
+        text.replace("abbreviation,level,words", "abbr,level,words", 1), encoding="utf-8"
+    )
+    with pytest.raises(
+        formations.FormationDataError, match=r"abbreviations\.csv, line 1: missing columns abbreviation"
+    ):
         load(paths)

@@ -156,7 +156,7 @@ def test_rows_contradicted_by_their_sources_are_corrected_or_marked(catalogue):
         "bretagne-education-artistique-culturelle",
     ):
         campus = catalogue.by_id(campus_id)
-        assert campus.to_confirm == "label à confirmer" and not campus.confirmed_excellence
+        assert campus.unconfirmed == "label" and not campus.confirmed_excellence
 
 
 def test_campus_without_a_known_town_has_no_coordinates(catalogue):

@@ -54,7 +54,9 @@ def test_bts_sio_near_quimper(offer):
     assert_nearest_first(result)
     assert result.hits[0].establishment.departement_code == "29"
     for hit in result.hits:
-        assert all(f.level == "bts" and "informatiques aux organisations" in normalise(f.specialty) for f in hit.formations)
+        assert all(
+            f.level == "bts" and "informatiques aux organisations" in normalise(f.specialty) for f in hit.formations
+        )
         assert hit.distance_km <= formations.COMMUNE_RADIUS_KM
         assert hit.establishment.status in ("public", "private_contract", "private", "private_no_contract", "")
     assert ("parcoursup_2025", 2025) in result.sources
@@ -76,7 +78,9 @@ def test_cap_cuisine_near_tours(offer):
     assert {hit.establishment.uai for hit in result.hits} == expected and expected
     assert result.hits[0].establishment.departement_code == "37"
     for hit in result.hits:
-        assert {(f.level, f.specialty, f.source, f.year) for f in hit.formations} == {("cap", "Cuisine", "affelnet_2022", 2022)}
+        assert {(f.level, f.specialty, f.source, f.year) for f in hit.formations} == {
+            ("cap", "Cuisine", "affelnet_2022", 2022)
+        }
     assert_nearest_first(result)
 
 
@@ -97,7 +101,9 @@ def test_bts_electrotechnique_in_apprenticeship_near_lyon(offer):
     lyon = place("Lyon")
     result = formations.search("BTS électrotechnique", mode="apprenticeship", place=lyon, limit=100)
     rows = matching(offer, "bts", ("electrotechnique",), mode="apprenticeship")
-    assert {hit.establishment.uai for hit in result.hits} == uais_within(rows, lyon.lat, lyon.lon, formations.COMMUNE_RADIUS_KM)
+    assert {hit.establishment.uai for hit in result.hits} == uais_within(
+        rows, lyon.lat, lyon.lon, formations.COMMUNE_RADIUS_KM
+    )
     assert result.hits
     for hit in result.hits:
         assert all(f.mode == "apprenticeship" and f.specialty.startswith("Électrotechnique") for f in hit.formations)
@@ -149,7 +155,9 @@ def test_nothing_within_the_place_gives_the_nearest_ones_flagged(offer):
 def test_prepa_in_a_region_and_an_academie(offer):
     result = formations.search("prépa", place=place("Bretagne"), limit=200)
     assert result.match.status == "level_only" and result.level == "cpge"
-    expected = {f.uai for f in offer.formations if f.level == "cpge" and offer.establishments[f.uai].region == "Bretagne"}
+    expected = {
+        f.uai for f in offer.formations if f.level == "cpge" and offer.establishments[f.uai].region == "Bretagne"
+    }
     assert {hit.establishment.uai for hit in result.hits} == expected
     academie = formations.search("CPGE", place=place("académie de Lyon"), limit=200)
     assert academie.hits and {hit.establishment.departement_code for hit in academie.hits} <= {"01", "42", "69"}
@@ -198,3 +206,37 @@ def test_hits_group_an_establishment_s_formations(offer):
         per_uai[hit.establishment.uai] += 1
         assert all(f.uai == hit.establishment.uai and f.level == "bts" for f in hit.formations)
     assert all(n == 1 for n in per_uai.values())
+
+
+@pytest.mark.parametrize(
+    "request_text, place, level, label_word",
+    [
+        ("un BTS informatique près de Quimper", "Quimper", "bts", "informatique"),
+        ("BUT génie électrique à Nancy", "Nancy", "but", "électrique"),
+        ("bac pro maintenance des véhicules dans le 35", "35", "bac_pro", "véhicules"),
+        ("je cherche un BTS MCO en alternance sur Bordeaux", "Bordeaux", "bts", "Management"),
+        ("Bonjour, mon fils voudrait faire un CAP en boulangerie près de Caen", "Caen", "cap", "Boulanger"),
+        ("but tc lille", "lille", "but", "commercialisation"),
+    ],
+)
+def test_the_specialty_is_found_in_a_whole_request(request_text, place, level, label_word):
+    from orientation.formations import find_specialty
+
+    match = find_specialty(request_text, None, exclude=[place])
+    assert match.status == "found" and match.level == level
+    assert all(label_word.lower() in s.label.lower() for s in match.specialties[:1])
+
+
+def test_the_diploma_held_is_not_the_one_asked():
+    from orientation.formations import find_specialty
+
+    match = find_specialty("quel BTS après un bac pro cuisine vers Lyon ?", None, exclude=["Lyon"])
+    assert match.level == "bts" and match.status != "found" or all(s.level == "bts" for s in match.specialties)
+
+
+def test_short_abbreviations_need_capitals_or_a_level_word():
+    from orientation.formations import find_specialty
+
+    assert find_specialty("ms a nantes", None, exclude=["nantes"]).status == "none"
+    assert find_specialty("bts ms a nantes", None, exclude=["nantes"]).status == "found"
+    assert find_specialty("un BTS astronaute à Paris", None, exclude=["Paris"]).status == "unknown"

@@ -220,3 +220,15 @@ def test_an_unlabelled_campus_is_marked_to_confirm(catalogue):
         match = next(m for m in result.matches if m.campus.id == campus.id)
         assert Reason(Why.TO_CONFIRM, unconfirmed=campus.unconfirmed) in match.reasons
         assert Why.EXCELLENCE not in whys(match)
+
+
+def test_members_come_nearest_the_user_first(catalogue):
+    from orientation.search import members_by_distance
+
+    campus = max(catalogue.campuses, key=lambda c: len({m.insee_code for m in c.members if m.insee_code}))
+    located = [m for m in campus.members if m.insee_code]
+    last = located[-1]
+    ordered = members_by_distance(campus, place(last.town_name))
+    distances = [at.distance_km for at in ordered if at.distance_km is not None]
+    assert distances == sorted(distances) and ordered[0].member.insee_code == last.insee_code
+    assert [at.member for at in members_by_distance(campus, None)] == list(campus.members)

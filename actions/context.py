@@ -1,0 +1,147 @@
+"""What the conversation is about: the FAQ topic being talked about, for a follow-up that names
+none, and the campuses just shown, for "le deuxième", "celui de Lannion", "celui-là".
+
+A follow-up ("et c'est payant ?", "combien de temps ?") comes with the answer of every FAQ topic
+(bot.nlu_components.FaqAnswerSelector); the topic is the one of the latest FAQ answer of this
+session, read from the tracker's events, so that nothing else needs to remember it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+from rasa_sdk import Tracker
+
+from orientation.catalogue import Campus, load_catalogue
+from orientation.settings import load_settings
+from orientation.text import normalise
+
+FAQ_PREFIX = "utter_faq_"
+
+
+def catalogue():
+    return load_catalogue(load_settings().catalogue_source)
+
+
+CAMPUS_ACTIONS = {"action_search_campus", "action_show_more_campuses", "action_campus_details"}
+CAMPUSES = "campuses"  # the latest context: campuses shown
+
+
+def latest_context(tracker: Tracker) -> Optional[str]:
+    """What was said or shown last in this session: an FAQ topic ("faq_vae") or CAMPUSES."""
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "session_started":
+            return None
+        if kind == "action" and event.get("name") in CAMPUS_ACTIONS:
+            return CAMPUSES
+        name = str((event.get("metadata") or {}).get("utter_action") or "") if kind == "bot" else ""
+        if name.startswith(FAQ_PREFIX) and "/" in name:
+            return name[len("utter_") :].split("/")[0]
+    return None
+
+
+def current_topic(tracker: Tracker) -> Optional[str]:
+    """The FAQ topic ("faq_vae") of the latest answer given in this session, if any."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            return None
+        name = str((event.get("metadata") or {}).get("utter_action") or "") if event.get("event") == "bot" else ""
+        if name.startswith(FAQ_PREFIX) and "/" in name:
+            return name[len("utter_") :].split("/")[0]
+    return None
+
+
+def answer_within(tracker: Tracker, topic: str) -> Optional[str]:
+    """The response of `topic` the latest message asks for ("utter_faq_vae/funding")."""
+    selection = (tracker.latest_message.get("response_selector") or {}).get(topic) or {}
+    return (selection.get("response") or {}).get("utter_action")
+
+
+# ---------------------------------------------------------------- the campuses just shown
+
+RANKS = {
+    "premier": 0, "premiere": 0, "1er": 0, "1ere": 0,
+    "deuxieme": 1, "second": 1, "seconde": 1, "2e": 1, "2eme": 1,
+    "troisieme": 2, "3e": 2, "3eme": 2,
+    "quatrieme": 3, "4e": 3, "4eme": 3,
+    "cinquieme": 4, "5e": 4, "5eme": 4,
+    "sixieme": 5, "6e": 5,
+    "dernier": -1, "derniere": -1,
+}  # fmt: skip
+# Words of a campus name too common to point at one ("celui sur les métiers").
+NAME_STOPWORDS = {"campus", "metiers", "metier", "qualifications", "qualification", "excellence", "celui", "des", "les"}
+
+
+@dataclass(frozen=True)
+class Pointed:
+    """What "le deuxième", "celui de Lannion", "celui-là" designates among the campuses shown."""
+
+    campus: Optional[Campus] = None
+    candidates: Tuple[Campus, ...] = ()  # several fit: the user picks one
+    out_of_range: bool = False  # "le cinquième" after three
+    explicit: bool = True  # False for "celui-là", "ils ont un site ?": nothing in the words points
+
+
+def shown_campuses(tracker: Tracker) -> List[Campus]:
+    """The campuses of the latest search the user has seen, in the order shown."""
+    ids = tracker.get_slot("search_results") or []
+    shown = int(tracker.get_slot("search_shown") or 0)
+    found = (catalogue().by_id(i) for i in ids[: max(shown, 0)])
+    return [campus for campus in found if campus is not None]
+
+
+def _rank(words: Sequence[str]) -> Optional[int]:
+    return next((RANKS[word] for word in words if word in RANKS), None)
+
+
+def _by_place(tracker: Tracker, shown: Sequence[Campus]) -> List[Campus]:
+    towns = {normalise(value) for value in tracker.get_latest_entity_values("location")}
+    return [c for c in shown if towns and (normalise(c.town_name) in towns or normalise(c.town) in towns)]
+
+
+def _by_sector(tracker: Tracker, shown: Sequence[Campus]) -> List[Campus]:
+    sectors = set(tracker.get_latest_entity_values("sector"))
+    return [c for c in shown if c.sector in sectors]
+
+
+def _by_name_word(words: Sequence[str], shown: Sequence[Campus]) -> List[Campus]:
+    asked = {word for word in words if len(word) > 3 and word not in NAME_STOPWORDS}
+    return [c for c in shown if asked & set(normalise(c.name).split())]
+
+
+def point_at(tracker: Tracker, shown: Sequence[Campus]) -> Pointed:
+    """The campus a reference designates: by rank, town, sector or a word of its name; the only
+    one shown; else the ones it may be."""
+    words = normalise(tracker.latest_message.get("text") or "").split()
+    rank = _rank(words)
+    if rank is not None:
+        if rank >= len(shown):
+            return Pointed(candidates=tuple(shown), out_of_range=True)
+        return Pointed(shown[rank])
+    for narrowed in (_by_place(tracker, shown), _by_sector(tracker, shown), _by_name_word(words, shown)):
+        if len(narrowed) == 1:
+            return Pointed(narrowed[0])
+        if narrowed:
+            return Pointed(candidates=tuple(narrowed))
+    if len(shown) == 1:
+        return Pointed(shown[0], explicit=False)
+    return Pointed(candidates=tuple(shown), explicit=False)
+
+
+# What a question about one campus asks for, from its words (folded).
+FIELD_WORDS = {
+    "website": ("site", "web", "lien", "internet", "url"),
+    "where": ("adresse", "quelle ville", "situe", "se trouve", "localis", "c est ou", "il est ou", "est ou", "ou exactement", "ou ca"),
+    "excellence": ("excellence", "label"),
+}  # fmt: skip
+
+
+def asked_field(text: str) -> Optional[str]:
+    """ "website", "where" or "excellence" when the question asks for that field of a campus."""
+    folded = f" {normalise(text)} "
+    for field, words in FIELD_WORDS.items():
+        if any(f" {word}" in folded for word in words):
+            return field
+    return None

@@ -1,0 +1,187 @@
+"""What the conversation is about: a follow-up answered within the topic being talked about, and
+the campuses just shown pointed at by rank, town, sector, a word of their name or "celui-là"."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+
+from actions.campus_actions import ActionCampusDetails
+from actions.context import asked_field, current_topic, latest_context, point_at, shown_campuses
+from actions.conversation import ActionAnswerFollowUp
+from orientation.text import normalise
+from tests.actions.test_actions import run, texts
+
+
+def faq_answer(name: str) -> dict:
+    return {"event": "bot", "text": "…", "metadata": {"utter_action": name}}
+
+
+def follow_up_tracker(events: List[dict], text: str = "et c'est payant ?") -> Tracker:
+    selection = {
+        topic: {"response": {"utter_action": f"utter_{topic}/{answer}", "confidence": 0.7}}
+        for topic, answer in (("faq_vae", "funding"), ("faq_mobility", "funding"), ("faq_apprenticeship", "pay"))
+    }
+    latest = {"text": text, "intent": {"name": "faq_follow_up", "confidence": 0.9}, "response_selector": selection}
+    return Tracker(
+        "u", {}, latest, events + [{"event": "user", "text": text, "parse_data": latest}], False, None, {}, ""
+    )
+
+
+def test_a_follow_up_is_answered_within_the_latest_faq_topic():
+    tracker = follow_up_tracker([faq_answer("utter_faq_mobility/what_is"), faq_answer("utter_faq_vae/what_is")])
+    assert current_topic(tracker) == "faq_vae"
+    messages, _ = run(ActionAnswerFollowUp(), tracker)
+    assert messages[0].get("response") == "utter_faq_vae/funding"
+
+
+def test_a_follow_up_without_a_topic_asks_which_one():
+    messages, _ = run(ActionAnswerFollowUp(), follow_up_tracker([{"event": "bot", "text": "Bonjour !"}]))
+    assert "De quel sujet parlez-vous" in texts(messages)
+    titles = [button["title"] for button in messages[0]["buttons"]]
+    assert "La VAE" in titles or any("VAE" in title for title in titles)
+
+
+def test_a_new_session_forgets_the_topic():
+    events = [faq_answer("utter_faq_vae/what_is"), {"event": "session_started"}]
+    assert current_topic(follow_up_tracker(events)) is None
+
+
+# --- the campuses just shown ----------------------------------------------------------------
+
+
+def results_tracker(
+    ids: List[str], text: str, entities: Optional[List[dict]] = None, campus: Optional[str] = None
+) -> Tracker:
+    slots: Dict[str, Any] = {"search_results": ids, "search_shown": float(min(3, len(ids))), "campus": campus}
+    latest = {"text": text, "intent": {"name": "campus_details", "confidence": 0.9}, "entities": entities or []}
+    return Tracker("u", slots, latest, [{"event": "user", "text": text, "parse_data": latest}], False, None, {}, "")
+
+
+@pytest.fixture(scope="module")
+def three(catalogue):
+    """Three campuses of different towns and sectors, shown in this order."""
+    chosen, towns, sectors = [], set(), set()
+    for campus in catalogue.campuses:
+        if campus.town and campus.town not in towns and campus.sector not in sectors:
+            chosen.append(campus)
+            towns.add(campus.town)
+            sectors.add(campus.sector)
+        if len(chosen) == 3:
+            return chosen
+    raise AssertionError("the catalogue has three campuses of different towns and sectors")
+
+
+def ids(campuses):
+    return [campus.id for campus in campuses]
+
+
+@pytest.mark.parametrize(
+    "text, index", [("le premier", 0), ("le 2e", 1), ("et le deuxième ?", 1), ("le troisième", 2), ("le dernier", 2)]
+)
+def test_a_rank_points_at_the_campus_shown_there(three, text, index):
+    assert point_at(results_tracker(ids(three), text), three).campus == three[index]
+
+
+def test_a_rank_beyond_what_was_shown_offers_the_ones_shown(three):
+    pointed = point_at(results_tracker(ids(three), "le cinquième"), three)
+    assert pointed.campus is None and pointed.out_of_range and pointed.candidates == tuple(three)
+    messages, _ = run(ActionCampusDetails(), results_tracker(ids(three), "le cinquième"))
+    assert "montré 3" in texts(messages) and len(messages[0]["buttons"]) == 3
+
+
+def test_a_town_a_sector_or_a_word_of_the_name_points_at_one(three):
+    target = three[1]
+    by_town = results_tracker(ids(three), "celui-là", [{"entity": "location", "value": target.town_name}])
+    assert point_at(by_town, three).campus == target
+    by_sector = results_tracker(ids(three), "celui-là", [{"entity": "sector", "value": target.sector}])
+    assert point_at(by_sector, three).campus == target
+    word = max(
+        (
+            w
+            for w in normalise(target.name).split()
+            if len(w) > 3 and all(w not in normalise(c.name) for c in three if c != target)
+        ),
+        key=len,
+    )
+    assert point_at(results_tracker(ids(three), f"celui sur {word}"), three).campus == target
+
+
+def test_celui_la_with_several_shown_asks_which(three):
+    messages, events = run(ActionCampusDetails(), results_tracker(ids(three), "celui-là"))
+    assert "De quel campus parlez-vous" in texts(messages)
+    assert [b["payload"] for b in messages[0]["buttons"]] == [f'/campus_details{{"campus":"{i}"}}' for i in ids(three)]
+
+
+def test_celui_la_with_one_shown_gives_its_details(three):
+    messages, events = run(ActionCampusDetails(), results_tracker(ids(three)[:1], "il est où celui-là ?"))
+    campus = three[0]
+    assert texts(messages).splitlines()[0].startswith(f"Le campus {campus.name} est ")
+    assert {"event": "slot", "name": "campus", "value": campus.id} in [
+        {k: e[k] for k in ("event", "name", "value")} for e in events
+    ]
+
+
+def test_a_field_of_the_campus_just_detailed(catalogue, three):
+    with_site = next(c for c in catalogue.campuses if c.website)
+    messages, _ = run(ActionCampusDetails(), results_tracker(ids(three), "ils ont un site ?", campus=with_site.id))
+    assert texts(messages).splitlines()[0] == f"Le site du campus {with_site.name} : {with_site.website}"
+    plain = next(c for c in catalogue.campuses if not c.excellence and not c.unconfirmed)
+    messages, _ = run(ActionCampusDetails(), results_tracker([], "il est d'excellence ?", campus=plain.id))
+    assert texts(messages).startswith("Non, ")
+
+
+def test_a_reference_with_nothing_shown_says_so():
+    messages, _ = run(ActionCampusDetails(), results_tracker([], "celui-là"))
+    assert "aucun campus" in texts(messages)
+
+
+def test_only_the_campuses_seen_can_be_pointed_at(three):
+    tracker = results_tracker(ids(three), "le premier")
+    tracker.slots["search_shown"] = 2.0
+    assert shown_campuses(tracker) == three[:2]
+
+
+@pytest.mark.parametrize(
+    "text, field",
+    [
+        ("ils ont un site ?", "website"),
+        ("le lien svp", "website"),
+        ("c'est où exactement ?", "where"),
+        ("il est dans quelle ville", "where"),
+        ("il est d'excellence ?", "excellence"),
+        ("il fait quoi ?", None),
+        ("le premier", None),
+    ],
+)
+def test_the_field_asked(text, field):
+    assert asked_field(text) == field
+
+
+def test_the_latest_context_is_what_was_said_or_shown_last():
+    faq_then_search = [faq_answer("utter_faq_vae/what_is"), {"event": "action", "name": "action_search_campus"}]
+    assert latest_context(follow_up_tracker(faq_then_search)) == "campuses"
+    search_then_faq = list(reversed(faq_then_search))
+    assert latest_context(follow_up_tracker(search_then_faq)) == "faq_vae"
+
+
+def test_a_follow_up_after_campus_results_is_about_them(three):
+    tracker = results_tracker(ids(three), "ils ont un site ?")
+    tracker.events.insert(0, {"event": "action", "name": "action_search_campus"})
+    messages, _ = run(ActionAnswerFollowUp(), tracker)
+    assert "De quel campus parlez-vous" in texts(messages)
+
+
+def test_a_question_on_the_faq_answer_just_given_is_answered_within_its_topic(three):
+    tracker = results_tracker(ids(three), "c'est quoi le site officiel ?")
+    tracker.events.insert(0, {"event": "action", "name": "action_search_campus"})
+    tracker.events.insert(1, faq_answer("utter_faq_vae/what_is"))
+    tracker.latest_message["response_selector"] = {"faq_vae": {"response": {"utter_action": "utter_faq_vae/steps"}}}
+    messages, _ = run(ActionCampusDetails(), tracker)
+    assert messages[0].get("response") == "utter_faq_vae/steps"
+    # pointing at a campus shown still gives the campus
+    tracker.latest_message["text"] = "le premier"
+    messages, _ = run(ActionCampusDetails(), tracker)
+    assert three[0].name in texts(messages)
