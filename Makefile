@@ -17,13 +17,14 @@ export TF_DETERMINISTIC_OPS := 1
 export PYTHONHASHSEED := 0
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run test test-fast lint validate content-check catalogue-check test-stories test-nlu test-python browser-deps bench bench-search purge clean
+.PHONY: help install train run test test-fast lint validate content-check catalogue-check test-stories test-nlu test-conversations test-formations test-python browser-deps bench bench-search purge clean
 .PHONY: report review-export review-merge bench-report
 
 help:
 	@echo "make run    chat with the assistant in a browser"
 	@echo "make test   run every test"
-	@echo "other targets: install train test-fast lint validate content-check test-stories test-nlu test-python test-browser"
+	@echo "other targets: install train test-fast lint validate content-check catalogue-check test-stories test-nlu"
+	@echo "               test-conversations test-formations test-python test-browser"
 	@echo "               bench bench-search run-scale purge web-deps clean"
 	@echo "counsellors:   report review-export review-merge FILE=... bench-report"
 
@@ -82,6 +83,20 @@ test-nlu: train
 	$(BIN)/python -m cli evaluate --min-intent-f1 0.95 --min-entity-f1 0.95 --min-students-intent 0.92 --min-students-sector 0.90 --max-confident-wrong 0.02 \
 	  --min-faq-f1 0.91 --max-faq-confident-wrong 0.03
 
+# Conversations of several turns written by someone who saw neither the training data nor the
+# stories (tests/multiturn/): each turn is replayed against the model and the actions. Gates just
+# under the measured levels; targets: 0.93 turn success, 85 % of conversations right throughout,
+# confident wrong turns (a failed turn answered on another topic at 0.8 or more) at most 1 %.
+test-conversations: train
+	$(BIN)/python -m cli evaluate-conversations --min-turn-success 0.75 --min-conversations-right 0.42 --max-confident-wrong 0.01
+
+# Questions about a diploma near a place, written blind (tests/formations_questions/): the share
+# answered with a real establishment preparing it, or the right "not in our data"; never an
+# invented one. Target 0.90 and none invented; measured 0.844 and 2 (a fuzzy place guess, and two
+# training modes in one message where the evaluation reads the first).
+test-formations: train
+	$(BIN)/python -m cli evaluate-formations --min-found 0.82 --max-invented 2
+
 test-python: train browser-deps web-deps balancer-deps
 	$(BIN)/python -m pytest tests
 
@@ -94,7 +109,7 @@ test-fast: install
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-test: lint validate content-check catalogue-check test-stories test-nlu test-python
+test: lint validate content-check catalogue-check test-stories test-nlu test-conversations test-formations test-python
 
 # Lint and type checks of the Python packages (settings: pyproject.toml).
 lint: install

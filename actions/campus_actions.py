@@ -14,7 +14,17 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import CAMPUSES, answer_within, asked_field, latest_context, point_at, shown_campuses
+from actions.context import (
+    CAMPUSES,
+    answer_within,
+    asked_field,
+    latest_context,
+    point_at,
+    rank_of,
+    says_one_of_them,
+    says_this_one,
+    shown_campuses,
+)
 from actions.forms import ANY_SECTOR, ANYWHERE, bounded
 from actions.replies import (
     campus_card,
@@ -225,6 +235,10 @@ def find_campus(name_or_id: Optional[str]) -> List[Campus]:
     return [campus for campus, _score in scored]
 
 
+# Fields answered in one line per campus when a question asks them of several shown.
+ANSWERED_FOR_EACH = ("website", "where", "excellence")
+
+
 def about_campus_in_context(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
     """The campus the message names or points at among the ones just shown ("le deuxième",
     "celui de Lannion", "ils ont un site ?"), or the one whose details were just given."""
@@ -242,6 +256,13 @@ def about_campus_in_context(dispatcher: CollectingDispatcher, tracker: Tracker) 
                 count=len(shown),
                 buttons=[details_button(c) for c in pointed.candidates],
             )
+            return [SlotSet("campus", None)]
+        text = tracker.latest_message.get("text") or ""
+        field = asked_field(text)
+        if pointed.campus is None and field in ANSWERED_FOR_EACH and not says_one_of_them(text):
+            # "ils sont d'excellence ?" about a list: the answer for each, then their details.
+            lines = [field_answer(campus, field) or "" for campus in pointed.candidates]
+            dispatcher.utter_message(text="\n".join(lines), buttons=[details_button(c) for c in pointed.candidates])
             return [SlotSet("campus", None)]
         return say_campus(dispatcher, tracker, [pointed.campus] if pointed.campus else list(pointed.candidates))
     if current is not None:
@@ -275,8 +296,10 @@ def say_campus(dispatcher: CollectingDispatcher, tracker: Tracker, found: List[C
 
 
 def points_at_a_campus(tracker: Tracker) -> bool:
-    """The message names a campus, or points at one of those shown by rank, town, sector or name."""
-    if next(iter(tracker.get_latest_entity_values("campus")), None):
+    """The message names a campus, or points at one of those shown by rank, town, sector, name or
+    a demonstrative ("celui-ci", "ce campus")."""
+    text = tracker.latest_message.get("text") or ""
+    if next(iter(tracker.get_latest_entity_values("campus")), None) or says_this_one(text) or rank_of(text) is not None:
         return True
     shown = shown_campuses(tracker)
     return bool(shown) and point_at(tracker, shown).explicit

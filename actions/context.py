@@ -53,10 +53,14 @@ def current_topic(tracker: Tracker) -> Optional[str]:
     return None
 
 
-def answer_within(tracker: Tracker, topic: str) -> Optional[str]:
-    """The response of `topic` the latest message asks for ("utter_faq_vae/funding")."""
+def answer_within(tracker: Tracker, topic: str, min_confidence: float = 0.0) -> Optional[str]:
+    """The response of `topic` the latest message asks for ("utter_faq_vae/funding"), when its
+    confidence reaches `min_confidence`."""
     selection = (tracker.latest_message.get("response_selector") or {}).get(topic) or {}
-    return (selection.get("response") or {}).get("utter_action")
+    response = selection.get("response") or {}
+    if float(response.get("confidence") or 0.0) < min_confidence:
+        return None
+    return response.get("utter_action")
 
 
 # ---------------------------------------------------------------- the campuses just shown
@@ -96,6 +100,11 @@ def _rank(words: Sequence[str]) -> Optional[int]:
     return next((RANKS[word] for word in words if word in RANKS), None)
 
 
+def rank_of(text: str) -> Optional[int]:
+    """The rank a message points at ("le deuxième" -> 1, "le dernier" -> -1), if any."""
+    return _rank(normalise(text).split())
+
+
 def _by_place(tracker: Tracker, shown: Sequence[Campus]) -> List[Campus]:
     towns = {normalise(value) for value in tracker.get_latest_entity_values("location")}
     return [c for c in shown if towns and (normalise(c.town_name) in towns or normalise(c.town) in towns)]
@@ -120,11 +129,16 @@ def point_at(tracker: Tracker, shown: Sequence[Campus]) -> Pointed:
         if rank >= len(shown):
             return Pointed(candidates=tuple(shown), out_of_range=True)
         return Pointed(shown[rank])
+    # The first clue that singles one out wins; one that keeps them all ("le bois" names the sector
+    # of every campus shown) says nothing.
+    narrowest: List[Campus] = []
     for narrowed in (_by_place(tracker, shown), _by_sector(tracker, shown), _by_name_word(words, shown)):
         if len(narrowed) == 1:
             return Pointed(narrowed[0])
-        if narrowed:
-            return Pointed(candidates=tuple(narrowed))
+        if narrowed and len(narrowed) < len(shown) and not narrowest:
+            narrowest = narrowed
+    if narrowest:
+        return Pointed(candidates=tuple(narrowest))
     if len(shown) == 1:
         return Pointed(shown[0], explicit=False)
     return Pointed(candidates=tuple(shown), explicit=False)
@@ -133,15 +147,33 @@ def point_at(tracker: Tracker, shown: Sequence[Campus]) -> Pointed:
 # What a question about one campus asks for, from its words (folded).
 FIELD_WORDS = {
     "website": ("site", "web", "lien", "internet", "url"),
-    "where": ("adresse", "quelle ville", "situe", "se trouve", "localis", "c est ou", "il est ou", "est ou", "ou exactement", "ou ca"),
+    "where": ("adresse", "quelle ville", "situe", "se trouve", "localis", "c est ou", "c ou", "il est ou", "est ou", "ou exactement", "ou precisement", "ou ca"),
     "excellence": ("excellence", "label"),
+    # Answered by the details themselves: levels, diplomas, the members nearest the user.
+    "offer": ("diplome", "niveau", "formation", "forment", "propos", "prepar", "loin", "distance", "km"),
 }  # fmt: skip
 
 
 def asked_field(text: str) -> Optional[str]:
-    """ "website", "where" or "excellence" when the question asks for that field of a campus."""
+    """ "website", "where", "excellence" or "offer" when the question asks for that field of a campus."""
     folded = f" {normalise(text)} "
     for field, words in FIELD_WORDS.items():
         if any(f" {word}" in folded for word in words):
             return field
     return None
+
+
+SINGULAR_DEMONSTRATIVES = ("celui", "celle", "ce campus", "cet etablissement", "ce lycee", "ce cmq")
+DEMONSTRATIVES = SINGULAR_DEMONSTRATIVES + ("ceux", "ces campus")
+
+
+def says_this_one(text: str) -> bool:
+    """ "celui-ci", "celui-là", "ce campus": a campus shown is meant, even right after an FAQ answer."""
+    folded = f" {normalise(text)} "
+    return any(f" {word}" in folded for word in DEMONSTRATIVES)
+
+
+def says_one_of_them(text: str) -> bool:
+    """ "celui-là", "ce campus": one campus is meant, not the whole list."""
+    folded = f" {normalise(text)} "
+    return any(f" {word}" in folded for word in SINGULAR_DEMONSTRATIVES)

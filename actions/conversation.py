@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.campus_actions import about_campus_in_context
-from actions.context import CAMPUSES, answer_within, latest_context
+from actions.campus_actions import about_campus_in_context, points_at_a_campus
+from actions.context import CAMPUSES, answer_within, asked_field, latest_context
 from actions.forms import ANY_SECTOR, bounded, explain_job, written_place
 from orientation.formations import NO_SECTOR, find_specialty
 from orientation.jobs import resolve_job
@@ -198,6 +198,8 @@ class ActionResetSearch(Action):
 def specialty_events(tracker: Tracker, sector_given: bool) -> List[Dict[Text, Any]]:
     """The specialty this message names ("BTS SIO", "CAP cuisine"), and its sector when NLU found none."""
     text = bounded(tracker.latest_message.get("text") or "")
+    if text.startswith("/"):  # a button's payload ("/search_campus{...}") names its criteria itself
+        return []
     level = next(iter(tracker.get_latest_entity_values("level")), None)
     places = list(tracker.get_latest_entity_values("location")) + list(tracker.get_latest_entity_values("region"))
     match = find_specialty(text, level, exclude=places)
@@ -220,15 +222,22 @@ class ActionDefaultAskAffirmation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
-        ranking = tracker.latest_message.get("intent_ranking") or []
-        candidates = [item["name"] for item in ranking if item.get("name") in OFFERED_INTENTS][:3]
-        buttons = [
-            {"title": fill(f"text_intent_{name}"), "payload": INTENT_PAYLOADS.get(name, f"/{name}")}
-            for name in candidates
-        ]
-        buttons.append({"title": fill("text_button_something_else"), "payload": "/out_of_scope"})
-        dispatcher.utter_message(response="text_ask_affirmation", buttons=buttons)
+        # "c'est où précisément ?" right after a campus is clear enough in its context.
+        answered = answered_in_context(dispatcher, tracker)
+        if answered is not None:
+            return answered
+        ask_affirmation(dispatcher, tracker)
         return []
+
+
+def ask_affirmation(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    candidates = [item["name"] for item in ranking if item.get("name") in OFFERED_INTENTS][:3]
+    buttons = [
+        {"title": fill(f"text_intent_{name}"), "payload": INTENT_PAYLOADS.get(name, f"/{name}")} for name in candidates
+    ]
+    buttons.append({"title": fill("text_button_something_else"), "payload": "/out_of_scope"})
+    dispatcher.utter_message(response="text_ask_affirmation", buttons=buttons)
 
 
 class ActionDefaultAskRephrase(Action):
@@ -253,11 +262,38 @@ class ActionDefaultFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
+        # Two messages not understood in a row, but the first one was answered in its context:
+        # this one is the first the assistant cannot place.
+        # The message is reverted either way, as Rasa's own fallback does, which ends its loop.
+        answered = answered_in_context(dispatcher, tracker)
+        if answered is not None:
+            return answered + [UserUtteranceReverted()]
+        unclear = (tracker.latest_message.get("intent") or {}).get("name") == "nlu_fallback"
+        if unclear and previous_unclear_answered(tracker):
+            ask_affirmation(dispatcher, tracker)
+            return [UserUtteranceReverted()]
         dispatcher.utter_message(response="text_fallback")
         dispatcher.utter_message(
             text=counsellor_message(), buttons=[{"title": fill("text_button_help"), "payload": "/help"}]
         )
         return [UserUtteranceReverted()]
+
+
+CLARIFYING_RESPONSES = ("text_ask_affirmation", "text_ask_rephrase")
+
+
+def previous_unclear_answered(tracker: Tracker) -> bool:
+    """The message before this one got an answer, not a question about what was meant."""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return False
+        elif event.get("event") == "bot" and users == 1:
+            if (event.get("metadata") or {}).get("utter_action") not in CLARIFYING_RESPONSES:
+                return True
+    return False
 
 
 def topic_buttons() -> List[Dict[str, str]]:
@@ -285,4 +321,46 @@ class ActionAnswerFollowUp(Action):
             dispatcher.utter_message(response=answer)
         else:
             dispatcher.utter_message(response="text_follow_up_which_topic", buttons=topic_buttons())
+        return []
+
+
+# A question NLU finds out of scope, right after an FAQ answer, is taken as a follow-up of it when
+# it is short and that topic's answer is this likely ("qui le donne ?" after the label).
+FOLLOW_UP_MAX_WORDS = 8
+FOLLOW_UP_MIN_CONFIDENCE = 0.5
+
+
+def answered_in_context(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+    """A short question NLU could not place, taken within the conversation: about a campus shown
+    when it asks for one of its fields or points at one ("il a un site ?", "c'est où
+    précisément ?"), within the FAQ topic just answered when that topic's answer is likely enough
+    ("il dure longtemps l'entretien ?" after the VAE jury). None when the context says nothing."""
+    text = tracker.latest_message.get("text") or ""
+    context = latest_context(tracker)
+    if context is None or len(text.split()) > FOLLOW_UP_MAX_WORDS:
+        return None
+    if context == CAMPUSES:
+        if asked_field(text) or points_at_a_campus(tracker):
+            return about_campus_in_context(dispatcher, tracker)
+        return None
+    answer = answer_within(tracker, context, FOLLOW_UP_MIN_CONFIDENCE)
+    if not answer:
+        return None
+    dispatcher.utter_message(response=answer)
+    return []
+
+
+class ActionOutOfScope(Action):
+    """Says what the assistant covers, unless the question follows up what was just said."""
+
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        answered = answered_in_context(dispatcher, tracker)
+        if answered is not None:
+            return answered
+        dispatcher.utter_message(response="utter_out_of_scope")
         return []

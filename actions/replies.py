@@ -283,24 +283,28 @@ def diploma_text(level: str, specialty: str) -> str:
     return f"{name} {specialty}" if specialty else name
 
 
+def after_campus(name: str) -> str:
+    """The name as it reads after "le campus": "Campus Bois Grand Est" -> "Bois Grand Est"."""
+    return name[len("campus ") :] if name.lower().startswith("campus ") else name
+
+
 def field_answer(campus: Campus, field: Optional[str]) -> Optional[str]:
     """The one line answering "ils ont un site ?", "c'est où ?", "il est d'excellence ?"."""
+    name = after_campus(campus.name)
     if field == "website":
         if campus.website:
-            return fill("text_campus_field_website", name=campus.name, url=campus.website)
-        return fill("text_campus_field_no_website", name=campus.name, url=campus.source_url)
+            return fill("text_campus_field_website", name=name, url=campus.website)
+        return fill("text_campus_field_no_website", name=name, url=campus.source_url)
     if field == "where":
         if campus.town:
-            return fill(
-                "text_campus_field_town", name=campus.name, at_town=at_place(campus.town_name), region=campus.region
-            )
-        return fill("text_campus_field_no_town", name=campus.name, in_region=region_phrase(campus.region))
+            return fill("text_campus_field_town", name=name, at_town=at_place(campus.town_name), region=campus.region)
+        return fill("text_campus_field_no_town", name=name, in_region=region_phrase(campus.region))
     if field == "excellence":
         if campus.confirmed_excellence:
-            return fill("text_campus_field_excellence_yes", name=campus.name)
+            return fill("text_campus_field_excellence_yes", name=name)
         if campus.unconfirmed:
-            return fill("text_campus_field_excellence_to_confirm", name=campus.name)
-        return fill("text_campus_field_excellence_no", name=campus.name)
+            return fill("text_campus_field_excellence_to_confirm", name=name)
+        return fill("text_campus_field_excellence_no", name=name)
     return None
 
 

@@ -523,9 +523,15 @@ class FaqAnswerSelector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         # C: inverse regularisation of the logistic regressions; ranking_length: answers kept in
-        # the ranking, as ResponseSelector's default; follow_up_intents: questions that may name no
-        # topic, answered within the topic of the conversation (every topic's answer is given).
-        return {"C": 100.0, "ranking_length": 10, "follow_up_intents": ["faq_follow_up", "campus_details"]}
+        # the ranking, as ResponseSelector's default; follow_up_intents: those of questions that
+        # may name no topic; uncertain_below: an intent this unsure may be a follow-up too (the
+        # fallback's threshold and its ambiguity margin are under it).
+        return {
+            "C": 100.0,
+            "ranking_length": 10,
+            "follow_up_intents": ["faq_follow_up", "campus_details", "out_of_scope"],
+            "uncertain_below": 0.6,
+        }
 
     def __init__(
         self,
@@ -591,18 +597,22 @@ class FaqAnswerSelector(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            # A follow-up names no topic ("et c'est payant ?"): the answer of each topic is given,
-            # and the dialogue takes the one of the topic being talked about.
-            topics = self.classifiers if intent in self.config["follow_up_intents"] else [intent]
-            for topic in topics:
-                if topic in self.classifiers:
-                    self.select_answer(message, topic)
+            confidence = float((message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+            if intent in self.classifiers:
+                self.select_answer(message, intent, self.config["ranking_length"])
+            # A question that names no topic may follow an answer up ("et c'est payant ?", "qui le
+            # donne ?"): each topic's answer is given, and the dialogue takes the one of the topic
+            # being talked about, if any.
+            if intent in self.config["follow_up_intents"] or confidence < self.config["uncertain_below"]:
+                for topic in self.classifiers:
+                    if topic != intent:
+                        self.select_answer(message, topic, 1)
         return messages
 
-    def select_answer(self, message: Message, topic: str) -> None:
+    def select_answer(self, message: Message, topic: str, ranking_length: int) -> None:
         fragments, classifier = self.classifiers[topic]
         probabilities = classifier.predict_proba(answer_features([message], fragments))[0]
-        order = probabilities.argsort()[::-1][: self.config["ranking_length"]]
+        order = probabilities.argsort()[::-1][:ranking_length]
         ranking = [
             {"id": int(i), "confidence": float(probabilities[i]), INTENT_RESPONSE_KEY: str(classifier.classes_[i])}
             for i in order

@@ -723,7 +723,8 @@ REQUEST_WORDS = frozenset(
     mes fils fille enfant ado son sa ses cette cet se faut dois ai as a as combien existe possible
     donne donner liste lister montre montrer quoi comment dans sur par chez apprendre former devenir
     etre travailler bosser reprendre reconvertir reconversion envie passionne passionnee interesse
-    interessee rentree prochaine annee ans adulte salarie propose proposent existe existent""".split()
+    interessee rentree prochaine annee ans adulte salarie propose proposent existe existent campus cmq
+    cmqe label excellence filiere domaine wesh genre truc""".split()
 )
 # Words of many specialties, which name none when read alone out of a longer request.
 GENERIC_SPECIALTY_WORDS = frozenset(
@@ -734,6 +735,10 @@ GENERIC_SPECIALTY_WORDS = frozenset(
     general generale technologie technologique design""".split()
 )
 SHORT_ABBREVIATION = 2  # "CG", "TC", "MS": taken only in capitals or right after a level word
+# Every window of words is tried, longest first: bounded so that a long message costs no more than
+# a short one (a specialty is named in a few words, a request in a few dozen).
+MAX_SPECIALTY_WORDS = 6
+MAX_REQUEST_WORDS = 40
 
 
 def find_specialty(text: str, level: Optional[str] = None, exclude: Sequence[str] = ()) -> SpecialtyMatch:
@@ -743,7 +748,7 @@ def find_specialty(text: str, level: Optional[str] = None, exclude: Sequence[str
     level = level if level in offer.levels[0] else None  # a value NLU did not normalise is no level
     capitals = {normalise(word) for word in re.findall(r"\b[A-Z0-9]{2,}\b", text)}
     excluded = {word for phrase in exclude for word in normalise(phrase).split()}
-    tokens = normalise(text).split()
+    tokens = normalise(text).split()[:MAX_REQUEST_WORDS]
     runs: List[Tuple[Optional[str], List[str]]] = []  # (level typed just before, words)
     current: List[str] = []
     typed_level, held, index = None, False, 0
@@ -774,7 +779,7 @@ def find_specialty(text: str, level: Optional[str] = None, exclude: Sequence[str
         index += 1
     close_run()
     for after_level, words in runs:
-        for size in range(len(words), 0, -1):
+        for size in range(min(len(words), MAX_SPECIALTY_WORDS), 0, -1):
             for start in range(len(words) - size + 1):
                 piece = words[start : start + size]
                 short = size == 1 and len(piece[0]) <= SHORT_ABBREVIATION

@@ -83,6 +83,12 @@ def find_activities(text: str) -> Any:
     return find_activities(text)
 
 
+def find_specialty(text: str) -> Any:
+    from orientation.formations import find_specialty
+
+    return find_specialty(text)
+
+
 def strip_arrondissement(text: str) -> Any:
     from orientation.places import _ARRONDISSEMENT
 
@@ -243,6 +249,10 @@ CASES = [
     pytest.param(normalise, repeated("é-"), id="text-normalise-punctuation"),
     pytest.param(normalise, repeated("e\u0301"), id="text-normalise-combining-marks"),
     pytest.param(find_activities, repeated("réparer des "), id="activities-words"),
+    # orientation/formations.py: the capitals of a request (actions see messages of at most CAPPED characters).
+    pytest.param(find_specialty, repeated("A", CAPPED), id="formations-capitals-one-long-word"),
+    pytest.param(find_specialty, repeated("BTS A", CAPPED), id="formations-capitals-run"),
+    pytest.param(find_specialty, repeated("plombier chauffagiste ", CAPPED), id="formations-long-request"),
     # orientation/places.py: _ARRONDISSEMENT directly; resolve_place for the inline patterns.
     pytest.param(strip_arrondissement, repeated(" 1"), id="places-arrondissement-digits"),
     pytest.param(strip_arrondissement, repeated(" 12 e arr"), id="places-arrondissement-not-at-end"),
@@ -347,6 +357,11 @@ AUDITED: Dict[Tuple[str, str], _Audit] = {
     ("orientation/text.py", "_COMBINING_MARKS"): ("text-normalise-combining-marks",),
     ("orientation/activities.py", "WORD"): ("activities-words",),
     ("orientation/places.py", "_ARRONDISSEMENT"): ("places-arrondissement-digits", "places-arrondissement-not-at-end"),
+    ("orientation/formations.py", r"\b[A-Z0-9]{2,}\b"): (
+        "formations-capitals-one-long-word",
+        "formations-capitals-run",
+    ),
+    ("orientation/formations.py", "UAI"): "establishment codes of the formation data files",
     ("orientation/places.py", r"(?:code )?insee (\w{5})"): ("places-resolve-insee",),
     ("orientation/places.py", r"\d{1,3}|2a|2b"): ("places-resolve-digits",),
     ("orientation/places.py", r"\d{5}|2[ab]\d{3}"): ("places-resolve-digits", "places-resolve-postcodes"),

@@ -10,7 +10,13 @@ from rasa_sdk import Tracker
 
 from actions.campus_actions import ActionCampusDetails
 from actions.context import asked_field, current_topic, latest_context, point_at, shown_campuses
-from actions.conversation import ActionAnswerFollowUp
+from actions.conversation import (
+    ActionAnswerFollowUp,
+    ActionDefaultAskAffirmation,
+    ActionDefaultFallback,
+    ActionOutOfScope,
+)
+from actions.replies import after_campus
 from orientation.text import normalise
 from tests.actions.test_actions import run, texts
 
@@ -152,6 +158,9 @@ def test_only_the_campuses_seen_can_be_pointed_at(three):
         ("c'est où exactement ?", "where"),
         ("il est dans quelle ville", "where"),
         ("il est d'excellence ?", "excellence"),
+        ("c'est où précisément ?", "where"),
+        ("ils proposent quels diplômes ?", "offer"),
+        ("c loin de chez moi ?", "offer"),
         ("il fait quoi ?", None),
         ("le premier", None),
     ],
@@ -171,6 +180,12 @@ def test_a_follow_up_after_campus_results_is_about_them(three):
     tracker = results_tracker(ids(three), "ils ont un site ?")
     tracker.events.insert(0, {"event": "action", "name": "action_search_campus"})
     messages, _ = run(ActionAnswerFollowUp(), tracker)
+    lines = texts(messages).splitlines()
+    assert [after_campus(campus.name) in line for campus, line in zip(three, lines)] == [True] * 3
+    assert all("site" in line for line in lines)
+    tracker = results_tracker(ids(three), "et celui-là ?")
+    tracker.events.insert(0, {"event": "action", "name": "action_search_campus"})
+    messages, _ = run(ActionAnswerFollowUp(), tracker)
     assert "De quel campus parlez-vous" in texts(messages)
 
 
@@ -185,3 +200,78 @@ def test_a_question_on_the_faq_answer_just_given_is_answered_within_its_topic(th
     tracker.latest_message["text"] = "le premier"
     messages, _ = run(ActionCampusDetails(), tracker)
     assert three[0].name in texts(messages)
+
+
+# --- a message NLU could not place, in the conversation's context ----------------------------
+
+
+def unclear(tracker: Tracker, intent: str = "nlu_fallback") -> Tracker:
+    tracker.latest_message["intent"] = {"name": intent, "confidence": 0.45}
+    tracker.latest_message["intent_ranking"] = [{"name": "faq_studies", "confidence": 0.3}]
+    tracker.events[-1]["parse_data"] = tracker.latest_message
+    return tracker
+
+
+def test_an_unclear_question_about_the_campus_just_shown_is_answered(three):
+    tracker = unclear(results_tracker(ids(three)[:1], "c'est où précisément ?"))
+    tracker.events.insert(0, {"event": "action", "name": "action_search_campus"})
+    messages, _ = run(ActionDefaultAskAffirmation(), tracker)
+    assert texts(messages).startswith(f"Le campus {three[0].name} est ")
+    # the same words with no campus shown: what was meant is asked
+    messages, _ = run(ActionDefaultAskAffirmation(), unclear(results_tracker([], "c'est où précisément ?")))
+    assert messages[0].get("response") == "text_ask_affirmation"
+
+
+def test_an_unclear_follow_up_of_an_faq_answer_is_answered_within_its_topic_when_likely():
+    tracker = unclear(follow_up_tracker([faq_answer("utter_faq_vae/what_is")], "ça dure combien de temps ?"))
+    messages, _ = run(ActionDefaultAskAffirmation(), tracker)
+    assert messages[0].get("response") == "utter_faq_vae/funding"
+    tracker.latest_message["response_selector"]["faq_vae"]["response"]["confidence"] = 0.3
+    messages, _ = run(ActionDefaultAskAffirmation(), tracker)
+    assert messages[0].get("response") == "text_ask_affirmation"
+    # a long message is no follow-up
+    long = unclear(follow_up_tracker([faq_answer("utter_faq_vae/what_is")], "mot " * 12))
+    messages, _ = run(ActionOutOfScope(), long)
+    assert messages[0].get("response") == "utter_out_of_scope"
+
+
+def test_after_an_unclear_message_answered_in_context_the_next_one_is_asked_about_not_given_up():
+    answered = [
+        {"event": "user", "text": "ça dure combien ?", "parse_data": {"intent": {"name": "nlu_fallback"}}},
+        faq_answer("utter_faq_vae/duration"),
+    ]
+    tracker = unclear(follow_up_tracker(answered, "bof " * 10))
+    messages, _ = run(ActionDefaultFallback(), tracker)
+    assert messages[0].get("response") == "text_ask_affirmation"
+    # two messages not understood, each asked about: the counsellor
+    asked = [answered[0], {"event": "bot", "text": "…", "metadata": {"utter_action": "text_ask_affirmation"}}]
+    messages, _ = run(ActionDefaultFallback(), unclear(follow_up_tracker(asked, "bof " * 10)))
+    assert messages[0].get("response") == "text_fallback"
+
+
+def test_a_field_asked_of_the_whole_list_is_answered_for_each(three):
+    tracker = results_tracker(ids(three), "ils sont d'excellence ?")
+    tracker.events.insert(0, {"event": "action", "name": "action_search_campus"})
+    messages, _ = run(ActionCampusDetails(), tracker)
+    lines = texts(messages).splitlines()
+    assert len(lines) == 3 and all(after_campus(campus.name) in line for campus, line in zip(three, lines))
+    assert len(messages[0]["buttons"]) == 3
+    # "celui-là" means one of them: which one is asked
+    tracker.latest_message["text"] = "celui-là, il est d'excellence ?"
+    messages, _ = run(ActionCampusDetails(), tracker)
+    assert "De quel campus parlez-vous" in texts(messages)
+
+
+def test_a_clue_every_campus_shown_shares_does_not_stop_a_name_word(catalogue):
+    same_sector = [c for c in catalogue.campuses if c.sector == catalogue.campuses[0].sector][:3]
+    target = same_sector[-1]
+    word = max(
+        (
+            w
+            for w in normalise(target.name).split()
+            if len(w) > 3 and all(w not in normalise(c.name) for c in same_sector[:-1])
+        ),
+        key=len,
+    )
+    tracker = results_tracker(ids(same_sector), f"celui sur {word}", [{"entity": "sector", "value": target.sector}])
+    assert point_at(tracker, same_sector).campus == target

@@ -23,6 +23,21 @@ def search_turn(text: str, entities: list, place_text: str):
     return slots, texts(messages)
 
 
+@pytest.mark.parametrize(
+    "text, entities",
+    [
+        ("je cherche un campus", []),
+        ("des campus vers Rennes ?", [{"entity": "location", "value": "Rennes"}]),
+        ("un campus d'excellence en Bretagne", [{"entity": "region", "value": "Bretagne"}]),
+        ('/search_campus{"feature": "mobility"}', [{"entity": "feature", "value": "mobility"}]),
+    ],
+)
+def test_a_search_naming_no_diploma_leaves_the_sector_to_be_asked(text, entities):
+    _, events = run(ActionResetSearch(), make_tracker({}, text=text, intent="search_campus", entities=entities))
+    slots = slot_events(events)
+    assert slots.get("specialty") is None and slots.get("sector") is None, slots
+
+
 def test_a_bts_in_computing_near_quimper_lists_schools_nearest_first():
     slots, reply = search_turn(
         "un BTS informatique près de Quimper",
