@@ -246,9 +246,11 @@ def details_text(campus: Campus, place: Optional[Place] = None) -> str:
         fill("text_details_sector", sector=sector_label(campus.sector)),
         fill("text_details_region", region=campus.region, academies=", ".join(campus.academie)),
     ]
-    lead = ", ".join(part for part in (campus.lead_establishment, campus.town_name) if part)
-    if lead:
+    if campus.lead_establishment:
+        lead = ", ".join(part for part in (campus.lead_establishment, campus.town_name) if part)
         lines.append(fill("text_details_lead", lead=lead))
+    elif campus.town_name:  # a town is no establishment: said as the town
+        lines.append(fill("text_details_town", town=campus.town_name))
     members = members_by_distance(campus, place)
     if members:
         shown = "; ".join(member_text(at) for at in members[:MEMBERS_SHOWN])

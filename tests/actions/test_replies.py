@@ -145,3 +145,11 @@ def test_a_card_near_the_user_names_the_nearest_member(catalogue):
     match = match_of(result, campus.id)
     lines = campus_lines(match, result.query.place)
     assert any(line.startswith("Membre le plus proche : ") and "km)" in line for line in lines)
+
+
+def test_the_details_never_show_a_town_as_the_lead_establishment(catalogue):
+    led = next(c for c in catalogue.campuses if c.lead_establishment and c.town_name)
+    assert f"Établissement support : {led.lead_establishment}, {led.town_name}" in details_text(led)
+    unled = next(c for c in catalogue.campuses if not c.lead_establishment and c.town_name)
+    text = details_text(unled)
+    assert "Établissement support" not in text and f"Ville principale : {unled.town_name}" in text
