@@ -154,13 +154,15 @@ FIELD_WORDS = {
 }  # fmt: skip
 
 
+def _says_any(text: str, words: Sequence[str]) -> bool:
+    """Whether the folded text holds one of `words` at the start of a word ("propos" in "proposent")."""
+    folded = f" {normalise(text)} "
+    return any(f" {word}" in folded for word in words)
+
+
 def asked_field(text: str) -> Optional[str]:
     """ "website", "where", "excellence" or "offer" when the question asks for that field of a campus."""
-    folded = f" {normalise(text)} "
-    for field, words in FIELD_WORDS.items():
-        if any(f" {word}" in folded for word in words):
-            return field
-    return None
+    return next((field for field, words in FIELD_WORDS.items() if _says_any(text, words)), None)
 
 
 SINGULAR_DEMONSTRATIVES = ("celui", "celle", "ce campus", "cet etablissement", "ce lycee", "ce cmq")
@@ -169,11 +171,9 @@ DEMONSTRATIVES = SINGULAR_DEMONSTRATIVES + ("ceux", "ces campus")
 
 def says_this_one(text: str) -> bool:
     """ "celui-ci", "celui-là", "ce campus": a campus shown is meant, even right after an FAQ answer."""
-    folded = f" {normalise(text)} "
-    return any(f" {word}" in folded for word in DEMONSTRATIVES)
+    return _says_any(text, DEMONSTRATIVES)
 
 
 def says_one_of_them(text: str) -> bool:
     """ "celui-là", "ce campus": one campus is meant, not the whole list."""
-    folded = f" {normalise(text)} "
-    return any(f" {word}" in folded for word in SINGULAR_DEMONSTRATIVES)
+    return _says_any(text, SINGULAR_DEMONSTRATIVES)

@@ -262,12 +262,12 @@ class ActionDefaultFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
-        # Two messages not understood in a row, but the first one was answered in its context:
-        # this one is the first the assistant cannot place.
-        # The message is reverted either way, as Rasa's own fallback does, which ends its loop.
+        # The message is reverted in every case, as Rasa's own fallback does, which ends its loop.
         answered = answered_in_context(dispatcher, tracker)
         if answered is not None:
             return answered + [UserUtteranceReverted()]
+        # Two unclear messages in a row, the first answered in its context: this one is the first
+        # the assistant cannot place, so it asks what was meant instead of giving up.
         unclear = (tracker.latest_message.get("intent") or {}).get("name") == "nlu_fallback"
         if unclear and previous_unclear_answered(tracker):
             ask_affirmation(dispatcher, tracker)
