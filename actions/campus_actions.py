@@ -25,7 +25,7 @@ from actions.context import (
     says_this_one,
     shown_campuses,
 )
-from actions.forms import ANY_SECTOR, ANYWHERE, bounded
+from actions.forms import ANY_SECTOR, ANYWHERE, bounded, named_job
 from actions.replies import (
     campus_card,
     campus_lines,
@@ -37,8 +37,9 @@ from actions.replies import (
     note_text,
 )
 from orientation import formations
+from orientation.campus_offer import School, campuses_of_establishments, school_index
 from orientation.catalogue import Campus, load_catalogue
-from orientation.places import Place, place_from_dict
+from orientation.places import Place, place_from_dict, resolve_place
 from orientation.search import Match, SearchQuery, SearchResult, search
 from orientation.sectors import sector_label
 from orientation.settings import load_settings
@@ -179,14 +180,17 @@ class ActionSearchCampus(Action):
 @functools.lru_cache(maxsize=1)
 def member_campuses() -> Dict[str, str]:
     """UAI code of a member establishment -> the name of its campus."""
-    return {member.uai: campus.name for campus in catalogue().campuses for member in campus.members if member.uai}
+    members = campuses_of_establishments(catalogue().campuses)
+    return {uai: ", ".join(campus.name for campus in campuses) for uai, campuses in members.items()}
 
 
 def show_formations(dispatcher: CollectingDispatcher, tracker: Tracker, query: SearchQuery) -> None:
     """Where the diploma asked is prepared near the user, before the campuses: when the search
-    names a specialty ("BTS SIO"), or a diploma and a sector ("un BTS dans le numérique")."""
+    names a specialty ("BTS SIO"), a diploma and a sector ("un BTS dans le numérique"), or a job."""
     specialty = bounded(tracker.get_slot("specialty"))
-    if not specialty and not (query.level and query.sector):
+    # A job named with no diploma ("je veux être mécanicien avion, où me former ?"): its sector's.
+    by_job = query.sector is not None and query.place is not None and named_job(tracker) is not None
+    if not specialty and not (query.level and query.sector) and not by_job:
         return
     mode = query.training_mode if query.training_mode in formations.MODES else None
     result = formations.search(
@@ -280,11 +284,12 @@ def say_campus(dispatcher: CollectingDispatcher, tracker: Tracker, found: List[C
         dispatcher.utter_message(response="text_campus_which", buttons=[details_button(campus) for campus in found])
         return [SlotSet("campus", None)]
     campus = found[0]
-    answer = field_answer(campus, asked_field(tracker.latest_message.get("text") or ""))
+    place = place_named_now(tracker) or build_query(tracker).place
+    answer = field_answer(campus, asked_field(tracker.latest_message.get("text") or ""), place)
     if answer:
         dispatcher.utter_message(text=answer)
     dispatcher.utter_message(
-        text=details_text(campus, build_query(tracker).place),
+        text=details_text(campus, place),
         buttons=[
             {
                 "title": fill("text_button_sector_campuses"),
@@ -293,6 +298,16 @@ def say_campus(dispatcher: CollectingDispatcher, tracker: Tracker, found: List[C
         ],
     )
     return [SlotSet("campus", campus.id)]
+
+
+def place_named_now(tracker: Tracker) -> Optional[Place]:
+    """The place this message names ("quels lycées du campus Bois près de Nancy ?"), if it is one."""
+    for entity in ("location", "region"):
+        for value in tracker.get_latest_entity_values(entity):
+            resolution = resolve_place(bounded(str(value)))
+            if resolution.status == "found":
+                return resolution.place
+    return None
 
 
 def points_at_a_campus(tracker: Tracker) -> bool:
@@ -322,3 +337,58 @@ class ActionCampusDetails(Action):
                 dispatcher.utter_message(response=answer)
                 return []
         return about_campus_in_context(dispatcher, tracker)
+
+
+def schools():
+    return school_index(tuple(catalogue().campuses))
+
+
+class ActionSchoolMembership(Action):
+    """ "le lycée Vauban fait partie d'un campus ?": the campuses a school named is a member of."""
+
+    def name(self) -> Text:
+        return "action_school_membership"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        chosen = bounded(next(iter(tracker.get_latest_entity_values("establishment")), None))
+        index = schools()
+        found = index.find(chosen or tracker.latest_message.get("text") or "")
+        if not found:
+            dispatcher.utter_message(response="text_school_unknown")
+        elif len(found) > 1:
+            dispatcher.utter_message(response="text_school_which", buttons=[school_button(s) for s in found])
+        elif found[0].campuses:
+            school = found[0]
+            names = ", ".join(campus.name for campus in school.campuses)
+            dispatcher.utter_message(
+                response="text_school_member",
+                school=school.label,
+                campuses=names,
+                buttons=[details_button(campus) for campus in school.campuses],
+            )
+        else:
+            school = found[0]
+            buttons = []
+            if school.town:
+                payload = f'/search_campus{{"location":"{school.town}"}}'
+                buttons.append({"title": fill("text_button_campuses_near", town=school.town), "payload": payload})
+            dispatcher.utter_message(
+                response="text_school_not_member",
+                school=school.label,
+                known=index.campuses_with_members,
+                total=index.campuses,
+                buttons=buttons,
+            )
+        return []
+
+
+def school_button(school: School) -> Dict[str, str]:
+    value = f"{school.name} {school.town}".replace('"', "")
+    return {"title": school.label, "payload": f'/school_membership{{"establishment":"{value}"}}'}
+
+
+# Join the campuses' members to the training offer, and index the schools, at start too (about 1 s).
+member_campuses()
+schools()

@@ -149,6 +149,8 @@ FIELD_WORDS = {
     "website": ("site", "web", "lien", "internet", "url"),
     "where": ("adresse", "quelle ville", "situe", "se trouve", "localis", "c est ou", "c ou", "il est ou", "est ou", "ou exactement", "ou precisement", "ou ca"),
     "excellence": ("excellence", "label"),
+    # Its member establishments, the nearest to the user first.
+    "members": ("lycee", "etablissement", "membre", "ecoles", "iut", "cfa", "universite"),
     # Answered by the details themselves: levels, diplomas, the members nearest the user.
     "offer": ("diplome", "niveau", "formation", "forment", "propos", "prepar", "loin", "distance", "km"),
 }  # fmt: skip
@@ -161,7 +163,7 @@ def _says_any(text: str, words: Sequence[str]) -> bool:
 
 
 def asked_field(text: str) -> Optional[str]:
-    """ "website", "where", "excellence" or "offer" when the question asks for that field of a campus."""
+    """ "website", "where", "excellence", "members" or "offer": the field of a campus the question asks."""
     return next((field for field, words in FIELD_WORDS.items() if _says_any(text, words)), None)
 
 

@@ -11,11 +11,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.campus_actions import about_campus_in_context, points_at_a_campus
 from actions.context import CAMPUSES, answer_within, asked_field, latest_context
-from actions.forms import ANY_SECTOR, bounded, explain_job, written_place
+from actions.forms import ANY_SECTOR, bounded, entity_texts, explain_job, written_place
 from orientation.formations import NO_SECTOR, find_specialty
 from orientation.jobs import resolve_job
 from orientation.sectors import load_sectors
 from orientation.settings import load_settings
+from orientation.training import training_mode_asked
 from orientation.wording import fill
 
 # The meanings offered when a message is not understood ("Vouliez-vous :"), each button titled
@@ -187,12 +188,20 @@ class ActionResetSearch(Action):
             keep |= {"area"}
         events = [SlotSet(slot, None) for slot in SEARCH_SLOTS if slot not in keep]
         events += specialty_events(tracker, sector_given="sector" in given)
+        events += training_mode_events(tracker)
         if not given & {"region", "location"}:
             # No place read by NLU: the words after "à", "vers"... are checked by the form.
             written = written_place(tracker)
             if written:
                 events.append(SlotSet("area", written))
         return events
+
+
+def training_mode_events(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """ "pas en alternance" tagged as apprenticeship, or two modes tagged: the one meant."""
+    tagged = [str(value) for value in tracker.get_latest_entity_values("training_mode")]
+    asked = training_mode_asked(tracker.latest_message.get("text") or "", tagged)
+    return [SlotSet("training_mode", asked)] if asked and (len(tagged) != 1 or asked != tagged[0]) else []
 
 
 def specialty_events(tracker: Tracker, sector_given: bool) -> List[Dict[Text, Any]]:
@@ -202,7 +211,10 @@ def specialty_events(tracker: Tracker, sector_given: bool) -> List[Dict[Text, An
         return []
     level = next(iter(tracker.get_latest_entity_values("level")), None)
     places = list(tracker.get_latest_entity_values("location")) + list(tracker.get_latest_entity_values("region"))
-    match = find_specialty(text, level, exclude=places)
+    # "je veux être cuisinier": a job named without a diploma leads to its sector, not to a
+    # specialty that happens to hold the word ("Cuisinier en desserts de restaurant").
+    jobs = entity_texts(tracker, ("job",)) if level is None else []
+    match = find_specialty(text, level, exclude=places + jobs)
     if match.status not in ("found", "unknown"):
         return []
     # An unknown one ("BTS astronaute") is kept too: the search says it is unknown.

@@ -13,7 +13,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from orientation.jobs import Job, resolve_job
-from orientation.places import Resolution, place_in_request, place_to_dict, resolve_place, trailing_place
+from orientation.places import (
+    Resolution,
+    likeliest_place_text,
+    place_in_request,
+    place_to_dict,
+    resolve_place,
+    trailing_place,
+)
 from orientation.sectors import load_sectors, sector_label
 from orientation.settings import load_settings
 from orientation.text import normalise
@@ -28,6 +35,9 @@ ANYWHERE = "anywhere"
 # Slot and entity values come from the tracker Rasa sends: at most this many characters of one
 # go on to the place, job and campus lookups (the longest name they know: a job title, 116).
 MAX_SLOT_CHARS = 200
+
+
+MAX_PLACES_READ = 4  # places read out of one message
 
 
 def bounded(value: Any) -> Any:
@@ -84,7 +94,14 @@ def widened_place(value: Optional[str], tracker: Tracker) -> Optional[str]:
     if written is None or value is None:
         return value
     folded = normalise(value)
-    return written if written != folded and written.endswith(" " + folded) else value
+    if written == folded:
+        return value
+    if written.endswith(" " + folded):
+        return written
+    # "Saint-Denis de la Réunion" read as "Saint-Denis de": the whole when it names a place.
+    if written.startswith(folded + " ") and resolve_place(written).status == "found":
+        return written
+    return value
 
 
 def place_buttons(candidates) -> List[Dict[str, str]]:
@@ -151,7 +168,11 @@ class ValidateCampusSearchForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[Text, Any]:
-        area = _first(slot_value)
+        # Two words read as places ("chef de quai ... vers Orléans"): the one that is a place.
+        if isinstance(slot_value, list):
+            area = likeliest_place_text([str(value)[:MAX_SLOT_CHARS] for value in slot_value[:MAX_PLACES_READ]])
+        else:
+            area = _first(slot_value)
         if area is not None and area != ANYWHERE:
             area = widened_place(area, tracker)
         if area is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from orientation import formations
+from orientation.campus_offer import CampusOffer, campus_offer
 from orientation.catalogue import Campus
 from orientation.places import Place
 from orientation.search import Match, MemberAt, Note, NoteKind, Reason, SearchQuery, Why, members_by_distance
@@ -68,7 +69,11 @@ def offer_name(key: str, with_article: bool = False) -> str:
 def place_phrase(place: Place) -> str:
     """ "en Bretagne", "près de Brest (29)", "près du Havre (76)", "dans l'académie de Rennes"."""
     if place.kind == "region":
-        return fill("text_criteria_region", region=place.label)
+        return (
+            region_phrase(place.name)
+            if place.name in _REGION_PHRASES
+            else fill("text_criteria_region", region=place.label)
+        )
     if place.kind == "academie":
         return fill("text_criteria_academie", academie=place.label[0].lower() + place.label[1:])
     return fill("text_criteria_near", of_place=of_place(place.label))
@@ -263,6 +268,7 @@ def details_text(campus: Campus, place: Optional[Place] = None) -> str:
     diplomas = [diploma_text(d.level, d.specialty) for d in campus.diplomas]
     if diplomas:
         lines.append(fill("text_details_diplomas", diplomas="; ".join(dict.fromkeys(diplomas[:DIPLOMAS_SHOWN]))))
+    lines += offer_lines(campus_offer(campus, place))
     if campus.training_modes:
         lines.append(fill("text_details_training_modes", modes=", ".join(offer_name(m) for m in campus.training_modes)))
     if campus.levels:
@@ -275,6 +281,31 @@ def details_text(campus: Campus, place: Optional[Place] = None) -> str:
         lines.append(fill("text_campus_website", url=campus.website))
     lines.append(fill("text_campus_source", url=campus.source_url))
     return "\n".join(lines)
+
+
+def offer_lines(taught: CampusOffer) -> List[str]:
+    """Where the campus's diplomas are prepared: at its members, or in its sector near its seat."""
+    if not taught.hits:
+        return []
+    sources = ", ".join(dict.fromkeys(fill(SOURCE_RESPONSES[source]) for source, _year in taught.sources))
+    if taught.kind == "members":
+        header = fill("text_details_offer_members", sources=sources)
+    else:
+        header = fill("text_details_offer_near_seat", at_town=at_place(taught.near), sources=sources)
+    lines = [header] + [
+        fill(
+            "text_formation_hit",
+            establishment=hit.establishment.name or hit.establishment.uai,
+            where=_hit_where(hit),
+            formations=_hit_formations(hit),
+        )
+        for hit in taught.hits
+    ]
+    more = taught.total - len(taught.hits)
+    if more > 0:
+        lines.append(fill("text_details_offer_more", more=more))
+    lines.append(fill("text_formations_check", url=check_urls(taught.hits)))
+    return lines
 
 
 def diploma_text(level: str, specialty: str) -> str:
@@ -290,9 +321,18 @@ def after_campus(name: str) -> str:
     return name[len("campus ") :] if name.lower().startswith("campus ") else name
 
 
-def field_answer(campus: Campus, field: Optional[str]) -> Optional[str]:
-    """The one line answering "ils ont un site ?", "c'est où ?", "il est d'excellence ?"."""
+def field_answer(campus: Campus, field: Optional[str], place: Optional[Place] = None) -> Optional[str]:
+    """The one line answering "ils ont un site ?", "c'est où ?", "il est d'excellence ?", "quels
+    lycées près de Brest ?"."""
     name = after_campus(campus.name)
+    if field == "members":
+        members = members_by_distance(campus, place)[:MEMBERS_SHOWN]
+        if not members:
+            return fill("text_campus_field_no_members", name=name)
+        shown = "; ".join(member_text(at) for at in members)
+        if place is not None and members[0].distance_km is not None:
+            return fill("text_campus_field_members_near", name=name, of_place=of_place(place.usual_name), members=shown)
+        return fill("text_campus_field_members", name=name, members=shown)
     if field == "website":
         if campus.website:
             return fill("text_campus_field_website", name=name, url=campus.website)
@@ -329,7 +369,13 @@ def formation_what(result: formations.SearchResult) -> str:
     if len(labels) == 1:
         return f"{level} {labels.pop()}".strip()
     words = " ".join(result.match.words)
-    return f"{level} « {words} »".strip() if words else level or fill("text_formations_any")
+    if words:
+        return f"{level} « {words} »".strip()
+    if result.sector:  # a job, or a diploma and a sector: "BTS du secteur « Numérique »"
+        return fill(
+            "text_formations_of_sector", level=level or fill("text_formations_any"), sector=sector_label(result.sector)
+        )
+    return level or fill("text_formations_any")
 
 
 SOURCE_RESPONSES = {
@@ -354,10 +400,22 @@ def _hit_where(hit: formations.Hit) -> str:
     return ", ".join(parts)
 
 
+def formation_name(formation: formations.Formation) -> str:
+    """ "BTS Bâtiment"; "Architecture" once when the specialty repeats the diploma."""
+    if formation.specialty.lower().startswith(formation.diploma.lower()):
+        return formation.specialty
+    return f"{formation.diploma} {formation.specialty}"
+
+
+def check_urls(hits) -> str:
+    """Where the offer of these formations is checked: one address per source."""
+    return " ; ".join(dict.fromkeys(f.check_url for hit in hits for f in hit.formations))
+
+
 def _hit_formations(hit: formations.Hit) -> str:
     names = []
     for formation in hit.formations:
-        name = f"{formation.diploma} {formation.specialty}"
+        name = formation_name(formation)
         if formation.mode == APPRENTICESHIP:
             name = fill("text_formation_in_apprenticeship", formation=name)
         names.append(name)
@@ -400,9 +458,8 @@ def formations_reply(result: formations.SearchResult, campus_of: Dict[str, str])
         header = fill("text_formations_found", what=what, near=near, sources=sources)
     else:
         header = fill("text_formations_found_anywhere", what=what, sources=sources)
-    lines = [header] + [formation_hit_text(hit, campus_of) for hit in result.hits]
-    check = result.hits[0].formations[0].check_url
-    messages = [{"text": "\n".join(lines)}, {"text": fill("text_formations_check", url=check)}]
+    lines = [header[:1].upper() + header[1:]] + [formation_hit_text(hit, campus_of) for hit in result.hits]
+    messages = [{"text": "\n".join(lines)}, {"text": fill("text_formations_check", url=check_urls(result.hits))}]
     if any(f.mode == APPRENTICESHIP for hit in result.hits for f in hit.formations):
         messages.append({"text": fill("text_formations_check_apprenticeship")})
     return messages

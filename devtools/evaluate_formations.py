@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -27,7 +28,8 @@ import yaml
 from orientation import formations
 from orientation.jobs import resolve_job
 from orientation.paths import MODEL_PATH, PROJECT_ROOT
-from orientation.places import Place, resolve_place
+from orientation.places import Place, likeliest_place_text, resolve_place
+from orientation.training import training_mode_asked
 
 DEFAULT_SET = PROJECT_ROOT / "tests" / "formations_questions" / "questions.yml"
 SHOWN = 5
@@ -45,15 +47,32 @@ def place_of(text: Optional[str]) -> Optional[Place]:
     return None
 
 
+# What a label adds to its specialty that the offer does not list apart: an option, a course.
+QUALIFIERS = re.compile(r"\s*(?:[,(]| option | parcours | mention ).*$")
+
+
+def labelled_specialties(question: Dict[str, Any]) -> List[str]:
+    """The specialty as labelled, most precise first: the abbreviation, the label, the label
+    without its option or course ("SIO, option SLAM" -> "SIO"), since the offer lists no options."""
+    named = [question.get("abbreviation"), question.get("specialty")]
+    named += [QUALIFIERS.sub("", text) for text in named if text]
+    return list(dict.fromkeys(text for text in named if text))
+
+
 def expected_result(question: Dict[str, Any]) -> Optional[formations.SearchResult]:
     """The search the question's meaning asks for, from its labels."""
-    specialty = question.get("abbreviation") or question.get("specialty")
-    sector = None
-    if not specialty and question.get("job"):
-        job = resolve_job(question["job"])
-        sector = job.sectors[0] if job is not None and job.sectors else None
     place = place_of(question.get("place"))
-    return formations.search(specialty, question.get("level"), place, sector, question.get("mode"), limit=SHOWN)
+    level, mode = question.get("level"), question.get("mode")
+    result = None
+    for specialty in labelled_specialties(question):
+        result = formations.search(specialty, level, place, None, mode, limit=SHOWN)
+        if not result.unknown_specialty:
+            return result
+    if result is not None:
+        return result
+    job = resolve_job(question["job"]) if question.get("job") else None
+    sector = job.sectors[0] if job is not None and job.sectors else None
+    return formations.search(None, level, place, sector, mode, limit=SHOWN)
 
 
 def uais(result: Optional[formations.SearchResult]) -> List[str]:
@@ -94,9 +113,25 @@ def widened_place(text: str, parse: Dict[str, Any], value: Optional[str]) -> Opt
     return form_widened_place(value, Tracker("evaluation", {}, {**parse, "text": text}, [], False, None, {}, ""))
 
 
+def entities(parse: Dict[str, Any], name: str) -> List[str]:
+    return [str(e["value"]) for e in parse.get("entities", []) if e["entity"] == name]
+
+
+def typed_texts(text: str, parse: Dict[str, Any], name: str) -> List[str]:
+    """The values of an entity and the words typed for it, as the actions exclude them."""
+    found = []
+    for e in parse.get("entities", []):
+        if e["entity"] == name:
+            found += [str(e["value"]), text[e["start"] : e["end"]]]
+    return found
+
+
 def actual_result(text: str, parse: Dict[str, Any]) -> Tuple[Optional[formations.SearchResult], str]:
-    """The search the assistant runs for the text, and why it runs none."""
-    location = widened_place(text, parse, entity(parse, "location")) or entity(parse, "region")
+    """The search the assistant runs for the text, and why it runs none, with the rules of the
+    search form and of the new search's reset (place among several, training mode, job)."""
+    locations = entities(parse, "location")
+    location = likeliest_place_text(locations) if len(locations) > 1 else entity(parse, "location")
+    location = widened_place(text, parse, location) or entity(parse, "region")
     location = location or written_place(text, parse)
     if not location:
         return None, "asks_place"  # the search form asks where before any list
@@ -104,16 +139,15 @@ def actual_result(text: str, parse: Dict[str, Any]) -> Tuple[Optional[formations
     if place is None:
         return None, "unknown_place"
     level = entity(parse, "level")
-    mode = entity(parse, "training_mode")
-    match = formations.find_specialty(text, level, exclude=[location] if location else [])
-    if match.status not in ("found", "unknown"):
-        sector = entity(parse, "sector")
-        if not (match.level and sector):
-            return None, "no_specialty"
-        return formations.search(
-            None, match.level, place, sector, mode if mode in formations.MODES else None, SHOWN
-        ), ""
+    mode = training_mode_asked(text, entities(parse, "training_mode"))
     mode = mode if mode in formations.MODES else None
+    jobs = typed_texts(text, parse, "job") if level is None else []
+    match = formations.find_specialty(text, level, exclude=[location] + jobs)
+    sector = entity(parse, "sector")
+    if match.status not in ("found", "unknown"):
+        if not (sector and (match.level or jobs)):
+            return None, "no_specialty"
+        return formations.search(None, match.level, place, sector, mode, SHOWN), ""
     return formations.search(" ".join(match.words), match.level, place, None, mode, SHOWN), ""
 
 

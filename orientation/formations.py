@@ -101,11 +101,13 @@ LEVEL_WORDS: Tuple[Tuple[str, str], ...] = (
     ("classe prepa", "cpge"),
     ("prepa", "cpge"),
     ("cpge", "cpge"),
+    ("diplome national des metiers d art et du design", "dn_made"),
     ("dn made", "dn_made"),
     ("dnmade", "dn_made"),
     ("brevet des metiers d art", "bma"),
     ("bma", "bma"),
     ("mention complementaire", "mc"),
+    ("mc", "mc"),
     ("certificat de specialisation", "cs"),
     ("deust", "deust"),
     ("diplome d etat", "diplome_etat"),
@@ -113,7 +115,7 @@ LEVEL_WORDS: Tuple[Tuple[str, str], ...] = (
     ("ecole de commerce", "ecole_commerce"),
 )
 STOP_WORDS = frozenset(
-    "a au aux d de des du en et l la le les pour sur option options un une dans avec ou mon ma".split()
+    "a au aux d de des du en et l la le les pour sur option options mention un une dans avec ou mon ma".split()
 )
 
 
@@ -490,7 +492,7 @@ class Offer:
             words = tuple(fold_word(w) for w in abbreviation.words)
             found = self._with_words([(w,) for w in words], level)
             return SpecialtyMatch("found" if found else "unknown", level, words, found, abbreviation)
-        words = tuple(fold_word(w) for w in query.split() if w not in STOP_WORDS)
+        words = tuple(fold_word(w) for w in self._expanded(query.split(), level) if w not in STOP_WORDS)
         if not words:
             return SpecialtyMatch("level_only" if level else "none", level, ())
         variants = [self._word_variants(w) for w in words]
@@ -500,6 +502,14 @@ class Offer:
         # No word is unknown here: every variant is a tuple (the filter only narrows the type).
         found = self._with_words([v for v in variants if v is not None], level)
         return SpecialtyMatch("found" if found else "unknown", level, words, found)
+
+    def _expanded(self, words: Sequence[str], level: Optional[str]) -> List[str]:
+        """An abbreviation among other words stands for its words: "lea anglais espagnol"."""
+        expanded: List[str] = []
+        for word in words:
+            abbreviation = self._abbreviation(word, level) if len(word) > SHORT_ABBREVIATION else None
+            expanded.extend(abbreviation.words if abbreviation is not None and abbreviation.words else (word,))
+        return expanded
 
     def _abbreviation(self, query: str, level: Optional[str]) -> Optional[Abbreviation]:
         candidates = self.abbreviations.get(query, [])
@@ -724,7 +734,8 @@ REQUEST_WORDS = frozenset(
     donne donner liste lister montre montrer quoi comment dans sur par chez apprendre former devenir
     etre travailler bosser reprendre reconvertir reconversion envie passionne passionnee interesse
     interessee rentree prochaine annee ans adulte salarie propose proposent existe existent campus cmq
-    cmqe label excellence filiere domaine wesh genre truc""".split()
+    cmqe label excellence filiere domaine wesh genre truc comme ca cela bac sti2d stmg st2s stl stav
+    std2a sthr diplomant diplomante diplomants diplomantes forme formes me te""".split()
 )
 # Words of many specialties, which name none when read alone out of a longer request.
 GENERIC_SPECIALTY_WORDS = frozenset(
@@ -752,6 +763,8 @@ def find_specialty(text: str, level: Optional[str] = None, exclude: Sequence[str
     runs: List[Tuple[Optional[str], List[str]]] = []  # (level typed just before, words)
     current: List[str] = []
     typed_level, held, index = None, False, 0
+    held_levels: List[str] = []  # "après mon CAP": a diploma the user has
+    asked_levels: List[str] = []
 
     def close_run() -> None:
         while current and current[-1] in STOP_WORDS:
@@ -767,8 +780,7 @@ def find_specialty(text: str, level: Optional[str] = None, exclude: Sequence[str
             close_run()
             held = "apres" in tokens[max(0, index - 2) : index]
             typed_level = matched[1]
-            if not held:
-                level = level or matched[1]
+            (held_levels if held else asked_levels).append(matched[1])
             index += len(matched[0].split())
             continue
         if token in REQUEST_WORDS or token in excluded:
@@ -778,6 +790,9 @@ def find_specialty(text: str, level: Optional[str] = None, exclude: Sequence[str
             current.append(token)
         index += 1
     close_run()
+    # The level NLU read may be the one the user holds ("une MC après mon CAP"): the one asked wins.
+    if asked_levels and (level is None or (level in held_levels and level not in asked_levels)):
+        level = asked_levels[0]
     for after_level, words in runs:
         for size in range(min(len(words), MAX_SPECIALTY_WORDS), 0, -1):
             for start in range(len(words) - size + 1):

@@ -48,6 +48,9 @@ FUZZY_SUGGESTION_SCORE = 60
 # POPULATION_WEIGHT * log10(population); the best name must lead the next one by FUZZY_MARGIN.
 POPULATION_WEIGHT = 2.0
 FUZZY_MARGIN = 3.0
+# A name two letters away or more ("poudlard" -> Moulhard) is offered only for a town this big:
+# a hamlet that close is a coincidence, not what the user meant.
+TYPO_TOWN_POPULATION = 10_000
 MAX_CANDIDATES = 5
 MAX_SUGGESTIONS = 3
 
@@ -691,7 +694,8 @@ class PlaceResolver:
                 weighted = _weighted(score, self._key_population[index])
                 if key not in scored or weighted > scored[key][1]:
                     scored[key] = (score, weighted)
-        ranked = sorted(scored.items(), key=lambda item: -item[1][1])
+        every = sorted(scored.items(), key=lambda item: -item[1][1])
+        ranked = [item for item in every if self._plausible_typo(*item)]
         leading = self._leading_name(variants[-1][0])
         if leading is not None and (not ranked or ranked[0][1][0] < FUZZY_FOUND_SCORE):
             # "Brest-Ville-Basse": the first words name a town; ask rather than guess.
@@ -699,7 +703,7 @@ class PlaceResolver:
             candidates = tuple(dict.fromkeys([self._main_place(leading)] + others))[:MAX_CANDIDATES]
             return Resolution("ambiguous", query, candidates=candidates)
         if not ranked or ranked[0][1][0] < FUZZY_CANDIDATE_SCORE:
-            return Resolution("unknown", query, suggestions=self._suggestions(ranked))
+            return Resolution("unknown", query, suggestions=self._suggestions(every))
         (best_key, (best_score, best_weighted)) = ranked[0]
         rivals = [
             key
@@ -711,6 +715,12 @@ class PlaceResolver:
         close = [best_key] + rivals
         candidates = [self._main_place(key) for key in close]
         return Resolution("ambiguous", query, candidates=tuple(dict.fromkeys(candidates))[:MAX_CANDIDATES])
+
+    def _plausible_typo(self, key: str, scores: Tuple[float, float]) -> bool:
+        """A close name (one letter off) of any place, a farther one only of a big enough one."""
+        if scores[0] >= FUZZY_FOUND_SCORE:
+            return True
+        return max(self.population_of(place) for place in self._by_key[key]) >= TYPO_TOWN_POPULATION
 
     def _leading_name(self, text: str) -> Optional[str]:
         """The longest run of first words that is a place name of at least 4 letters."""
@@ -808,10 +818,21 @@ _PLACE_PREPOSITIONS = {
     "au",
     "loin",
 }
-MAX_PLACE_WORDS = 4
+MAX_PLACE_WORDS = 5  # "saint denis de la reunion"
 
 
 TRAILING_TOWN_MIN_POPULATION = 10_000
+
+
+def likeliest_place_text(texts: Sequence[str]) -> Optional[str]:
+    """Of several words read as places in one message ("chef de quai ... vers Orléans"), the first
+    that names a place for sure, else the first one that may be a place, else the first."""
+    texts = [text for text in texts if text and text.strip()]
+    statuses = [resolve_place(text).status for text in texts]
+    for wanted in ("found", "ambiguous"):
+        if wanted in statuses:
+            return texts[statuses.index(wanted)]
+    return texts[0] if texts else None
 
 
 def trailing_place(text: str, ignore: Iterable[str] = ()) -> Optional[str]:

@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import yaml
 
 from orientation.paths import DATA_DIR
+from orientation.text import normalise
 
 TRAINING_PATH = DATA_DIR / "training.yml"
 KINDS = ("training_modes", "levels")
+MAX_TEXT_CHARS = 1000  # a message is read this far for a training mode
 
 
 @dataclass(frozen=True)
@@ -52,3 +55,23 @@ def offer(key: str, table: Dict[str, Offer]) -> Offer:
 def summaries() -> Tuple[str, ...]:
     """Every summary response the table names."""
     return tuple(entry.summary for table in training_offers().values() for entry in table.values() if entry.summary)
+
+
+# "pas en alternance", "sans apprentissage": the school route is asked, whatever NLU tagged.
+_NEGATED_APPRENTICESHIP = re.compile(
+    r"\b(?:pas|plus|sans|non|ni)\s+(?:en\s+|d\s+|de\s+l\s+|par\s+)?(?:l\s+)?(?:alternance|apprentissage|contrat)\b"
+)
+APPRENTICESHIP = "apprenticeship"
+INITIAL_TRAINING = "initial_training"
+
+
+def training_mode_asked(text: str, tagged: Sequence[str]) -> Optional[str]:
+    """The training mode a message asks for, from the modes NLU tagged in it: the school route
+    when it turns apprenticeship down; apprenticeship when tagged with another mode ("reconversion
+    ... en alternance": an adult in apprenticeship); else the first tagged."""
+    if _NEGATED_APPRENTICESHIP.search(normalise(text[:MAX_TEXT_CHARS])):
+        return INITIAL_TRAINING
+    modes = [mode for mode in tagged if mode]
+    if APPRENTICESHIP in modes:
+        return APPRENTICESHIP
+    return modes[0] if modes else None

@@ -89,6 +89,12 @@ def find_specialty(text: str) -> Any:
     return find_specialty(text)
 
 
+def training_mode_asked_in(text: str) -> Any:
+    from orientation.training import training_mode_asked
+
+    return training_mode_asked(text, ["apprenticeship"])
+
+
 def strip_arrondissement(text: str) -> Any:
     from orientation.places import _ARRONDISSEMENT
 
@@ -253,6 +259,9 @@ CASES = [
     pytest.param(find_specialty, repeated("A", CAPPED), id="formations-capitals-one-long-word"),
     pytest.param(find_specialty, repeated("BTS A", CAPPED), id="formations-capitals-run"),
     pytest.param(find_specialty, repeated("plombier chauffagiste ", CAPPED), id="formations-long-request"),
+    # orientation/training.py: "pas en alternance" in a request.
+    pytest.param(training_mode_asked_in, repeated("pas en ", CAPPED), id="training-negation-runs"),
+    pytest.param(training_mode_asked_in, repeated("sans ", CAPPED), id="training-negation-no-mode"),
     # orientation/places.py: _ARRONDISSEMENT directly; resolve_place for the inline patterns.
     pytest.param(strip_arrondissement, repeated(" 1"), id="places-arrondissement-digits"),
     pytest.param(strip_arrondissement, repeated(" 12 e arr"), id="places-arrondissement-not-at-end"),
@@ -362,6 +371,7 @@ AUDITED: Dict[Tuple[str, str], _Audit] = {
         "formations-capitals-run",
     ),
     ("orientation/formations.py", "UAI"): "establishment codes of the formation data files",
+    ("orientation/training.py", "_NEGATED_APPRENTICESHIP"): ("training-negation-runs", "training-negation-no-mode"),
     ("orientation/places.py", r"(?:code )?insee (\w{5})"): ("places-resolve-insee",),
     ("orientation/places.py", r"\d{1,3}|2a|2b"): ("places-resolve-digits",),
     ("orientation/places.py", r"\d{5}|2[ab]\d{3}"): ("places-resolve-digits", "places-resolve-postcodes"),

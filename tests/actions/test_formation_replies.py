@@ -17,7 +17,9 @@ def search_turn(text: str, entities: list, place_text: str):
     """A new search as the dialogue runs it: the reset reads this message, then the search."""
     _, events = run(ActionResetSearch(), make_tracker({}, text=text, intent="search_campus", entities=entities))
     slots = {name: value for name, value in slot_events(events).items() if value is not None}
-    slots.update({e["entity"]: e["value"] for e in entities if e["entity"] in ("sector", "level", "training_mode")})
+    slots.update(
+        {e["entity"]: e["value"] for e in entities if e["entity"] in ("sector", "level", "training_mode", "job")}
+    )
     slots.update(area=place_text, place=place_to_dict(resolve_place(place_text).place))
     messages, _ = run(ActionSearchCampus(), make_tracker(slots, text=text, intent="search_campus", entities=entities))
     return slots, texts(messages)
@@ -98,3 +100,56 @@ def test_a_member_school_says_which_campus_it_belongs_to():
     result = formations.search(first.specialty, first.level, place, limit=10)
     reply = "\n".join(m["text"] for m in formations_reply(result, members))
     assert f"(membre du campus {campus_name})" in reply
+
+
+def test_a_school_joined_to_a_campus_on_its_name_says_so_in_a_search():
+    result = formations.search("informatique", "but", resolve_place("Lannion").place, limit=5)
+    reply = "\n".join(m["text"] for m in formations_reply(result, member_campuses()))
+    iut = next(line for line in reply.splitlines() if "I.U.T de Lannion" in line)
+    assert "(membre du campus Numérique et photonique)" in iut
+
+
+def campus_details(campus_id, place_text=None):
+    from actions.replies import details_text
+    from orientation.catalogue import load_catalogue
+
+    place = resolve_place(place_text).place if place_text else None
+    return details_text(load_catalogue().by_id(campus_id), place)
+
+
+def test_campus_details_list_what_its_members_teach():
+    details = campus_details("bretagne-numerique-photonique", "Brest")
+    offer = details[details.index("Formations de ses établissements membres") :]
+    assert "I.U.T de Lannion — Lannion" in offer and "BUT Informatique" in offer
+    assert "Lycée Félix le Dantec — Lannion" in offer
+    assert "https://www.parcoursup.gouv.fr/" in offer
+
+
+def test_campus_details_without_members_show_its_sector_around_its_seat():
+    details = campus_details("ara-design-habitat")
+    assert "Ses membres ne sont pas connus : formations de son secteur à Saint-Étienne et autour" in details
+    assert "BTS Bâtiment" in details
+    assert "Architecture Architecture" not in details  # a specialty that repeats its diploma is said once
+
+
+def test_a_job_named_without_a_diploma_lists_its_sector_s_formations_near_the_user():
+    entities = [
+        {"entity": "region", "value": "Mayotte"},
+        {"entity": "job", "value": "Cuisinier"},
+        {"entity": "sector", "value": "tourism_gastronomy"},
+    ]
+    slots, replies = search_turn("je veux etre cuisinier a mayotte ou je me forme", entities, "Mayotte")
+    assert slots.get("specialty") is None  # not "Cuisinier en desserts de restaurant" in the Jura
+    assert "Formations du secteur « Tourisme, gastronomie » à Mayotte" in replies
+    assert "Lycée polyvalent de Kawéni — Mamoudzou" in replies
+
+
+def test_turning_apprenticeship_down_searches_the_school_route():
+    entities = [
+        {"entity": "level", "value": "cap"},
+        {"entity": "location", "value": "Chartres"},
+        {"entity": "training_mode", "value": "apprenticeship"},
+    ]
+    text = "je veux faire un cap cuisine a chartres mais pas en alternance, en lycée"
+    _, events = run(ActionResetSearch(), make_tracker({}, text=text, intent="search_campus", entities=entities))
+    assert slot_events(events)["training_mode"] == "initial_training"

@@ -240,3 +240,51 @@ def test_short_abbreviations_need_capitals_or_a_level_word():
     assert find_specialty("ms a nantes", None, exclude=["nantes"]).status == "none"
     assert find_specialty("bts ms a nantes", None, exclude=["nantes"]).status == "found"
     assert find_specialty("un BTS astronaute à Paris", None, exclude=["Paris"]).status == "unknown"
+
+
+@pytest.mark.parametrize(
+    "request_text, place, level, label_words",
+    [
+        # The level asked wins over the one held, even when NLU read the one held.
+        ("mc boulangerie spécialisée apres mon cap, vers tours", "tours", "mc", None),
+        # The bac the student has is no specialty word.
+        ("prépa TSI pour bac STI2D du côté de Belfort", "Belfort", "cpge", ("tsi",)),
+        # An abbreviation among other words stands for its words.
+        ("LEA anglais espagnol à Lille", "Lille", None, ("langues", "anglais", "espagnol")),
+        (
+            "diplôme national des métiers d'art et du design mention objet, Strasbourg",
+            "Strasbourg",
+            "dn_made",
+            ("objet",),
+        ),
+        ("une licence psycho a aix c possible", "aix", "licence", ("psychologie",)),
+        ("cap mecanique auto a fort de france", "fort de france", "cap", ("maintenance", "véhicules")),
+        ("BUT STID pres de vannes", "vannes", "but", ("science", "données")),
+        # "comme", "ça" are request words: "social" is the specialty.
+        (
+            "je veux pas bosser comme infirmière, y a un BTS dans le social près de Tarbes ?",
+            "Tarbes",
+            "bts",
+            ("social",),
+        ),
+    ],
+)
+def test_what_students_type_reaches_the_specialty_meant(request_text, place, level, label_words):
+    from orientation.formations import find_specialty
+
+    match = find_specialty(request_text, "cap" if "apres mon cap" in request_text else None, exclude=[place])
+    assert match.level == level
+    if label_words:
+        assert match.status == "found", match
+        assert all(word in s.label.lower() for s in match.specialties for word in label_words), match.specialties
+
+
+def test_a_request_word_for_the_diploma_asked_is_not_a_specialty():
+    from orientation.formations import find_specialty
+
+    match = find_specialty(
+        "mon fils veut etre plombier chauffagiste, il y a un bac pro pour ça vers Chambéry ?",
+        "bac_pro",
+        exclude=["Chambéry", "plombier chauffagiste"],
+    )
+    assert match.status == "level_only" and match.level == "bac_pro"

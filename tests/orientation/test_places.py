@@ -6,6 +6,7 @@ import pytest
 
 from orientation.places import (
     distance_km,
+    likeliest_place_text,
     place_from_dict,
     place_to_dict,
     resolve_place,
@@ -192,6 +193,9 @@ UNKNOWN = [
     "insee 00000",
     "académie de Gotham",
     "qqqqqqqqqqqq",
+    # Two letters from a hamlet (Moulhard, 28) is a coincidence, not a typo to offer.
+    "poudlard",
+    "quai",
 ]
 
 
@@ -277,3 +281,16 @@ def test_place_from_dict_ignores_extra_keys_and_rejects_junk():
 def test_distance_between_brest_and_rennes():
     brest, rennes = resolve_place("Brest").place, resolve_place("Rennes").place
     assert 205 < distance_km(brest.lat, brest.lon, rennes.lat, rennes.lon) < 215
+
+
+@pytest.mark.parametrize(
+    "read, meant",
+    [
+        (["quai", "Orleans"], "Orleans"),  # "chef de quai ... vers Orléans"
+        (["com", "Paris"], "Paris"),  # "but info com paris"
+        (["Brest", "Lyon"], "Brest"),  # two real places: the first
+        (["Xyzzyville"], "Xyzzyville"),  # nothing better: said unknown as typed
+    ],
+)
+def test_of_several_words_read_as_places_the_real_place_is_kept(read, meant):
+    assert likeliest_place_text(read) == meant
