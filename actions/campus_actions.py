@@ -340,7 +340,7 @@ class ActionCampusDetails(Action):
 
 
 def schools():
-    return school_index(tuple(catalogue().campuses))
+    return school_index(catalogue())
 
 
 class ActionSchoolMembership(Action):

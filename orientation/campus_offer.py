@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from orientation import formations
-from orientation.catalogue import Campus, Member
+from orientation.catalogue import Campus, Catalogue, Member
 from orientation.formations import Establishment, Formation, Hit
 from orientation.places import Place, departement_of_insee, distance_km, get_resolver
 from orientation.text import normalise
@@ -238,8 +238,9 @@ class SchoolIndex:
 
 
 @functools.lru_cache(maxsize=1)
-def school_index(campuses: Tuple[Campus, ...]) -> SchoolIndex:
-    return SchoolIndex(campuses)
+def school_index(catalogue: Catalogue) -> SchoolIndex:
+    """One index per catalogue (cached on the catalogue object, which is loaded once per process)."""
+    return SchoolIndex(catalogue.campuses)
 
 
 MIN_KEY_WORD = 3
