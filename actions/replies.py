@@ -209,12 +209,14 @@ def campus_lines(match: Match, place: Optional[Place] = None) -> List[str]:
     nearest = members_by_distance(campus, place)[:1] if place is not None else ()
     if nearest and nearest[0].distance_km is not None:
         lines.append(fill("text_card_nearest_member", member=member_text(nearest[0])))
-    lines.append(
-        fill("text_campus_website", url=campus.website)
-        if campus.website
-        else fill("text_campus_source", url=campus.source_url)
-    )
+    lines.append(fill("text_campus_website", url=campus.website) if campus.website else source_line(campus))
     return lines
+
+
+def source_line(campus: Campus) -> str:
+    if campus.shown_source:
+        return fill("text_campus_source", url=campus.shown_source)
+    return fill("text_campus_no_official_source")
 
 
 def details_button(campus: Campus) -> Dict[str, str]:
@@ -239,7 +241,7 @@ def campus_card(match: Match, place: Optional[Place] = None) -> Dict[str, Any]:
         "distance_km": match.distance_km,
         "reasons": reasons_text(match),
         "website": campus.website,
-        "source_url": campus.source_url,
+        "source_url": campus.shown_source,
         "text": "\n".join(campus_lines(match, place)),
         "buttons": [details_button(campus)],
     }
@@ -279,7 +281,7 @@ def details_text(campus: Campus, place: Optional[Place] = None) -> str:
         lines.append(fill("text_details_former_names", names=", ".join(campus.former_names)))
     if campus.website:
         lines.append(fill("text_campus_website", url=campus.website))
-    lines.append(fill("text_campus_source", url=campus.source_url))
+    lines.append(source_line(campus))
     return "\n".join(lines)
 
 
@@ -336,7 +338,9 @@ def field_answer(campus: Campus, field: Optional[str], place: Optional[Place] = 
     if field == "website":
         if campus.website:
             return fill("text_campus_field_website", name=name, url=campus.website)
-        return fill("text_campus_field_no_website", name=name, url=campus.source_url)
+        if campus.shown_source:
+            return fill("text_campus_field_no_website", name=name, url=campus.shown_source)
+        return fill("text_campus_field_no_source", name=name)
     if field == "where":
         if campus.town:
             return fill("text_campus_field_town", name=name, at_town=at_place(campus.town_name), region=campus.region)

@@ -1,11 +1,14 @@
-"""Speed of place resolution, campus search, job matching and personal-data masking, in-process.
+"""Speed of place resolution, campus search, job matching, the training offer and personal-data
+masking, in-process.
 
     python -m devtools.bench_search            # prints p50 / p95 / max per operation
     python -m devtools.bench_search --check    # exits 1 when a target is missed
 
 Targets: resolution p95 < 5 ms, search p95 < 2 ms, job matching p95 < 5 ms (after the one-off
-loading, also shown, with the size of the job index), masking a 1,000-character message p95 < 2 ms
-(bot.privacy, run by the chat channels on every message).
+loading, also shown, with the size of the job index), reading the specialty of a request and
+searching the formations p95 < 10 ms each, a campus's offer (its members' formations) p95 < 10 ms,
+masking a 1,000-character message p95 < 2 ms (bot.privacy, run by the chat channels on every
+message).
 """
 
 from __future__ import annotations
@@ -21,12 +24,22 @@ import tracemalloc
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 from bot.privacy import mask_personal_data
-from orientation import jobs
+from orientation import formations, jobs
+from orientation.campus_offer import campus_offer
 from orientation.catalogue import SECTOR_LABELS, load_catalogue
 from orientation.places import get_resolver, resolve_place
 from orientation.search import SearchQuery, search
 
-TARGET_P95_MS = {"resolve_place": 5.0, "search": 2.0, "find_jobs": 5.0, "resolve_job": 5.0, "mask_message": 2.0}
+TARGET_P95_MS = {
+    "resolve_place": 5.0,
+    "search": 2.0,
+    "find_jobs": 5.0,
+    "resolve_job": 5.0,
+    "find_specialty": 10.0,
+    "formation_search": 10.0,
+    "campus_offer": 10.0,
+    "mask_message": 2.0,
+}
 
 # What users type: exact names, accents missing, prefixes, numbers, postcodes, regions,
 # académies, homonyms, typos and unknown places (the slow path: fuzzy matching).
@@ -153,6 +166,29 @@ MASKING_MESSAGES = [
         ),
     )
 ]
+# Formation requests as typed (the specialty is read from the whole sentence), then searched near
+# the place with the level and training mode the NLU would give.
+FORMATION_REQUESTS = [
+    ("je veux faire un BTS SIO près de Brest", "bts", "Brest", None),
+    ("un bts informatique pres de quimper", "bts", "Quimper", None),
+    ("BUT génie électrique à Nancy", "but", "Nancy", None),
+    ("quel BTS après un bac pro cuisine vers Lyon ?", "bts", "Lyon", None),
+    ("un CAP cuisine près de Tours", "cap", "Tours", None),
+    ("bac pro maintenance des véhicules dans le 35", "bac_pro", "35", None),
+    ("BTS en alternance en électrotechnique vers Lyon", "bts", "Lyon", "apprenticeship"),
+    ("licence de psycho à Rennes", "licence", "Rennes", None),
+    ("une prépa MPSI en Bretagne", "cpge", "Bretagne", None),
+    ("DN MADE graphisme en Occitanie", "dn_made", "Occitanie", None),
+    ("je cherche un BTS MCO en alternance à Marseille", "bts", "Marseille", "apprenticeship"),
+    ("BTS astronaute à Paris", "bts", "Paris", None),
+    ("une formation en mécanique auto", None, None, None),
+    (
+        "bonjour, mon fils voudrait faire un bac pro électricien près de Saint-Denis de la Réunion",
+        "bac_pro",
+        "Saint-Denis de la Réunion",
+        None,
+    ),
+]
 SEARCH_PLACES = ["Brest", "Lyon", "29", "Bretagne", "Occitanie", "académie de Rennes", "outre-mer", "Ajaccio"]
 
 
@@ -165,6 +201,10 @@ def timed(call: Callable[[], Any]) -> float:
     started = time.perf_counter_ns()
     call()
     return (time.perf_counter_ns() - started) / 1e6
+
+
+def resolve_afresh(text: str) -> Any:
+    return get_resolver()._resolve(" ".join(text.split()))
 
 
 def search_queries() -> List[SearchQuery]:
@@ -199,13 +239,36 @@ def run(rounds: int) -> Dict[str, Dict[str, float]]:
         "catalogue_ms": timed(load_catalogue),
     }
     figures["load"]["jobs_ms"], figures["load"]["jobs_mb"] = job_index_load()
+    figures["load"]["offer_ms"] = timed(formations.get_offer)
     catalogue = load_catalogue()
     queries = search_queries()
+    requests = [
+        (text, level, resolve_place(place).place if place else None, mode)
+        for text, level, place, mode in FORMATION_REQUESTS
+    ]
+    specialties = [formations.find_specialty(text, level) for text, level, _, _ in requests]
+    searches = [
+        functools.partial(formations.search, " ".join(match.words) or None, match.level or level, place, None, mode)
+        for match, (_, level, place, mode) in zip(specialties, requests)
+    ]
+    campus_places = [None, *(resolve_place(text).place for text in SEARCH_PLACES[:3])]
     samples = {
-        "resolve_place": [timed(functools.partial(resolve_place, q)) for _ in range(rounds) for q in PLACE_QUERIES],
+        # Without the resolver's memory of texts already resolved: the cost of a new text.
+        "resolve_place": [timed(functools.partial(resolve_afresh, q)) for _ in range(rounds) for q in PLACE_QUERIES],
         "search": [timed(functools.partial(search, catalogue, q)) for _ in range(rounds) for q in queries],
         "find_jobs": [timed(functools.partial(jobs.find_jobs, t)) for _ in range(rounds) for t in JOB_SENTENCES],
         "resolve_job": [timed(functools.partial(jobs.resolve_job, n)) for _ in range(rounds) for n in JOB_NAMES],
+        "find_specialty": [
+            timed(functools.partial(formations.find_specialty, text, level))
+            for _ in range(rounds)
+            for text, level, _, _ in requests
+        ],
+        "formation_search": [timed(call) for _ in range(rounds) for call in searches],
+        "campus_offer": [
+            timed(functools.partial(campus_offer, campus, place))
+            for campus in catalogue.campuses
+            for place in campus_places
+        ],
         "mask_message": [
             timed(functools.partial(mask_personal_data, m)) for _ in range(rounds * 20) for m in MASKING_MESSAGES
         ],
@@ -231,7 +294,7 @@ def report(figures: Dict[str, Dict[str, float]]) -> List[str]:
     print(
         f"one-off loading: places {load['places_ms']:.0f} ms, catalogue {load['catalogue_ms']:.0f} ms "
         f"({figures['catalogue']['campuses']} campuses), jobs {load['jobs_ms']:.0f} ms "
-        f"(index {load['jobs_mb']:.1f} MB, tracemalloc)"
+        f"(index {load['jobs_mb']:.1f} MB, tracemalloc), formations {load['offer_ms']:.0f} ms"
     )
     print(f"{'operation':<15}{'calls':>8}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'target p95':>12}")
     missed = []

@@ -127,6 +127,9 @@ class Campus:
     label_end: str = ""  # when the label (or its excellence) ends, where a source says so
     members: Tuple["Member", ...] = ()  # from campus_members.csv; empty: no source names them
     diplomas: Tuple["Diploma", ...] = ()  # from campus_diplomas.csv; a lower bound of the offer
+    # source_url is a copy on a refused domain, kept only as the trace of the row until an
+    # acceptable page is found: it is never shown to a user as a source.
+    source_refused: bool = False
 
     @property
     def sector_label(self) -> str:
@@ -140,6 +143,11 @@ class Campus:
     def town_name(self) -> str:
         """The town as people write it ("Le Mans"; the `town` column says "Mans"), "" when unknown."""
         return usual_town_name(self.town)
+
+    @property
+    def shown_source(self) -> Optional[str]:
+        """The page shown as the campus's source, None when only a refused copy names it."""
+        return None if self.source_refused else self.source_url
 
     @property
     def sources(self) -> Tuple[str, ...]:
@@ -684,9 +692,11 @@ def build_catalogue(
     members: Sequence[Mapping[str, str]] = (),
     diplomas: Sequence[Mapping[str, str]] = (),
     id_history: Optional[Mapping[str, str]] = None,
+    refused: Optional[RefusedSources] = None,
 ) -> Catalogue:
     """A catalogue of the valid rows; the others are logged and left out. Members and diplomas
-    are attached to their campus (rows naming no known campus are left out with a warning)."""
+    are attached to their campus (rows naming no known campus are left out with a warning); a
+    source on a refused domain is marked so that it is never shown."""
     campuses: Dict[str, Campus] = {}
     for number, row in enumerate(rows, start=1):
         problems = validate_row(row)
@@ -696,7 +706,10 @@ def build_catalogue(
         if problems:
             logger.warning("Campus row %s (%s) left out: %s", number, row_id or "no id", "; ".join(problems))
             continue
-        campuses[row_id] = campus_from_row(row)
+        campus = campus_from_row(row)
+        if refused is not None and refused.domain_of(campus.source_url):
+            campus = replace(campus, source_refused=True)
+        campuses[row_id] = campus
     history = dict(id_history or {})
     grouped: Dict[str, Dict[str, list]] = {}
     for kind, items, make in (("members", members, member_from_row), ("diplomas", diplomas, diploma_from_row)):
@@ -784,6 +797,7 @@ def _build(settings: Mapping[str, Any], csv_path: Path) -> Catalogue:
         members=_optional(read_members, data_dir / MEMBERS_CSV.name),
         diplomas=_optional(read_diplomas, data_dir / DIPLOMAS_CSV.name),
         id_history=history,
+        refused=_optional(refused_sources, data_dir / REFUSED_DOMAINS_YML.name) or None,
     )
 
 

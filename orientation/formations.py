@@ -17,10 +17,12 @@ type ("SIO", "MCO", "bac pro MSPC", "prépa") are read from abbreviations.csv.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import functools
 import gzip
 import io
+import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -404,7 +406,11 @@ class Offer:
             self.abbreviations[normalise(abbreviation.abbreviation)].append(abbreviation)
         self._specialty_index = {(s.level, s.label): i for i, s in enumerate(specialties)}
         self._specialty_words = [frozenset(_words(s.label)) for s in specialties]
-        vocabulary = sorted({w for words in self._specialty_words for w in words})
+        self._specialties_with_word: Dict[str, List[int]] = defaultdict(list)
+        for i, words in enumerate(self._specialty_words):
+            for word in words:
+                self._specialties_with_word[word].append(i)
+        vocabulary = sorted(self._specialties_with_word)
         self._vocabulary = vocabulary
         self._vocabulary_set = frozenset(vocabulary)
         self._by_uai: Dict[str, List[int]] = defaultdict(list)
@@ -433,6 +439,7 @@ class Offer:
         self.approximate = np.array([e.location_approximate for e in homes], dtype=bool)
         uai_numbers: Dict[str, int] = {}
         self.uai_ids = np.array([uai_numbers.setdefault(f.uai, len(uai_numbers)) for f in formations], dtype=np.int32)
+        self._uai_name_rank = self._name_ranks(uai_numbers)
         self._region_centres = self._centres(lambda e: e.region)
 
     # -- index helpers
@@ -465,7 +472,8 @@ class Offer:
         if word in self._vocabulary_set:
             return (word,)
         if len(word) >= PREFIX_MIN_LENGTH:
-            prefixed = tuple(w for w in self._vocabulary if w.startswith(word))
+            start = bisect.bisect_left(self._vocabulary, word)  # the vocabulary is sorted
+            prefixed = tuple(itertools.takewhile(lambda w: w.startswith(word), self._vocabulary[start:]))
             if prefixed:
                 return prefixed
         if len(word) >= FUZZY_MIN_LENGTH:
@@ -519,13 +527,15 @@ class Offer:
         return None
 
     def _with_words(self, variants: Sequence[Tuple[str, ...]], level: Optional[str]) -> Tuple[Specialty, ...]:
-        found = []
-        for i, specialty in enumerate(self.specialties):
-            if level and specialty.level != level:
-                continue
-            words = self._specialty_words[i]
-            if all(any(v in words for v in options) for options in variants):
-                found.append(specialty)
+        """The specialties holding, for each typed word, one of the words it stands for."""
+        chosen: Optional[set] = None
+        for options in variants:
+            holding = {i for v in options for i in self._specialties_with_word.get(v, ())}
+            chosen = holding if chosen is None else chosen & holding
+            if not chosen:
+                return ()
+        ids = range(len(self.specialties)) if chosen is None else chosen
+        found = [self.specialties[i] for i in ids if not level or self.specialties[i].level == level]
         return tuple(sorted(found, key=lambda s: (-s.formations, s.level, s.label)))
 
     def known_specialties(self, sector: Optional[str] = None, level: Optional[str] = None) -> Tuple[Specialty, ...]:
@@ -634,27 +644,22 @@ class Offer:
     def _hits(self, rows: np.ndarray, distances: np.ndarray, limit: int, in_place: bool) -> Tuple[Tuple[Hit, ...], int]:
         """One hit per establishment, nearest first; those located by their département only come
         after the others (their distance is from the département's centre); by département, town
-        and name when there is no distance."""
+        and name when there is no distance. Only the `limit` establishments shown are built: a
+        national search matches thousands of rows."""
         uais = self.uai_ids[rows]
-        sort_distance = np.nan_to_num(distances, nan=np.inf)
-        # Establishments placed at their département's centre come after those really located.
-        order = np.lexsort((rows, sort_distance, self.approximate[rows]))
-        seen: Dict[int, int] = {}
-        chosen: List[Tuple[float, List[int]]] = []
-        for position in order:
-            uai = int(uais[position])
-            if uai in seen:
-                chosen[seen[uai]][1].append(int(rows[position]))
-                continue
-            seen[uai] = len(chosen)
-            chosen.append((float(distances[position]), [int(rows[position])]))
-        total = len(chosen)
         if np.isnan(distances).all():
-            chosen.sort(key=lambda item: self._name_key(item[1][0]))
+            order = np.lexsort((rows, self._uai_name_rank[uais]))
+        else:
+            # Establishments placed at their département's centre come after those really located.
+            order = np.lexsort((rows, np.nan_to_num(distances, nan=np.inf), self.approximate[rows]))
+        ordered_uais = uais[order]
+        _unique, first_positions = np.unique(ordered_uais, return_index=True)
         hits = []
-        for distance, members in chosen[:limit]:
-            formations = tuple(self.formations[i] for i in members)
+        for position in np.sort(first_positions)[:limit]:
+            members = rows[order[ordered_uais == ordered_uais[position]]]
+            formations = tuple(self.formations[int(i)] for i in members)
             home = self.establishments[formations[0].uai]
+            distance = float(distances[order[position]])
             hits.append(
                 Hit(
                     establishment=home,
@@ -664,11 +669,20 @@ class Offer:
                     in_place=in_place,
                 )
             )
-        return tuple(hits), total
+        return tuple(hits), len(first_positions)
 
-    def _name_key(self, row: int) -> Tuple[str, str, str]:
-        home = self.establishments[self.formations[row].uai]
-        return home.departement_code, normalise(home.commune), normalise(home.name)
+    def _name_ranks(self, uai_numbers: Dict[str, int]) -> np.ndarray:
+        """Rank of each establishment number by département, town and name (the order without a place)."""
+
+        def key(uai: str) -> Tuple[str, str, str]:
+            home = self.establishments[uai]
+            return home.departement_code, normalise(home.commune), normalise(home.name)
+
+        by_name = sorted(uai_numbers, key=key)
+        ranks = np.empty(len(uai_numbers), dtype=np.int32)
+        for rank, uai in enumerate(by_name):
+            ranks[uai_numbers[uai]] = rank
+        return ranks
 
     # -- look-ups
 

@@ -35,6 +35,7 @@ USUAL_NAMES_CSV = GEO_DIR / "usual_names.csv"
 
 # Long inputs are cut: a place name is never this long, and fuzzy matching cost grows with length.
 MAX_QUERY_CHARS = 120
+RESOLUTIONS_REMEMBERED = 4096  # a few hundred kB
 # A homonym this many times more populous than the next one is what users mean.
 DOMINANT_POPULATION_RATIO = 10
 # A département name that is also the name of a commune elsewhere with at least this many
@@ -283,6 +284,9 @@ class PlaceResolver:
         self._by_key: Dict[str, List[Place]] = defaultdict(list)
         self._load(communes_csv, departements_csv)
         self._keys: List[str] = list(self._by_key)
+        # The same short texts come back all the time ("merci", "oui", a big town), and a text no
+        # place has exactly costs a fuzzy pass over every name (about 3 ms): each is resolved once.
+        self._remembered = functools.lru_cache(maxsize=RESOLUTIONS_REMEMBERED)(self._resolve)
         self._extensions = self._index_extensions()
         self._key_population = [max(self.population_of(p) for p in self._by_key[k]) for k in self._keys]
         self._keys_by_area: Dict[str, List[str]] = {}
@@ -384,6 +388,9 @@ class PlaceResolver:
 
     def resolve(self, text: str) -> Resolution:
         query = " ".join(str(text or "").split())[:MAX_QUERY_CHARS]
+        return self._remembered(query)
+
+    def _resolve(self, query: str) -> Resolution:
         normalised = normalise(query)
         if not normalised:
             return Resolution("unknown", query)

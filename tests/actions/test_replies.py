@@ -10,6 +10,7 @@ from actions.replies import (
     campus_card,
     campus_lines,
     details_text,
+    field_answer,
     note_text,
     of_place,
     reason_text,
@@ -153,3 +154,19 @@ def test_the_details_never_show_a_town_as_the_lead_establishment(catalogue):
     unled = next(c for c in catalogue.campuses if not c.lead_establishment and c.town_name)
     text = details_text(unled)
     assert "Établissement support" not in text and f"Ville principale : {unled.town_name}" in text
+
+
+@pytest.mark.parametrize("campus_id", ["pdl-informatique", "occitanie-transition-energetique"])
+def test_a_refused_copy_is_never_shown_as_the_source(catalogue, campus_id):
+    """The Angers campus is named only in a mirror's copy of an article about another campus: the
+    card, the details and "ils ont un site ?" say no official page presents it, and where to look."""
+    campus = catalogue.by_id(campus_id)
+    match = match_of(search(catalogue, SearchQuery(sector=campus.sector, region=campus.region)), campus.id)
+    texts = [*campus_lines(match), details_text(campus), field_answer(campus, "website") or ""]
+    refused = ("hastone-be.fr", "frdocs.com", "readkong.com")
+    for text in texts:
+        assert not any(domain in text for domain in refused), text
+    assert "aucune page officielle" in campus_lines(match)[-1]
+    assert "aucune page officielle" in details_text(campus).splitlines()[-1]
+    assert "education.gouv.fr" in field_answer(campus, "website")
+    assert campus_card(match)["source_url"] is None

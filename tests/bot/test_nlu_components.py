@@ -173,6 +173,36 @@ def test_the_faq_answer_comes_with_rasas_selection_fields(parse):
     assert selection["ranking"][0]["intent_response_key"] == answer["intent_response_key"]
 
 
+def test_a_follow_up_gets_each_topics_likeliest_answer(parse):
+    """ "et c'est payant ?" names no topic: every topic gives its answer, for the dialogue to take
+    the one of the topic being talked about (each with the answer a question of that topic gets)."""
+    parsed = parse("et c'est payant ?")
+    chosen = selections(parsed)
+    assert set(chosen) == set(FAQ_TOPICS)
+    assert all(answer.startswith(f"{topic}/") for topic, answer in chosen.items())
+    asked = parse("La VAE c'est payant ?")
+    assert asked["intent"]["name"] == "faq_vae"
+    assert selections(asked)["faq_vae"] == chosen["faq_vae"] == "faq_vae/funding"
+
+
+def test_weights_stored_column_major_give_the_same_probabilities():
+    import numpy
+    import scipy.sparse
+    from sklearn.linear_model import LogisticRegression
+
+    from bot.nlu_components import with_fast_scores
+
+    rng = numpy.random.default_rng(3)
+    features = scipy.sparse.random(60, 500, density=0.05, format="csr", random_state=4)
+    labels = rng.integers(0, 4, 60)
+    classifier = LogisticRegression(max_iter=500).fit(features, labels)
+    before = classifier.predict_proba(features)
+    fast = with_fast_scores(classifier)
+    assert fast.coef_.T.flags["C_CONTIGUOUS"]
+    assert numpy.array_equal(fast.predict_proba(features), before)
+    assert with_fast_scores(LogisticRegression()) is not None  # an untrained one is left as it is
+
+
 def test_spacy_is_loaded_once_with_only_the_pipes_asked_for():
     from bot.nlu_components import FrenchSpacyNLP
 

@@ -12,6 +12,7 @@ from orientation.catalogue import (
     build_catalogue,
     load_catalogue,
     read_rows,
+    refused_sources,
     validate_row,
     validate_rows,
 )
@@ -291,3 +292,15 @@ def test_a_merged_id_sent_again_by_the_http_source_stays_merged(tmp_path, rows):
     (tmp_path / ID_HISTORY_CSV.name).write_text(ID_HISTORY_CSV.read_text(encoding="utf-8"), encoding="utf-8")
     catalogue = _build({}, path)
     assert catalogue.by_id("normandie-industrie-energies-cherbourg").id == "normandie-ceine"
+
+
+def test_a_source_on_a_refused_domain_is_marked_and_never_the_shown_source(catalogue):
+    """Six rows are named only by a copy on a document mirror: the copy stays as the row's trace
+    for the catalogue check, but the campus has no source to show."""
+    refused = refused_sources()
+    marked = [c for c in catalogue.campuses if c.source_refused]
+    assert {c.id for c in marked} == {campus_id for campus_id, _url in refused.kept_until_replaced}
+    for campus in catalogue.campuses:
+        assert campus.source_refused == (refused.domain_of(campus.source_url) is not None)
+        assert campus.shown_source == (None if campus.source_refused else campus.source_url)
+    assert all(c.unconfirmed == "label" for c in marked)
