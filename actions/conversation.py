@@ -16,6 +16,7 @@ from orientation.formations import NO_SECTOR, find_specialty
 from orientation.jobs import resolve_job
 from orientation.sectors import load_sectors
 from orientation.settings import load_settings
+from orientation.text import normalise
 from orientation.training import training_mode_asked
 from orientation.wording import fill
 
@@ -173,8 +174,38 @@ class ActionDescribeSector(Action):
         return [SlotSet("sector", key)]
 
 
+# The criteria that replace each other: a new place replaces the whole place, a new trade the
+# sector, the specialty and the job. A refinement ("et plus près de Quimper ?") keeps the groups
+# it does not name.
+CRITERIA_GROUPS = (
+    frozenset({"area", "region", "location", "place"}),
+    frozenset({"sector", "specialty", "job"}),
+    frozenset({"feature"}),
+    frozenset({"training_mode"}),
+    frozenset({"level"}),
+)
+# How a message opens when it changes one criterion of the search just shown.
+REFINEMENT_OPENINGS = (
+    "et ",
+    "y en a",
+    "y a t il",
+    "plus pres",
+    "plutot ",
+    "non plutot",
+    "sinon ",
+    "pareil ",
+    "meme chose",
+)
+
+
+def refines_the_shown_search(tracker: Tracker) -> bool:
+    text = normalise(tracker.latest_message.get("text") or "")
+    return latest_context(tracker) == CAMPUSES and text.startswith(REFINEMENT_OPENINGS)
+
+
 class ActionResetSearch(Action):
-    """A new search forgets the previous criteria, except those given in this message."""
+    """A new search forgets the previous criteria, except those given in this message; a
+    refinement of the search just shown forgets only those it replaces."""
 
     def name(self) -> Text:
         return "action_reset_search"
@@ -186,14 +217,16 @@ class ActionResetSearch(Action):
         keep = {slot for slot, entity in SLOT_ENTITIES.items() if entity in given}
         if given & {"region", "location"}:
             keep |= {"area"}
+        # No place read by NLU: the words after "à", "vers"... are checked by the form.
+        written = written_place(tracker) if not given & {"region", "location"} else None
+        if refines_the_shown_search(tracker):
+            named = given | keep | ({"area"} if written else set())
+            keep |= {slot for group in CRITERIA_GROUPS if not group & named for slot in group}
         events = [SlotSet(slot, None) for slot in SEARCH_SLOTS if slot not in keep]
         events += specialty_events(tracker, sector_given="sector" in given)
         events += training_mode_events(tracker)
-        if not given & {"region", "location"}:
-            # No place read by NLU: the words after "à", "vers"... are checked by the form.
-            written = written_place(tracker)
-            if written:
-                events.append(SlotSet("area", written))
+        if written:
+            events.append(SlotSet("area", written))
         return events
 
 
@@ -218,7 +251,9 @@ def specialty_events(tracker: Tracker, sector_given: bool) -> List[Dict[Text, An
     if match.status not in ("found", "unknown"):
         return []
     # An unknown one ("BTS astronaute") is kept too: the search says it is unknown.
-    events = [SlotSet("specialty", " ".join(match.words)), SlotSet("level", match.level)]
+    events = [SlotSet("specialty", " ".join(match.words))]
+    if match.level:  # none typed: a refinement keeps the level of the search shown
+        events.append(SlotSet("level", match.level))
     sectors = [s.sector for s in match.specialties if s.sector != NO_SECTOR]
     if not sector_given:
         events.append(SlotSet("sector", max(set(sectors), key=sectors.count) if sectors else ANY_SECTOR))

@@ -10,8 +10,18 @@ from typing import Any, Dict, List, Optional
 from orientation import formations
 from orientation.campus_offer import CampusOffer, campus_offer
 from orientation.catalogue import Campus
-from orientation.places import Place
-from orientation.search import Match, MemberAt, Note, NoteKind, Reason, SearchQuery, Why, members_by_distance
+from orientation.places import Place, get_resolver
+from orientation.search import (
+    Match,
+    MemberAt,
+    Note,
+    NoteKind,
+    Reason,
+    SearchQuery,
+    Why,
+    academies_of,
+    members_by_distance,
+)
 from orientation.sectors import sector_label
 from orientation.text import strip_accents
 from orientation.training import levels, offer, training_modes
@@ -251,7 +261,7 @@ def details_text(campus: Campus, place: Optional[Place] = None) -> str:
     lines = [
         campus_title(campus, "text_details_excellence"),
         fill("text_details_sector", sector=sector_label(campus.sector)),
-        fill("text_details_region", region=campus.region, academies=", ".join(campus.academie)),
+        region_line(campus),
     ]
     if campus.lead_establishment:
         lead = ", ".join(part for part in (campus.lead_establishment, campus.town_name) if part)
@@ -283,6 +293,17 @@ def details_text(campus: Campus, place: Optional[Place] = None) -> str:
         lines.append(fill("text_campus_website", url=campus.website))
     lines.append(source_line(campus))
     return "\n".join(lines)
+
+
+def region_line(campus: Campus) -> str:
+    """The région and its académie: the campus's, that of its town, else those of its région."""
+    named = academies_of(campus)
+    if named:
+        return fill("text_details_region", region=campus.region, academies=", ".join(named))
+    of_region = get_resolver().academies_of_region(campus.region)
+    if of_region:
+        return fill("text_details_region", region=campus.region, academies=" ou de ".join(of_region))
+    return fill("text_details_region_alone", region=campus.region)
 
 
 def offer_lines(taught: CampusOffer) -> List[str]:
@@ -348,8 +369,10 @@ def field_answer(campus: Campus, field: Optional[str], place: Optional[Place] = 
     if field == "excellence":
         if campus.confirmed_excellence:
             return fill("text_campus_field_excellence_yes", name=name)
-        if campus.unconfirmed:
+        if campus.unconfirmed == "excellence":
             return fill("text_campus_field_excellence_to_confirm", name=name)
+        if campus.unconfirmed:
+            return fill("text_campus_field_excellence_label_to_confirm", name=name)
         return fill("text_campus_field_excellence_no", name=name)
     return None
 

@@ -215,7 +215,7 @@ class SpecialtyMatch:
 class Hit:
     establishment: Establishment
     formations: Tuple[Formation, ...]  # the matching formations of this establishment
-    distance_km: Optional[float]  # None without a place point or without coordinates
+    distance_km: Optional[float]  # None without a place point, without coordinates, or in a région asked
     distance_approximate: bool  # measured from the département's centre
     in_place: bool  # inside the place asked (département, région, or the commune's radius)
 
@@ -601,7 +601,11 @@ class Offer:
             if point is None:
                 return SearchResult("nothing", (), 0, **common)
             chosen, chosen_distances, outside = candidates, distances, True
-        hits, total = self._hits(chosen, chosen_distances, limit, in_place=not outside)
+        # A région's centre orders its establishments but is nowhere a student lives: no distance shown.
+        shown_distances = chosen_distances
+        if place is not None and place.kind == "region" and not outside:
+            shown_distances = np.full(len(chosen), np.nan)
+        hits, total = self._hits(chosen, chosen_distances, limit, in_place=not outside, shown=shown_distances)
         sources = tuple(sorted({(f.source, f.year) for hit in hits for f in hit.formations}))
         return SearchResult(
             "nearest_outside" if outside else "found",
@@ -641,7 +645,9 @@ class Offer:
             return self._mask(self.departements, codes)[rows]
         return self._mask(self.regions, place.regions or ((place.region,) if place.region else ()))[rows]
 
-    def _hits(self, rows: np.ndarray, distances: np.ndarray, limit: int, in_place: bool) -> Tuple[Tuple[Hit, ...], int]:
+    def _hits(
+        self, rows: np.ndarray, distances: np.ndarray, limit: int, in_place: bool, shown: Optional[np.ndarray] = None
+    ) -> Tuple[Tuple[Hit, ...], int]:
         """One hit per establishment, nearest first; those located by their département only come
         after the others (their distance is from the département's centre); by département, town
         and name when there is no distance. Only the `limit` establishments shown are built: a
@@ -659,7 +665,7 @@ class Offer:
             members = rows[order[ordered_uais == ordered_uais[position]]]
             formations = tuple(self.formations[int(i)] for i in members)
             home = self.establishments[formations[0].uai]
-            distance = float(distances[order[position]])
+            distance = float((distances if shown is None else shown)[order[position]])
             hits.append(
                 Hit(
                     establishment=home,

@@ -430,6 +430,15 @@ class PlaceResolver:
     def academie_of_departement(self, code: str) -> Optional[str]:
         return self.departement_academie.get(code)
 
+    def academies_of_region(self, region: str) -> Tuple[str, ...]:
+        """The académies of a region's départements, in alphabetical order."""
+        found = {
+            self.departement_academie[code]
+            for code, place in self.departements.items()
+            if place.region == region and code in self.departement_academie
+        }
+        return tuple(sorted(found))
+
     # -- steps
 
     def _variants(self, normalised: str) -> List[Tuple[str, _Hints]]:

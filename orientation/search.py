@@ -142,11 +142,11 @@ class _Area:
         if not self.regions:
             return True
         if self.place is not None and self.place.kind == "academie":
-            return self.place.name in _academies_of(campus)
+            return self.place.name in academies_of(campus)
         return campus.region in self.regions
 
 
-def _academies_of(campus: Campus) -> Tuple[str, ...]:
+def academies_of(campus: Campus) -> Tuple[str, ...]:
     """The académies named in the data, else the one of the campus's town."""
     if campus.academie:
         return campus.academie
@@ -171,7 +171,7 @@ def _where(campus: Campus, area: _Area, distance: Optional[float]) -> Reason:
         if campus.departement_code == place.departement_code:
             return Reason(Why.DEPARTEMENT, place=place)
         return Reason(Why.DEPARTEMENT_DISTANCE, km=distance, place=place)
-    if place is not None and place.kind == "academie" and place.name in _academies_of(campus):
+    if place is not None and place.kind == "academie" and place.name in academies_of(campus):
         return Reason(Why.ACADEMIE, place=place)
     return Reason(Why.REGION, region=campus.region)
 

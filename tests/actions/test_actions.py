@@ -292,6 +292,64 @@ def test_a_new_search_forgets_old_criteria_but_keeps_what_was_just_said():
     assert "area" not in cleared and "region" not in cleared
 
 
+def after_a_search(tracker: Tracker) -> Tracker:
+    """The same tracker with campus results shown just before its latest message."""
+    tracker.events.insert(0, {"event": "action", "name": "action_search_campus"})
+    return tracker
+
+
+SHOWN_SEARCH = {
+    "sector": "digital_telecommunications",
+    "specialty": "informatique",
+    "level": "bts",
+    "training_mode": "apprenticeship",
+    "area": "Brest",
+    "place": {"kind": "commune", "name": "Brest"},
+}
+
+
+def test_a_refinement_of_the_search_shown_replaces_only_the_criterion_it_names():
+    """ "et plus près de Quimper ?" after a BTS search in computing near Brest, taken as a new
+    search by NLU: the diploma, the trade and the training mode stay, the place is replaced."""
+    tracker = after_a_search(
+        make_tracker(
+            dict(SHOWN_SEARCH),
+            text="et plus près de Quimper ?",
+            entities=[{"entity": "location", "value": "Quimper"}],
+            intent="search_campus",
+        )
+    )
+    cleared = slot_events(run(ActionResetSearch(), tracker)[1])
+    assert {"sector", "specialty", "level", "training_mode"}.isdisjoint(cleared)
+    assert cleared["place"] is None and "location" not in cleared and "area" not in cleared
+    assert cleared["search_results"] is None  # the search runs again
+
+
+def test_a_refinement_naming_another_trade_drops_the_old_specialty():
+    tracker = after_a_search(
+        make_tracker(
+            dict(SHOWN_SEARCH),
+            text="y en a dans l'énergie ?",
+            entities=[{"entity": "sector", "value": "energy_transition_eco_industry"}],
+            intent="search_campus",
+        )
+    )
+    cleared = slot_events(run(ActionResetSearch(), tracker)[1])
+    assert cleared["specialty"] != "informatique" and "sector" not in cleared
+    assert {"area", "place", "level", "training_mode"}.isdisjoint(cleared)
+
+
+def test_the_same_words_without_a_search_shown_start_a_new_search():
+    tracker = make_tracker(
+        dict(SHOWN_SEARCH),
+        text="et plus près de Quimper ?",
+        entities=[{"entity": "location", "value": "Quimper"}],
+        intent="search_campus",
+    )
+    cleared = slot_events(run(ActionResetSearch(), tracker)[1])
+    assert cleared["sector"] is None and cleared["level"] is None and cleared["training_mode"] is None
+
+
 def test_campus_details_name_the_town_as_people_write_it():
     messages, _ = run(ActionCampusDetails(), make_tracker(entities=[{"entity": "campus", "value": "martinique-mer"}]))
     assert "Lycée Raymond Néris, Le Marin" in messages[0]["text"]

@@ -112,7 +112,7 @@ def test_notes_on_the_results(catalogue):
     assert "outre-mer" in overseas and "avec le label excellence, le BTS" in overseas
     one = note_text(Note(NoteKind.NOT_KNOWN, asked=("apprenticeship",), count=1))
     many = note_text(Note(NoteKind.NOT_KNOWN, asked=("apprenticeship", "bts"), count=4))
-    assert one.startswith("Pour l'un de ces campus") and "son site ou son établissement support" in one
+    assert one.startswith("Pour l'un de ces campus") and "son site, son établissement support ou son académie" in one
     assert many.startswith("Pour 4 de ces campus") and "l'apprentissage et le BTS" in many
 
 
@@ -170,3 +170,22 @@ def test_a_refused_copy_is_never_shown_as_the_source(catalogue, campus_id):
     assert "aucune page officielle" in details_text(campus).splitlines()[-1]
     assert "education.gouv.fr" in field_answer(campus, "website")
     assert campus_card(match)["source_url"] is None
+
+
+def test_the_details_always_name_an_academie_to_ask(catalogue):
+    """A campus whose sources name no académie and no town: the académies of its région, so that a
+    card without a site or a lead establishment still says whom to ask."""
+    for campus in catalogue.campuses:
+        assert "(académie de )" not in details_text(campus), campus.id
+    occitanie = catalogue.by_id("occitanie-transition-energetique")
+    assert not occitanie.academie and not occitanie.town
+    assert "Région : Occitanie (académie de Montpellier ou de Toulouse)" in details_text(occitanie)
+    rennes = next(c for c in catalogue.campuses if c.academie == ("Rennes",))
+    assert f"Région : {rennes.region} (académie de Rennes)" in details_text(rennes)
+
+
+def test_is_it_excellence_is_answered_about_excellence_whatever_is_unconfirmed(catalogue):
+    for unconfirmed in ("excellence", "label"):
+        campus = next(c for c in catalogue.campuses if c.unconfirmed == unconfirmed)
+        answer = field_answer(campus, "excellence")
+        assert "label excellence" in answer and "à confirmer" in answer, answer

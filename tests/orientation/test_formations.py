@@ -159,6 +159,8 @@ def test_prepa_in_a_region_and_an_academie(offer):
         f.uai for f in offer.formations if f.level == "cpge" and offer.establishments[f.uai].region == "Bretagne"
     }
     assert {hit.establishment.uai for hit in result.hits} == expected
+    # Ordered from the région's centre, which is nowhere a student lives: no distance is shown.
+    assert all(hit.distance_km is None for hit in result.hits)
     academie = formations.search("CPGE", place=place("académie de Lyon"), limit=200)
     assert academie.hits and {hit.establishment.departement_code for hit in academie.hits} <= {"01", "42", "69"}
 
