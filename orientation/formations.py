@@ -84,6 +84,7 @@ MAX_KNOWN_SPECIALTIES = 20
 FUZZY_WORD_SCORE = 88
 FUZZY_MIN_LENGTH = 6
 PREFIX_MIN_LENGTH = 5
+WORDS_REMEMBERED = 8192  # typed words and the specialty words they stand for, per process
 
 # Level words typed before a specialty ("bts sio", "bac pro cuisine"), longest first.
 LEVEL_WORDS: Tuple[Tuple[str, str], ...] = (
@@ -413,6 +414,7 @@ class Offer:
         vocabulary = sorted(self._specialties_with_word)
         self._vocabulary = vocabulary
         self._vocabulary_set = frozenset(vocabulary)
+        self._remembered_variants = functools.lru_cache(maxsize=WORDS_REMEMBERED)(self._variants_of)
         self._by_uai: Dict[str, List[int]] = defaultdict(list)
         self._academies = _departement_academies()
 
@@ -468,7 +470,11 @@ class Offer:
     # -- specialties
 
     def _word_variants(self, word: str) -> Optional[Tuple[str, ...]]:
-        """The specialty words a typed word stands for: itself, the words it begins, or a close typo."""
+        """The specialty words a typed word stands for: itself, the words it begins, or a close typo
+        (each word read once: a request is read in every window of its words)."""
+        return self._remembered_variants(word)
+
+    def _variants_of(self, word: str) -> Optional[Tuple[str, ...]]:
         if word in self._vocabulary_set:
             return (word,)
         if len(word) >= PREFIX_MIN_LENGTH:
