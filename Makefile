@@ -88,7 +88,7 @@ test-nlu: train
 # under the measured levels; targets: 0.93 turn success, 85 % of conversations right throughout,
 # confident wrong turns (a failed turn answered on another topic at 0.8 or more) at most 1 %.
 test-conversations: train
-	$(BIN)/python -m cli evaluate-conversations --min-turn-success 0.75 --min-conversations-right 0.42 --max-confident-wrong 0.01
+	$(BIN)/python -m cli evaluate-conversations --min-turn-success 0.83 --min-conversations-right 0.58 --max-confident-wrong 0.01
 
 # Questions about a diploma near a place, written blind (tests/formations_questions/): the share
 # answered with a real establishment preparing it, or the right "not in our data"; never an

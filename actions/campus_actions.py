@@ -27,6 +27,7 @@ from actions.context import (
 )
 from actions.forms import ANY_SECTOR, ANYWHERE, bounded, named_job
 from actions.replies import (
+    at_place,
     campus_card,
     campus_lines,
     describe_query,
@@ -240,7 +241,7 @@ def find_campus(name_or_id: Optional[str]) -> List[Campus]:
 
 
 # Fields answered in one line per campus when a question asks them of several shown.
-ANSWERED_FOR_EACH = ("website", "where", "excellence")
+ANSWERED_FOR_EACH = ("website", "where", "excellence", "distance")
 
 
 def about_campus_in_context(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
@@ -254,6 +255,13 @@ def about_campus_in_context(dispatcher: CollectingDispatcher, tracker: Tracker) 
     current = catalogue().by_id(tracker.get_slot("campus") or "")
     pointed = point_at(tracker, shown)
     if shown and (pointed.explicit or current is None):
+        if pointed.town_not_shown:
+            dispatcher.utter_message(
+                response="text_campus_town_not_shown",
+                at_town=at_place(pointed.town_not_shown),
+                buttons=[details_button(c) for c in pointed.candidates],
+            )
+            return [SlotSet("campus", None)]
         if pointed.out_of_range:
             dispatcher.utter_message(
                 response="text_campus_out_of_range",
@@ -265,7 +273,8 @@ def about_campus_in_context(dispatcher: CollectingDispatcher, tracker: Tracker) 
         field = asked_field(text)
         if pointed.campus is None and field in ANSWERED_FOR_EACH and not says_one_of_them(text):
             # "ils sont d'excellence ?" about a list: the answer for each, then their details.
-            lines = [field_answer(campus, field) or "" for campus in pointed.candidates]
+            place = place_named_now(tracker) or build_query(tracker).place
+            lines = [field_answer(campus, field, place) or "" for campus in pointed.candidates]
             dispatcher.utter_message(text="\n".join(lines), buttons=[details_button(c) for c in pointed.candidates])
             return [SlotSet("campus", None)]
         return say_campus(dispatcher, tracker, [pointed.campus] if pointed.campus else list(pointed.candidates))

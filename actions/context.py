@@ -9,7 +9,7 @@ session, read from the tracker's events, so that nothing else needs to remember 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from rasa_sdk import Tracker
 
@@ -30,7 +30,12 @@ CAMPUSES = "campuses"  # the latest context: campuses shown
 
 def latest_context(tracker: Tracker) -> Optional[str]:
     """What was said or shown last in this session: an FAQ topic ("faq_vae") or CAMPUSES."""
-    for event in reversed(tracker.events):
+    return context_of(reversed(tracker.events))
+
+
+def context_of(events_newest_first: Iterable[Dict[str, Any]]) -> Optional[str]:
+    """latest_context of events given as dicts, the newest first (also read by the dialogue policy)."""
+    for event in events_newest_first:
         kind = event.get("event")
         if kind == "session_started":
             return None
@@ -86,13 +91,18 @@ class Pointed:
     candidates: Tuple[Campus, ...] = ()  # several fit: the user picks one
     out_of_range: bool = False  # "le cinquième" after three
     explicit: bool = True  # False for "celui-là", "ils ont un site ?": nothing in the words points
+    town_not_shown: Optional[str] = None  # "celui de Montpellier" when none shown is there
 
 
 def shown_campuses(tracker: Tracker) -> List[Campus]:
     """The campuses of the latest search the user has seen, in the order shown."""
-    ids = tracker.get_slot("search_results") or []
     shown = int(tracker.get_slot("search_shown") or 0)
-    found = (catalogue().by_id(i) for i in ids[: max(shown, 0)])
+    return found_campuses(tracker)[: max(shown, 0)]
+
+
+def found_campuses(tracker: Tracker) -> List[Campus]:
+    """Every campus the latest search found, those not shown yet included."""
+    found = (catalogue().by_id(i) for i in tracker.get_slot("search_results") or [])
     return [campus for campus in found if campus is not None]
 
 
@@ -105,9 +115,19 @@ def rank_of(text: str) -> Optional[int]:
     return _rank(normalise(text).split())
 
 
+def _named_town(names: Sequence[str], towns: Sequence[str]) -> bool:
+    """One of `names` is a town named ("Charleville" for Charleville-Mézières)."""
+    folded = [normalise(name) for name in names if name]
+    return any(name == town or name.startswith(town + " ") for name in folded for town in towns)
+
+
 def _by_place(tracker: Tracker, shown: Sequence[Campus]) -> List[Campus]:
-    towns = {normalise(value) for value in tracker.get_latest_entity_values("location")}
-    return [c for c in shown if towns and (normalise(c.town_name) in towns or normalise(c.town) in towns)]
+    """The campuses in the town named, else those with a member there."""
+    towns = [normalise(value) for value in tracker.get_latest_entity_values("location")]
+    if not towns:
+        return []
+    in_town = [c for c in shown if _named_town([c.town_name, c.town], towns)]
+    return in_town or [c for c in shown if _named_town([m.town_name for m in c.members], towns)]
 
 
 def _by_sector(tracker: Tracker, shown: Sequence[Campus]) -> List[Campus]:
@@ -120,15 +140,38 @@ def _by_name_word(words: Sequence[str], shown: Sequence[Campus]) -> List[Campus]
     return [c for c in shown if asked & set(normalise(c.name).split())]
 
 
+NEAREST_WORDS = ("plus proche", "moins loin", "plus pres")
+MEASURED_PLACES = ("commune", "departement")  # the places the results are ordered by distance from
+
+
+def _nearest(tracker: Tracker, words: Sequence[str]) -> Optional[int]:
+    """ "le plus proche": the first shown when the results run from the nearest (searched near a
+    town or a département)."""
+    if not _says_any(" ".join(words), NEAREST_WORDS):
+        return None
+    searched_near = (tracker.get_slot("place") or {}).get("kind") in MEASURED_PLACES
+    return 0 if searched_near else None
+
+
 def point_at(tracker: Tracker, shown: Sequence[Campus]) -> Pointed:
-    """The campus a reference designates: by rank, town, sector or a word of its name; the only
-    one shown; else the ones it may be."""
+    """The campus a reference designates: by rank ("le plus proche" when the results run from the
+    nearest), town, sector or a word of its name; the only one shown; else the ones it may be."""
     words = normalise(tracker.latest_message.get("text") or "").split()
     rank = _rank(words)
+    if rank is None:
+        rank = _nearest(tracker, words)
     if rank is not None:
         if rank >= len(shown):
             return Pointed(candidates=tuple(shown), out_of_range=True)
         return Pointed(shown[rank])
+    # A town none of them is in: one further down the results ("et celui de Charleville ?"), else
+    # the user is told none shown is there.
+    towns = list(tracker.get_latest_entity_values("location"))
+    if towns and says_this_one(" ".join(words)) and not _by_place(tracker, shown):
+        further = _by_place(tracker, found_campuses(tracker))
+        if len(further) == 1:
+            return Pointed(further[0])
+        return Pointed(candidates=tuple(shown), town_not_shown=str(towns[0]))
     # The first clue that singles one out wins; one that keeps them all ("le bois" names the sector
     # of every campus shown) says nothing.
     narrowest: List[Campus] = []
@@ -151,8 +194,10 @@ FIELD_WORDS = {
     "excellence": ("excellence", "label"),
     # Its member establishments, the nearest to the user first.
     "members": ("lycee", "etablissement", "membre", "ecoles", "iut", "cfa", "universite"),
+    # How far it is from the user: the campus's town and the nearest member, in km.
+    "distance": ("loin", "distance", "km", "kilometre", "a combien", "de chez moi", "de chez nous", "trajet", "plus proche"),
     # Answered by the details themselves: levels, diplomas, the members nearest the user.
-    "offer": ("diplome", "niveau", "formation", "forment", "propos", "prepar", "loin", "distance", "km"),
+    "offer": ("diplome", "niveau", "formation", "forment", "propos", "prepar"),
 }  # fmt: skip
 
 

@@ -213,21 +213,39 @@ class ActionResetSearch(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
-        given = {entity["entity"] for entity in tracker.latest_message.get("entities", [])}
-        keep = {slot for slot, entity in SLOT_ENTITIES.items() if entity in given}
-        if given & {"region", "location"}:
-            keep |= {"area"}
-        # No place read by NLU: the words after "à", "vers"... are checked by the form.
-        written = written_place(tracker) if not given & {"region", "location"} else None
-        if refines_the_shown_search(tracker):
-            named = given | keep | ({"area"} if written else set())
-            keep |= {slot for group in CRITERIA_GROUPS if not group & named for slot in group}
-        events = [SlotSet(slot, None) for slot in SEARCH_SLOTS if slot not in keep]
-        events += specialty_events(tracker, sector_given="sector" in given)
-        events += training_mode_events(tracker)
-        if written:
-            events.append(SlotSet("area", written))
-        return events
+        return search_criteria_events(tracker, refining=refines_the_shown_search(tracker))
+
+
+class ActionRefineSearch(Action):
+    """A message that only changes criteria of the campuses just shown ("et en alternance ?",
+    "non plutôt Lyon"), whatever intent NLU gave it (bot/policies.py): the same search with the
+    criteria it names replaced."""
+
+    def name(self) -> Text:
+        return "action_refine_search"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        return search_criteria_events(tracker, refining=True)  # then the form (rules/campus_search.yml)
+
+
+def search_criteria_events(tracker: Tracker, refining: bool) -> List[Dict[Text, Any]]:
+    given = {entity["entity"] for entity in tracker.latest_message.get("entities", [])}
+    keep = {slot for slot, entity in SLOT_ENTITIES.items() if entity in given}
+    if given & {"region", "location"}:
+        keep |= {"area"}
+    # No place read by NLU: the words after "à", "vers"... are checked by the form.
+    written = written_place(tracker) if not given & {"region", "location"} else None
+    if refining:
+        named = given | keep | ({"area"} if written else set())
+        keep |= {slot for group in CRITERIA_GROUPS if not group & named for slot in group}
+    events = [SlotSet(slot, None) for slot in SEARCH_SLOTS if slot not in keep]
+    events += specialty_events(tracker, sector_given="sector" in given)
+    events += training_mode_events(tracker)
+    if written:
+        events.append(SlotSet("area", written))
+    return events
 
 
 def training_mode_events(tracker: Tracker) -> List[Dict[Text, Any]]:
@@ -244,6 +262,9 @@ def specialty_events(tracker: Tracker, sector_given: bool) -> List[Dict[Text, An
         return []
     level = next(iter(tracker.get_latest_entity_values("level")), None)
     places = list(tracker.get_latest_entity_values("location")) + list(tracker.get_latest_entity_values("region"))
+    written = written_place(tracker)  # "je suis a toulouse": a place NLU did not tag
+    if written:
+        places.append(written)
     # "je veux être cuisinier": a job named without a diploma leads to its sector, not to a
     # specialty that happens to hold the word ("Cuisinier en desserts de restaurant").
     jobs = entity_texts(tracker, ("job",)) if level is None else []
@@ -296,6 +317,11 @@ class ActionDefaultAskRephrase(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
+        # The previous unclear message was answered in its context ("ils proposent quels
+        # diplômes ?" about a campus): so may this one ("c'est loin de chez moi ?").
+        answered = answered_in_context(dispatcher, tracker)
+        if answered is not None:
+            return answered
         dispatcher.utter_message(response="text_ask_rephrase")
         return []
 

@@ -139,6 +139,25 @@ def explain_job(dispatcher: CollectingDispatcher, job: Job, sector: Optional[str
         dispatcher.utter_message(response="text_job_sector", job=job.title, sector=sector_label(sector))
 
 
+def set_in_this_turn(tracker: Tracker, slot: str) -> bool:
+    """Whether an event since the user's latest message set `slot`."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and event.get("name") == slot:
+            return True
+    return False
+
+
+def replaced_specialty(tracker: Tracker) -> Dict[Text, Any]:
+    """ "en fait non, plutôt l'aéronautique" after "BTS bâtiment": a trade named now replaces the
+    specialty of an earlier message, unless this message names a specialty itself."""
+    named_now = any(entity.get("entity") == "sector" for entity in tracker.latest_message.get("entities", []))
+    if named_now and tracker.get_slot("specialty") and not set_in_this_turn(tracker, "specialty"):
+        return {"specialty": None}
+    return {}
+
+
 class ValidateCampusSearchForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_campus_search_form"
@@ -157,7 +176,7 @@ class ValidateCampusSearchForm(FormValidationAction):
             job = named_job(tracker)
             if job is not None:
                 explain_job(dispatcher, job, sector)
-            return {"sector": sector}
+            return {"sector": sector, **replaced_specialty(tracker)}
         dispatcher.utter_message(response="text_sector_unknown")
         return {"sector": None}
 

@@ -20,6 +20,7 @@ from orientation.search import (
     SearchQuery,
     Why,
     academies_of,
+    campus_distance,
     members_by_distance,
 )
 from orientation.sectors import sector_label
@@ -366,6 +367,8 @@ def field_answer(campus: Campus, field: Optional[str], place: Optional[Place] = 
         if campus.town:
             return fill("text_campus_field_town", name=name, at_town=at_place(campus.town_name), region=campus.region)
         return fill("text_campus_field_no_town", name=name, in_region=region_phrase(campus.region))
+    if field == "distance":
+        return distance_answer(campus, name, place)
     if field == "excellence":
         if campus.confirmed_excellence:
             return fill("text_campus_field_excellence_yes", name=name)
@@ -375,6 +378,34 @@ def field_answer(campus: Campus, field: Optional[str], place: Optional[Place] = 
             return fill("text_campus_field_excellence_label_to_confirm", name=name)
         return fill("text_campus_field_excellence_no", name=name)
     return None
+
+
+def distance_answer(campus: Campus, name: str, place: Optional[Place]) -> str:
+    """ "Le campus X est à Blagnac, à 9 km de Toulouse. Son établissement membre le plus proche : ..." """
+    if place is None:
+        return fill("text_campus_field_distance_no_place", name=name)
+    km = campus_distance(campus, place)
+    nearest = members_by_distance(campus, place)[:1]
+    lines = []
+    if km is not None:
+        km = max(1, round(km))
+        at_town = at_place(campus.town_name)
+        if place.kind == "commune":
+            lines.append(
+                fill(
+                    "text_campus_field_distance", name=name, at_town=at_town, km=km, of_place=of_place(place.usual_name)
+                )
+            )
+        else:
+            lines.append(
+                fill(
+                    "text_campus_field_distance_departement", name=name, at_town=at_town, km=km, departement=place.name
+                )
+            )
+    if nearest and nearest[0].distance_km is not None:
+        lines.append(fill("text_campus_field_distance_member", member=member_text(nearest[0])))
+    # A région has no centre to measure from: where the campus is.
+    return "\n".join(lines) or field_answer(campus, "where") or ""
 
 
 # ---------------------------------------------------------------- formations near the user

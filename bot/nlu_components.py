@@ -430,15 +430,17 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
         # apart from the rest and reading that batch (30: a quarter fewer confident wrong intents
         # than 100, for 0.4 point of accuracy; 10 too soft: a fallback on one message in six);
         # class_weight None: the frequent intents are the frequent messages.
-        # context_intents: questions about what was just said or shown ("c'est où exactement ?" may
-        # ask about the campus shown or the VAE just explained); the dialogue tells them apart from
-        # the context, so hesitating between them is no reason for NLU's fallback.
+        # joined_intents: groups of intents whose actions do the same for the message, so that
+        # hesitating between two of one group is no reason for NLU's fallback. Questions about what
+        # was just said or shown ("c'est où exactement ?" may ask about the campus shown or the VAE
+        # just explained): the dialogue tells them apart from the context. A search request and a
+        # value given ("numérique en Bretagne"): both start or refine the search.
         return {
             **LogisticRegressionClassifier.get_default_config(),
             "C": 30.0,
             "class_weight": None,
             "max_iter": 3000,
-            "context_intents": ["faq_follow_up", "campus_details"],
+            "joined_intents": [["faq_follow_up", "campus_details"], ["search_campus", "inform"]],
         }
 
     def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage, resource: Resource) -> None:
@@ -479,19 +481,21 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
         if readable:
             super().process(readable)
             for message in readable:
-                self.merge_context_intents(message)
+                self.merge_joined_intents(message)
         for message in messages:
             if not has_sentence_features(message):
                 message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
         return messages
 
-    def merge_context_intents(self, message: Message) -> None:
-        """When the two likeliest intents both depend on the context, the first takes the second's
-        confidence: the actions of both read the context and answer about what it holds."""
+    def merge_joined_intents(self, message: Message) -> None:
+        """When the two likeliest intents are of one joined group, the first takes the second's
+        confidence: either way the assistant does the same for this message."""
         ranking = message.get(INTENT_RANKING_KEY) or []
-        context = set(self.config["context_intents"])
-        if len(ranking) < 2 or not {ranking[0][INTENT_NAME_KEY], ranking[1][INTENT_NAME_KEY]} <= context:
+        if len(ranking) < 2:
+            return
+        likeliest = {ranking[0][INTENT_NAME_KEY], ranking[1][INTENT_NAME_KEY]}
+        if not any(likeliest <= set(group) for group in self.config["joined_intents"]):
             return
         merged = {
             **ranking[0],

@@ -748,7 +748,8 @@ def resolve_specialty(text: Optional[str], level: Optional[str] = None) -> Speci
     return get_offer().resolve_specialty(text, level)
 
 
-# Words of a request that never belong to a specialty ("je veux faire un BTS ... près de Brest").
+# Words of a request or of a correction that never belong to a specialty ("je veux faire un BTS ...
+# près de Brest", "non plutôt à Lyon").
 REQUEST_WORDS = frozenset(
     """je j tu vous veux voudrais voudrait aimerais aimerait souhaite souhaiterais cherche faire fais
     quel quels quelle quelles ou trouver preparer passer suivre entrer integrer inscrire formation
@@ -761,7 +762,9 @@ REQUEST_WORDS = frozenset(
     etre travailler bosser reprendre reconvertir reconversion envie passionne passionnee interesse
     interessee rentree prochaine annee ans adulte salarie propose proposent existe existent campus cmq
     cmqe label excellence filiere domaine wesh genre truc comme ca cela bac sti2d stmg st2s stl stav
-    std2a sthr diplomant diplomante diplomants diplomantes forme formes me te""".split()
+    std2a sthr diplomant diplomante diplomants diplomantes forme formes me te
+    non oui plutot pardon voulais dire ah oh euh bah ben ok alors sinon aussi seulement uniquement
+    juste finalement enfin plus pas ya yen""".split()
 )
 # Words of many specialties, which name none when read alone out of a longer request.
 GENERIC_SPECIALTY_WORDS = frozenset(
@@ -809,7 +812,7 @@ def find_specialty(text: str, level: Optional[str] = None, exclude: Sequence[str
             (held_levels if held else asked_levels).append(matched[1])
             index += len(matched[0].split())
             continue
-        if token in REQUEST_WORDS or token in excluded:
+        if token in REQUEST_WORDS or fold_word(token) in REQUEST_WORDS or token in excluded:
             close_run()
             typed_level, held = None, False
         elif current or token not in STOP_WORDS:

@@ -154,6 +154,11 @@ def academies_of(campus: Campus) -> Tuple[str, ...]:
     return (academie,) if academie else ()
 
 
+def campus_distance(campus: Campus, place: Optional[Place]) -> Optional[float]:
+    """Km from the user's town (or département's centre) to the campus's town, when both are known."""
+    return _distance(campus, _Area(place.regions, place).origin if place is not None else None)
+
+
 def _distance(campus: Campus, origin: Optional[Tuple[float, float]]) -> Optional[float]:
     if origin is None or campus.lat is None or campus.lon is None:
         return None

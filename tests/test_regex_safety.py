@@ -77,6 +77,12 @@ def normalise(text: str) -> Any:
     return normalise(text)
 
 
+def criteria_only(text: str) -> Any:
+    from bot.policies import only_names_criteria
+
+    return only_names_criteria(text, [{"entity": "location", "start": 0, "end": 4}])
+
+
 def find_activities(text: str) -> Any:
     from orientation.activities import find_activities
 
@@ -196,6 +202,7 @@ CASES = [
     pytest.param(clean_text, "< /" + " " * (LONG - 4) + "x", id="channels-tag-slash-then-spaces"),
     pytest.param(clean_text, repeated("<a"), id="channels-tags-never-closed"),
     pytest.param(clean_text, repeated(" \t", tail="x"), id="channels-whitespace"),
+    pytest.param(criteria_only, repeated("et a"), id="policies-linking-words"),
     pytest.param(clean_text, repeated("€"), id="channels-symbol-run"),
     pytest.param(clean_text, repeated("(a"), id="channels-symbols-between-letters"),
     # bot/privacy.py: the channels mask a message once it is known to be at most CAPPED characters
@@ -323,6 +330,7 @@ AUDITED: Dict[Tuple[str, str], _Audit] = {
         "channels-tags-never-closed",
     ),
     ("bot/channels.py", "WHITESPACE"): ("channels-whitespace",),
+    ("bot/policies.py", "WORD"): ("policies-linking-words",),
     ("bot/channels.py", "SYMBOL_RUN"): ("channels-symbol-run", "channels-symbols-between-letters"),
     ("bot/privacy.py", "EMAIL_AT"): ("privacy-email-at-signs", "privacy-email-spelled-at"),
     ("bot/privacy.py", "EMAIL_LOCAL_REVERSED"): ("privacy-email-local-parts", "privacy-email-spelled"),

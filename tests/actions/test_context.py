@@ -16,7 +16,7 @@ from actions.conversation import (
     ActionDefaultFallback,
     ActionOutOfScope,
 )
-from actions.replies import after_campus
+from actions.replies import after_campus, at_place
 from orientation.text import normalise
 from tests.actions.test_actions import run, texts
 
@@ -115,6 +115,22 @@ def test_a_town_a_sector_or_a_word_of_the_name_points_at_one(three):
     assert point_at(results_tracker(ids(three), f"celui sur {word}"), three).campus == target
 
 
+def test_a_town_none_shown_is_in_is_said_so(three, catalogue):
+    elsewhere = next(c for c in catalogue.campuses if c.town and c not in three)
+    text = f"celui de {elsewhere.town_name}"
+    tracker = results_tracker(ids(three), text, [{"entity": "location", "value": elsewhere.town_name}])
+    messages, _ = run(ActionCampusDetails(), tracker)
+    assert f"Aucun des campus que je vous ai montrés n'est {at_place(elsewhere.town_name)}" in texts(messages)
+    assert len(messages[0]["buttons"]) == 3
+
+
+def test_a_town_further_down_the_results_points_at_that_campus(three, catalogue):
+    further = next(c for c in catalogue.campuses if c.town and c not in three)
+    text = f"et celui de {further.town_name} ?"
+    tracker = results_tracker(ids(three) + [further.id], text, [{"entity": "location", "value": further.town_name}])
+    assert point_at(tracker, three).campus == further
+
+
 def test_celui_la_with_several_shown_asks_which(three):
     messages, events = run(ActionCampusDetails(), results_tracker(ids(three), "celui-là"))
     assert "De quel campus parlez-vous" in texts(messages)
@@ -160,7 +176,8 @@ def test_only_the_campuses_seen_can_be_pointed_at(three):
         ("il est d'excellence ?", "excellence"),
         ("c'est où précisément ?", "where"),
         ("ils proposent quels diplômes ?", "offer"),
-        ("c loin de chez moi ?", "offer"),
+        ("c'est loin de chez moi ?", "distance"),
+        ("il est à combien de km de Toulouse", "distance"),
         ("il fait quoi ?", None),
         ("le premier", None),
     ],

@@ -189,3 +189,22 @@ def test_is_it_excellence_is_answered_about_excellence_whatever_is_unconfirmed(c
         campus = next(c for c in catalogue.campuses if c.unconfirmed == unconfirmed)
         answer = field_answer(campus, "excellence")
         assert "label excellence" in answer and "à confirmer" in answer, answer
+
+
+def test_how_far_a_campus_is_from_the_town_the_user_gave(catalogue):
+    campus = catalogue.by_id(LANNION_ID)
+    answer = field_answer(campus, "distance", place("Brest"))
+    first = answer.splitlines()[0]
+    assert first.startswith("Le campus") and "à Lannion" in first and "km de Brest" in first, answer
+    km = int(first.split(" km")[0].split()[-1])
+    assert 80 <= km <= 120, answer  # Brest-Lannion, as the crow flies
+
+
+def test_how_far_asks_where_the_user_lives_when_no_place_is_known(catalogue):
+    answer = field_answer(catalogue.by_id(LANNION_ID), "distance", None)
+    assert "où vous habitez" in answer
+
+
+def test_how_far_from_a_region_says_where_the_campus_is(catalogue):
+    answer = field_answer(catalogue.by_id(LANNION_ID), "distance", place("Bretagne"))
+    assert "Lannion" in answer and "km" not in answer, answer

@@ -332,3 +332,13 @@ def test_every_faq_button_leads_to_another_answer(parse):
 def test_two_close_answers_each_offer_the_other(parse, answer, other):
     offered = [selections(parse(question)).get(answer.split("/")[0]) for a, _, question in faq_buttons() if a == answer]
     assert other in offered
+
+
+def test_a_message_split_between_a_search_and_a_value_given_is_no_fallback(parse):
+    """ "numérique en Bretagne" reads as a search request or as a value given: both search, so the
+    assistant searches instead of asking what was meant."""
+    parsed = parse("numerique en bretagne")
+    assert parsed["intent"]["name"] in ("search_campus", "inform")
+    names = [item["name"] for item in parsed["intent_ranking"]]
+    assert not {"search_campus", "inform"} <= set(names[:2])
+

@@ -1,0 +1,156 @@
+"""Dialogue policies of config.yml beside Rasa's own.
+
+ContextPolicy: messages whose meaning depends on what came before, which rules (by intent alone)
+read wrongly. It outranks the rules for these messages only, and says nothing otherwise:
+
+- After campuses are shown, a message that only names new criteria ("et en alternance ?", "et plus
+  près de Lyon ?", "non plutôt Lyon", "ah non pardon je voulais dire Nantes") refines that search,
+  whatever intent NLU read in it. Out of context these are ambiguous: "et en BTS ?" may ask what a
+  BTS is, "non plutôt Lyon" sounds like a refusal, "et plus près de Lyon ?" like a request for
+  more results.
+- A message NLU could not place but that names a trade or an interest ("il adore démonter des
+  moteurs", "j'adore dessiner") is a search in that sector: the form says which one and asks where.
+- "jsais pas", "aucune idée" as the opening of a conversation, when nothing was asked, is a
+  student who does not know what to do: the guided start, not "D'accord".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, Iterable, List, Optional, Text
+
+from rasa.core.policies.policy import Policy, PolicyPrediction, SupportedData
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from actions.context import CAMPUSES, context_of
+from orientation.text import normalise
+
+REFINE_ACTION = "action_refine_search"
+GUIDED_START = "utter_guide_start"
+CRITERIA_ENTITIES = frozenset({"sector", "job", "region", "location", "training_mode", "level", "feature"})
+INTEREST_ENTITIES = frozenset({"sector", "job"})
+# Intents whose own rules already search again with the criteria of the message.
+SEARCHING_INTENTS = frozenset({"search_campus", "inform", "no_preference", "faq_follow_up"})
+UNPLACED_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+RELUCTANT_INTENTS = frozenset({"deny", "no_preference"})
+# The words that may surround new criteria in a refinement or a correction. A message with any
+# other word ("et en alternance c'est payé combien ?") asks something else and keeps its intent.
+LINKING_WORDS = frozenset(
+    """
+    et ou en a au aux dans le la les l de du des d un une pour par avec sur vers cote autour pres
+    plus proche proches non pas plutot ah oh euh bah ben bon ok alors sinon aussi mais enfin
+    fait finalement pardon je j voulais veux voudrais dire cherche prefere mieux que qu seulement
+    uniquement juste y t il ils ya yen existe ca stp svp merci niveau secteur domaine region
+    departement ville
+    """.split()
+)
+WORD = re.compile(r"[a-z0-9]+")
+
+
+def only_names_criteria(text: str, entities: List[Dict[Text, Any]]) -> bool:
+    """The message names at least one search criterion and, around them, only linking words."""
+    spans = [e for e in entities if e.get("entity") in CRITERIA_ENTITIES and "start" in e and "end" in e]
+    if not spans:
+        return False
+    rest, position = [], 0
+    for entity in sorted(spans, key=lambda e: e["start"]):
+        rest.append(text[position : entity["start"]])
+        position = max(position, entity["end"])
+    rest.append(text[position:])
+    words = WORD.findall(normalise(" ".join(rest)))
+    return all(word in LINKING_WORDS for word in words)
+
+
+def _newest_first(tracker: DialogueStateTracker) -> Iterable[Dict[Text, Any]]:
+    return (event.as_dict() for event in reversed(tracker.events))
+
+
+def _user_turn(tracker: DialogueStateTracker) -> Optional[UserUttered]:
+    """The message just received, when nothing has answered it yet and no form is running."""
+    if tracker.latest_action_name != ACTION_LISTEN_NAME or tracker.active_loop_name:
+        return None
+    return tracker.latest_message
+
+
+def _intent(message: UserUttered) -> Optional[Text]:
+    return (message.intent or {}).get("name")
+
+
+def refines_shown_campuses(tracker: DialogueStateTracker) -> bool:
+    message = _user_turn(tracker)
+    if message is None or _intent(message) in SEARCHING_INTENTS:
+        return False
+    if context_of(_newest_first(tracker)) != CAMPUSES:
+        return False
+    return only_names_criteria(message.text or "", message.entities or [])
+
+
+def names_an_interest(tracker: DialogueStateTracker) -> bool:
+    message = _user_turn(tracker)
+    if message is None or _intent(message) not in UNPLACED_INTENTS:
+        return False
+    return any(entity.get("entity") in INTEREST_ENTITIES for entity in message.entities or [])
+
+
+def opens_undecided(tracker: DialogueStateTracker) -> bool:
+    """A reluctant message ("jsais pas 😅"), with no entity, when the assistant has said nothing but
+    hello in this session."""
+    message = _user_turn(tracker)
+    if message is None or _intent(message) not in RELUCTANT_INTENTS or message.entities:
+        return False
+    for event in _newest_first(tracker):
+        kind = event.get("event")
+        if kind == "session_started":
+            break
+        if kind == "bot" and (event.get("metadata") or {}).get("utter_action") not in GREETINGS:
+            return False
+    return True
+
+
+GREETINGS = ("utter_greet", "text_greet")
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
+class ContextPolicy(Policy):
+    """Predicts the action the context gives a message (see the module's docstring); nothing otherwise."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        # Above the RulePolicy (4): a rule predicts with confidence 1.0 too, and ties go to priority.
+        return {"priority": 6}
+
+    @staticmethod
+    def supported_data() -> SupportedData:
+        return SupportedData.ML_AND_RULE_DATA
+
+    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+        with self._model_storage.write_to(self._resource):
+            pass  # nothing to learn: the policy reads the context and the message
+        return self._resource
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[Text, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        probabilities = self._default_predictions(domain)
+        action = self.action_for(tracker)
+        if action is not None and action in domain.action_names_or_texts:
+            probabilities[domain.index_for_action(action)] = 1.0
+        return self._prediction(probabilities)
+
+    @staticmethod
+    def action_for(tracker: DialogueStateTracker) -> Optional[Text]:
+        if refines_shown_campuses(tracker) or names_an_interest(tracker):
+            return REFINE_ACTION
+        if opens_undecided(tracker):
+            return GUIDED_START
+        return None

@@ -1,0 +1,135 @@
+"""The context policy: which messages, after which turns, refine the campuses just shown, name an
+interest, or open a guided exchange."""
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.policies import GUIDED_START, REFINE_ACTION, ContextPolicy, only_names_criteria, refines_shown_campuses
+from orientation.paths import PROJECT_ROOT
+
+
+def entity(text, words, name, value=None):
+    start = text.index(words)
+    return {"entity": name, "start": start, "end": start + len(words), "value": value or words}
+
+
+@pytest.mark.parametrize(
+    "text, words, name",
+    [
+        ("et plus près de Lyon ?", "Lyon", "location"),
+        ("non plutot lyon", "lyon", "location"),
+        ("ah non pardon je voulais dire nantes", "nantes", "location"),
+        ("et en alternance ?", "alternance", "training_mode"),
+        ("et que les cap ?", "cap", "level"),
+        ("et en Bretagne ça existe pas ?", "Bretagne", "region"),
+    ],
+)
+def test_a_message_naming_only_criteria_is_a_refinement(text, words, name):
+    assert only_names_criteria(text, [entity(text, words, name)])
+
+
+@pytest.mark.parametrize(
+    "text, words, name",
+    [
+        ("et en alternance c'est payé combien ?", "alternance", "training_mode"),
+        ("il est loin de Toulouse ?", "Toulouse", "location"),
+        ("et celui de Lannion ?", "Lannion", "location"),
+    ],
+)
+def test_a_message_asking_something_else_is_not(text, words, name):
+    assert not only_names_criteria(text, [entity(text, words, name)])
+
+
+def test_a_message_with_no_criterion_is_not():
+    assert not only_names_criteria("non plutôt pas", [])
+    assert not only_names_criteria("et le premier ?", [{"entity": "campus", "start": 3, "end": 13}])
+
+
+@pytest.fixture(scope="module")
+def domain():
+    return Domain.load(str(PROJECT_ROOT / "domain.yml"))
+
+
+def tracker_after(events, text, intent, entities):
+    user = UserUttered(text, {"name": intent, "confidence": 0.7}, entities)
+    return DialogueStateTracker.from_events("user", [*events, user])
+
+
+CAMPUSES_SHOWN = [
+    ActionExecuted("action_listen"),
+    UserUttered("aéronautique en Occitanie", {"name": "search_campus", "confidence": 1.0}),
+    ActionExecuted("action_search_campus"),
+    BotUttered("J'ai trouvé 2 campus…"),
+    ActionExecuted("action_listen"),
+]
+
+
+def test_after_campuses_a_correction_read_as_a_refusal_refines_the_search():
+    text = "non plutot lyon"
+    tracker = tracker_after(CAMPUSES_SHOWN, text, "deny", [entity(text, "lyon", "location")])
+    assert refines_shown_campuses(tracker)
+
+
+def test_after_an_faq_answer_the_same_message_keeps_its_intent():
+    faq = [
+        ActionExecuted("action_listen"),
+        UserUttered("c'est quoi un BTS", {"name": "faq_studies", "confidence": 1.0}),
+        ActionExecuted("utter_faq_studies"),
+        BotUttered("Le BTS…", metadata={"utter_action": "utter_faq_studies/bts"}),
+        ActionExecuted("action_listen"),
+    ]
+    text = "et en alternance ?"
+    tracker = tracker_after(
+        CAMPUSES_SHOWN + faq, text, "faq_apprenticeship", [entity(text, "alternance", "training_mode")]
+    )
+    assert not refines_shown_campuses(tracker)
+
+
+def test_a_new_session_forgets_the_campuses_shown():
+    text = "non plutot lyon"
+    events = CAMPUSES_SHOWN + [SessionStarted(), ActionExecuted("action_listen")]
+    assert not refines_shown_campuses(tracker_after(events, text, "deny", [entity(text, "lyon", "location")]))
+
+
+def test_intents_that_search_again_themselves_are_left_to_their_rules():
+    text = "et en Normandie ?"
+    tracker = tracker_after(CAMPUSES_SHOWN, text, "inform", [entity(text, "Normandie", "region")])
+    assert not refines_shown_campuses(tracker)
+
+
+def test_the_actions_predicted_are_in_the_domain(domain):
+    assert {REFINE_ACTION, GUIDED_START} <= set(domain.action_names_or_texts)
+
+
+def test_a_message_nlu_could_not_place_that_names_an_interest_is_a_search():
+    text = "il passe son temps à démonter des moteurs"
+    interest = entity(text, "moteurs", "sector", "mobility_aeronautics_transport")
+    assert (
+        ContextPolicy.action_for(tracker_after([ActionExecuted("action_listen")], text, "nlu_fallback", [interest]))
+        == REFINE_ACTION
+    )
+    assert ContextPolicy.action_for(tracker_after([ActionExecuted("action_listen")], text, "nlu_fallback", [])) is None
+    # Understood as something else: its own rule answers.
+    assert (
+        ContextPolicy.action_for(tracker_after([ActionExecuted("action_listen")], text, "faq_mobility", [interest]))
+        is None
+    )
+
+
+def test_a_reluctant_opening_starts_the_guided_exchange():
+    opening = [ActionExecuted("action_listen")]
+    assert ContextPolicy.action_for(tracker_after(opening, "jsais pas 😅", "deny", [])) == GUIDED_START
+    greeted = [
+        ActionExecuted("action_listen"),
+        UserUttered("bonjour", {"name": "greet", "confidence": 1.0}),
+        ActionExecuted("action_greet"),
+        BotUttered("Bonjour !", metadata={"utter_action": "text_greet"}),
+        ActionExecuted("action_listen"),
+    ]
+    assert ContextPolicy.action_for(tracker_after(greeted, "aucune idée", "no_preference", [])) == GUIDED_START
+
+
+def test_a_refusal_of_something_asked_stays_a_refusal():
+    assert ContextPolicy.action_for(tracker_after(CAMPUSES_SHOWN, "non merci", "deny", [])) is None
