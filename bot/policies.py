@@ -108,12 +108,12 @@ def opens_undecided(tracker: DialogueStateTracker) -> bool:
         kind = event.get("event")
         if kind == "session_started":
             break
-        if kind == "bot" and (event.get("metadata") or {}).get("utter_action") not in GREETINGS:
+        if kind == "action" and event.get("name") not in SILENT_OR_GREETING:
             return False
     return True
 
 
-GREETINGS = ("utter_greet", "text_greet")
+SILENT_OR_GREETING = ("action_listen", "action_session_start", "action_greet", "utter_greet")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)

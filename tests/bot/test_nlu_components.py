@@ -341,4 +341,3 @@ def test_a_message_split_between_a_search_and_a_value_given_is_no_fallback(parse
     assert parsed["intent"]["name"] in ("search_campus", "inform")
     names = [item["name"] for item in parsed["intent_ranking"]]
     assert not {"search_campus", "inform"} <= set(names[:2])
-
