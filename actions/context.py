@@ -14,6 +14,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from rasa_sdk import Tracker
 
 from orientation.catalogue import Campus, load_catalogue
+from orientation.places import get_resolver
 from orientation.settings import load_settings
 from orientation.text import normalise
 
@@ -47,15 +48,21 @@ def context_of(events_newest_first: Iterable[Dict[str, Any]]) -> Optional[str]:
     return None
 
 
-def current_topic(tracker: Tracker) -> Optional[str]:
-    """The FAQ topic ("faq_vae") of the latest answer given in this session, if any."""
+def latest_faq_answer(tracker: Tracker) -> Optional[str]:
+    """The latest FAQ answer given in this session ("utter_faq_vae/steps"), if any."""
     for event in reversed(tracker.events):
         if event.get("event") == "session_started":
             return None
         name = str((event.get("metadata") or {}).get("utter_action") or "") if event.get("event") == "bot" else ""
         if name.startswith(FAQ_PREFIX) and "/" in name:
-            return name[len("utter_") :].split("/")[0]
+            return name
     return None
+
+
+def current_topic(tracker: Tracker) -> Optional[str]:
+    """The FAQ topic ("faq_vae") of the latest answer given in this session, if any."""
+    answer = latest_faq_answer(tracker)
+    return answer[len("utter_") :].split("/")[0] if answer else None
 
 
 def answer_within(tracker: Tracker, topic: str, min_confidence: float = 0.0) -> Optional[str]:
@@ -81,6 +88,11 @@ RANKS = {
 }  # fmt: skip
 # Words of a campus name too common to point at one ("celui sur les métiers").
 NAME_STOPWORDS = {"campus", "metiers", "metier", "qualifications", "qualification", "excellence", "celui", "des", "les"}
+
+
+# Entities that name a search criterion: after campuses are shown, a message naming one ("et dans
+# le 35 ?", "et en alternance ?", "et pour être cuisinier ?") is the search again with it.
+CRITERIA_ENTITIES = frozenset({"sector", "job", "region", "location", "training_mode", "level", "feature"})
 
 
 @dataclass(frozen=True)
@@ -130,6 +142,12 @@ def _by_place(tracker: Tracker, shown: Sequence[Campus]) -> List[Campus]:
     return in_town or [c for c in shown if _named_town([m.town_name for m in c.members], towns)]
 
 
+def _written_as_usual(town: str) -> str:
+    """ "montpellier" -> "Montpellier": the name as the geography tables spell it, when found."""
+    resolved = get_resolver().resolve(town)
+    return resolved.place.usual_name if resolved.status == "found" and resolved.place else town
+
+
 def _by_sector(tracker: Tracker, shown: Sequence[Campus]) -> List[Campus]:
     sectors = set(tracker.get_latest_entity_values("sector"))
     return [c for c in shown if c.sector in sectors]
@@ -171,7 +189,7 @@ def point_at(tracker: Tracker, shown: Sequence[Campus]) -> Pointed:
         further = _by_place(tracker, found_campuses(tracker))
         if len(further) == 1:
             return Pointed(further[0])
-        return Pointed(candidates=tuple(shown), town_not_shown=str(towns[0]))
+        return Pointed(candidates=tuple(shown), town_not_shown=_written_as_usual(str(towns[0])))
     # The first clue that singles one out wins; one that keeps them all ("le bois" names the sector
     # of every campus shown) says nothing.
     narrowest: List[Campus] = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet, UserUtteranceReverted
@@ -10,10 +10,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.campus_actions import about_campus_in_context, points_at_a_campus
-from actions.context import CAMPUSES, answer_within, asked_field, latest_context
+from actions.context import (
+    CAMPUSES,
+    CRITERIA_ENTITIES,
+    answer_within,
+    asked_field,
+    latest_context,
+    latest_faq_answer,
+)
 from actions.forms import ANY_SECTOR, bounded, entity_texts, explain_job, written_place
 from orientation.formations import NO_SECTOR, find_specialty
 from orientation.jobs import resolve_job
+from orientation.pay import age_in, apprentice_pay_at
 from orientation.sectors import load_sectors
 from orientation.settings import load_settings
 from orientation.text import normalise
@@ -63,8 +71,6 @@ SEARCH_SLOTS = (
     "search_results",
     "search_shown",
 )
-# Entities that refine a search ("et dans le 35 ?", "et en alternance ?").
-SEARCH_ENTITIES = {"sector", "region", "location", "feature", "training_mode", "level"}
 SLOT_ENTITIES = {
     "sector": "sector",
     "area": None,
@@ -227,10 +233,17 @@ class ActionRefineSearch(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
-        return search_criteria_events(tracker, refining=True)  # then the form (rules/campus_search.yml)
+        # An interest NLU could not place ("il adore démonter des moteurs") names a sector, not
+        # a specialty to look up word by word.
+        as_interest = (tracker.latest_message.get("intent") or {}).get("name") in UNPLACED_INTENTS
+        # then the form (rules/campus_search.yml)
+        return search_criteria_events(tracker, refining=True, read_specialty=not as_interest)
 
 
-def search_criteria_events(tracker: Tracker, refining: bool) -> List[Dict[Text, Any]]:
+UNPLACED_INTENTS = ("nlu_fallback", "out_of_scope")
+
+
+def search_criteria_events(tracker: Tracker, refining: bool, read_specialty: bool = True) -> List[Dict[Text, Any]]:
     given = {entity["entity"] for entity in tracker.latest_message.get("entities", [])}
     keep = {slot for slot, entity in SLOT_ENTITIES.items() if entity in given}
     if given & {"region", "location"}:
@@ -241,7 +254,8 @@ def search_criteria_events(tracker: Tracker, refining: bool) -> List[Dict[Text, 
         named = given | keep | ({"area"} if written else set())
         keep |= {slot for group in CRITERIA_GROUPS if not group & named for slot in group}
     events = [SlotSet(slot, None) for slot in SEARCH_SLOTS if slot not in keep]
-    events += specialty_events(tracker, sector_given="sector" in given)
+    if read_specialty:
+        events += specialty_events(tracker, sector_given="sector" in given)
     events += training_mode_events(tracker)
     if written:
         events.append(SlotSet("area", written))
@@ -269,7 +283,7 @@ def specialty_events(tracker: Tracker, sector_given: bool) -> List[Dict[Text, An
     # specialty that happens to hold the word ("Cuisinier en desserts de restaurant").
     jobs = entity_texts(tracker, ("job",)) if level is None else []
     match = find_specialty(text, level, exclude=places + jobs)
-    if match.status not in ("found", "unknown"):
+    if match.status not in ("found", "unknown") or (level is None and only_sector_words(tracker, match.words)):
         return []
     # An unknown one ("BTS astronaute") is kept too: the search says it is unknown.
     events = [SlotSet("specialty", " ".join(match.words))]
@@ -279,6 +293,13 @@ def specialty_events(tracker: Tracker, sector_given: bool) -> List[Dict[Text, An
     if not sector_given:
         events.append(SlotSet("sector", max(set(sectors), key=sectors.count) if sectors else ANY_SECTOR))
     return events
+
+
+def only_sector_words(tracker: Tracker, words: Sequence[str]) -> bool:
+    """ "travailler dans l'énergie": with no diploma named, the sector's own word is the sector
+    searched, not a specialty ("BTS énergie" still is one)."""
+    sector_words = {word for phrase in entity_texts(tracker, ("sector",)) for word in normalise(phrase).split()}
+    return bool(words) and all(normalise(word) in sector_words for word in words)
 
 
 class ActionDefaultAskAffirmation(Action):
@@ -386,15 +407,36 @@ class ActionAnswerFollowUp(Action):
         context = latest_context(tracker)
         if context == CAMPUSES:
             given = {entity["entity"] for entity in tracker.latest_message.get("entities", [])}
-            if given & SEARCH_ENTITIES:  # "et dans le 35 ?": the search again, with the new criterion
+            if given & CRITERIA_ENTITIES:  # "et dans le 35 ?": the search again, with the new criterion
                 return [FollowupAction("campus_search_form")]
             return about_campus_in_context(dispatcher, tracker)
+        if context and says_pay_at_age(dispatcher, tracker):
+            return []
         answer = answer_within(tracker, context) if context else None
         if answer:
             dispatcher.utter_message(response=answer)
         else:
             dispatcher.utter_message(response="text_follow_up_which_topic", buttons=topic_buttons())
         return []
+
+
+PAY_ANSWER = "utter_faq_apprenticeship/pay"
+
+
+def says_pay_at_age(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """ "et à 21 ans ?" right after the apprentice pay answer: the row for that age."""
+    age = age_in(tracker.latest_message.get("text") or "")
+    shares = apprentice_pay_at(age) if age is not None else None
+    if shares is None or latest_faq_answer(tracker) != PAY_ANSWER or latest_context(tracker) != "faq_apprenticeship":
+        return False
+    if shares[0] == shares[-1]:
+        dispatcher.utter_message(response="text_faq_apprenticeship__pay_at_age_full", age=age)
+    else:
+        first, second, third = shares
+        dispatcher.utter_message(
+            response="text_faq_apprenticeship__pay_at_age", age=age, first=first, second=second, third=third
+        )
+    return True
 
 
 # A question NLU finds out of scope, right after an FAQ answer, is taken as a follow-up of it when
@@ -416,6 +458,8 @@ def answered_in_context(dispatcher: CollectingDispatcher, tracker: Tracker) -> O
         if asked_field(text) or points_at_a_campus(tracker):
             return about_campus_in_context(dispatcher, tracker)
         return None
+    if says_pay_at_age(dispatcher, tracker):
+        return []
     answer = answer_within(tracker, context, FOLLOW_UP_MIN_CONFIDENCE)
     if not answer:
         return None

@@ -75,6 +75,10 @@ def entity_texts(tracker: Tracker, names: Sequence[str]) -> List[str]:
     return found
 
 
+# The intents a place given in answer to the form's question is read with.
+PLACE_ANSWER_INTENTS = ("inform", "search_campus")
+
+
 def written_place(tracker: Tracker) -> Optional[str]:
     """The words after "à", "vers", "près de"... of this message when they can be a place: a
     place the resolver knows (typos corrected), or a name written with a capital ("Pétaouchnok")."""
@@ -88,8 +92,28 @@ def written_place(tracker: Tracker) -> Optional[str]:
     return written if capitalised or resolve_place(written).status != "unknown" else None
 
 
+NAME_PREFIXES = ("st", "ste", "saint", "sainte", "le", "la", "les")
+
+
+def _with_name_prefix(tracker: Tracker, folded: str) -> Optional[str]:
+    """ "st denis" when NLU kept "denis": the word before it begins the town's name, and the two
+    name a place (several, maybe: the user then picks one)."""
+    words = normalise(tracker.latest_message.get("text") or "").split()
+    size = len(folded.split())
+    for i in range(1, len(words) - size + 1):
+        if words[i - 1] in NAME_PREFIXES and " ".join(words[i : i + size]) == folded:
+            candidate = " ".join(words[i - 1 : i + size])
+            if resolve_place(candidate).status != "unknown" and resolve_place(folded).status != "found":
+                return candidate
+    return None
+
+
 def widened_place(value: Optional[str], tracker: Tracker) -> Optional[str]:
     """The place as the user wrote it when NLU kept only its end ("saint malo" read as "malo")."""
+    if value is not None:
+        prefixed = _with_name_prefix(tracker, normalise(value))
+        if prefixed:
+            return prefixed
     written = written_place(tracker)
     if written is None or value is None:
         return value
@@ -179,6 +203,21 @@ class ValidateCampusSearchForm(FormValidationAction):
             return {"sector": sector, **replaced_specialty(tracker)}
         dispatcher.utter_message(response="text_sector_unknown")
         return {"sector": None}
+
+    async def extract_area(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """ "Nous habitons au Mans" in answer to "Où cherchez-vous ?": a place NLU did not tag,
+        read from the words after "à", "près de"... or at the end of the message."""
+        latest = tracker.latest_message
+        tagged = any(entity.get("entity") in ("location", "region") for entity in latest.get("entities", []))
+        # Asked where, or the form starting on this message ("aeronautique marseile") with no place yet.
+        starting = tracker.get_slot("requested_slot") is None and not tracker.get_slot("area")
+        answering = (tracker.get_slot("requested_slot") == "area" or starting) and not tagged
+        if not answering or (latest.get("intent") or {}).get("name") not in PLACE_ANSWER_INTENTS:
+            return {}
+        written = written_place(tracker)
+        return {"area": written} if written else {}
 
     def validate_area(
         self,

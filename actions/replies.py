@@ -390,7 +390,9 @@ def distance_answer(campus: Campus, name: str, place: Optional[Place]) -> str:
     if km is not None:
         km = max(1, round(km))
         at_town = at_place(campus.town_name)
-        if place.kind == "commune":
+        if place.kind == "commune" and place.insee_code and place.insee_code == campus.insee_code:
+            lines.append(fill("text_campus_field_distance_same_town", name=name, at_town=at_town))
+        elif place.kind == "commune":
             lines.append(
                 fill(
                     "text_campus_field_distance", name=name, at_town=at_town, km=km, of_place=of_place(place.usual_name)

@@ -12,6 +12,9 @@ read wrongly. It outranks the rules for these messages only, and says nothing ot
   moteurs", "j'adore dessiner") is a search in that sector: the form says which one and asks where.
 - "jsais pas", "aucune idée" as the opening of a conversation, when nothing was asked, is a
   student who does not know what to do: the guided start, not "D'accord".
+- An FAQ question asked while the search form waits for its answer is answered, then the form
+  resumes: a trade or a mode named in the question ("un maçon peut-il faire une VAE ?") would
+  otherwise fill the form, which would go on without answering.
 """
 
 from __future__ import annotations
@@ -28,12 +31,11 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.context import CAMPUSES, context_of
+from actions.context import CAMPUSES, CRITERIA_ENTITIES, context_of
 from orientation.text import normalise
 
 REFINE_ACTION = "action_refine_search"
 GUIDED_START = "utter_guide_start"
-CRITERIA_ENTITIES = frozenset({"sector", "job", "region", "location", "training_mode", "level", "feature"})
 INTEREST_ENTITIES = frozenset({"sector", "job"})
 # Intents whose own rules already search again with the criteria of the message.
 SEARCHING_INTENTS = frozenset({"search_campus", "inform", "no_preference", "faq_follow_up"})
@@ -47,7 +49,7 @@ LINKING_WORDS = frozenset(
     plus proche proches non pas plutot ah oh euh bah ben bon ok alors sinon aussi mais enfin
     fait finalement pardon je j voulais veux voudrais dire cherche prefere mieux que qu seulement
     uniquement juste y t il ils ya yen existe ca stp svp merci niveau secteur domaine region
-    departement ville
+    departement ville nous on sommes suis habite habitons vis vivons chez moi
     """.split()
 )
 WORD = re.compile(r"[a-z0-9]+")
@@ -114,6 +116,26 @@ def opens_undecided(tracker: DialogueStateTracker) -> bool:
 
 
 SILENT_OR_GREETING = ("action_listen", "action_session_start", "action_greet", "utter_greet")
+SEARCH_FORM = "campus_search_form"
+FAQ_INTENT_PREFIX = "faq_"
+# The entities that answer each question of the search form.
+ANSWERING_ENTITIES = {"sector": frozenset({"sector", "job"}), "area": frozenset({"location", "region"})}
+
+
+def side_question_in_search(tracker: DialogueStateTracker) -> Optional[Text]:
+    """The answer to an FAQ question asked while the search form waits ("un maçon peut-il faire une
+    VAE ?" when it asked where): a trade or a mode in the question would otherwise fill the form,
+    which then goes on without answering. The rules of search_interruptions.yml resume the form."""
+    if tracker.latest_action_name != ACTION_LISTEN_NAME or tracker.active_loop_name != SEARCH_FORM:
+        return None
+    message = tracker.latest_message
+    intent = _intent(message) if message else None
+    if not intent or not intent.startswith(FAQ_INTENT_PREFIX) or intent == "faq_follow_up":
+        return None
+    answering = ANSWERING_ENTITIES.get(tracker.get_slot("requested_slot"), frozenset())
+    if any(entity.get("entity") in answering for entity in message.entities or []):
+        return None  # the message answers the form's question: the form takes it
+    return f"utter_{intent}"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
@@ -153,4 +175,4 @@ class ContextPolicy(Policy):
             return REFINE_ACTION
         if opens_undecided(tracker):
             return GUIDED_START
-        return None
+        return side_question_in_search(tracker)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 import tempfile
 import uuid
@@ -40,6 +41,7 @@ FALLBACK_INTENTS = {"nlu_fallback"}
 CHECKS = ("say_any", "say_all", "say_none", "campus_any", "intent")
 # Intents that lead to the same behaviour: a value given outside the search form ("design à Paris",
 # "peu importe") starts or refines the search, as a search request does.
+FILLED_ANSWER = re.compile(r"text_faq_[a-z_]+?__")
 SAME_BEHAVIOUR = {"inform": "search_campus", "no_preference": "search_campus"}
 
 
@@ -81,8 +83,10 @@ class Observed:
 
     @property
     def topics(self) -> List[str]:
-        """The FAQ topics answered ("faq_vae" for utter_faq_vae/funding)."""
-        return [name[len("utter_") :].split("/")[0] for name in self.responses if "/" in name]
+        """The FAQ topics answered: "faq_vae" for utter_faq_vae/funding, "faq_apprenticeship" for
+        text_faq_apprenticeship__pay_at_age (an answer an action fills in for one case)."""
+        topics = [name[len("utter_") :].split("/")[0] for name in self.responses if "/" in name]
+        return topics + [name[len("text_") :].split("__")[0] for name in self.responses if FILLED_ANSWER.match(name)]
 
     @property
     def fell_back(self) -> bool:

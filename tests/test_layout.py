@@ -18,6 +18,7 @@ ORIENTATION_MODULES = [
     "orientation.formations",
     "orientation.jobs",
     "orientation.paths",
+    "orientation.pay",
     "orientation.places",
     "orientation.search",
     "orientation.sectors",

@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from orientation.paths import CONFIG_PATH, PROJECT_ROOT, TRAINING_DATA_DIR
+from orientation.pay import age_in
 
 BOUND_SECONDS = 0.25
 LONG = 60_000
@@ -203,6 +204,8 @@ CASES = [
     pytest.param(clean_text, repeated("<a"), id="channels-tags-never-closed"),
     pytest.param(clean_text, repeated(" \t", tail="x"), id="channels-whitespace"),
     pytest.param(criteria_only, repeated("et a"), id="policies-linking-words"),
+    pytest.param(age_in, repeated("1 "), id="pay-age-digits-spaces"),
+    pytest.param(age_in, repeated("12", tail=" an"), id="pay-age-digits-no-ans"),
     pytest.param(clean_text, repeated("€"), id="channels-symbol-run"),
     pytest.param(clean_text, repeated("(a"), id="channels-symbols-between-letters"),
     # bot/privacy.py: the channels mask a message once it is known to be at most CAPPED characters
@@ -331,6 +334,7 @@ AUDITED: Dict[Tuple[str, str], _Audit] = {
     ),
     ("bot/channels.py", "WHITESPACE"): ("channels-whitespace",),
     ("bot/policies.py", "WORD"): ("policies-linking-words",),
+    ("orientation/pay.py", "AGE_SAID"): ("pay-age-digits-spaces", "pay-age-digits-no-ans"),
     ("bot/channels.py", "SYMBOL_RUN"): ("channels-symbol-run", "channels-symbols-between-letters"),
     ("bot/privacy.py", "EMAIL_AT"): ("privacy-email-at-signs", "privacy-email-spelled-at"),
     ("bot/privacy.py", "EMAIL_LOCAL_REVERSED"): ("privacy-email-local-parts", "privacy-email-spelled"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Dict, List, Optional
 
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -76,6 +77,31 @@ def validate_area(value: str, slots: Optional[dict] = None):
     dispatcher = CollectingDispatcher()
     result = ValidateCampusSearchForm().validate_area(value, dispatcher, make_tracker(slots), DOMAIN)
     return result, render_all(dispatcher.messages)
+
+
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("Nous habitons au Mans", "inform", "mans"),
+        ("Bien. Nous habitons en Moselle.", "inform", "moselle"),
+        ("c'est quoi la VAE près de chez moi ?", "faq_vae", None),  # a side question, answered as such
+        ("je sais pas trop", "inform", None),
+    ],
+)
+def test_a_place_nlu_did_not_tag_answers_where_the_form_asked(text, intent, expected):
+    tracker = make_tracker({"requested_slot": "area"}, text=text, intent=intent)
+    extracted = asyncio.run(ValidateCampusSearchForm().extract_area(CollectingDispatcher(), tracker, DOMAIN))
+    assert extracted.get("area") == expected
+
+
+@pytest.mark.parametrize("text, tagged", [("audiovisuel st denis", "denis"), ("on habite saint denis", "denis")])
+def test_a_saint_town_nlu_cut_short_is_read_whole(text, tagged):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({}, text=text, entities=[{"entity": "location", "value": tagged}])
+    result = ValidateCampusSearchForm().validate_area(tagged, dispatcher, tracker, DOMAIN)
+    messages = render_all(dispatcher.messages)
+    assert result["area"] is None and "plusieurs lieux" in messages[0]["text"]
+    assert any(b["title"].startswith("Saint-Denis (93)") for b in messages[0]["buttons"])
 
 
 def test_a_town_is_resolved_and_kept_as_the_search_place():

@@ -43,6 +43,17 @@ def test_a_follow_up_is_answered_within_the_latest_faq_topic():
     assert messages[0].get("response") == "utter_faq_vae/funding"
 
 
+def test_an_age_after_the_pay_answer_gets_the_row_for_that_age():
+    tracker = follow_up_tracker([faq_answer("utter_faq_apprenticeship/pay")], "et à 21 ans ?")
+    messages, _ = run(ActionAnswerFollowUp(), tracker)
+    assert "À 21 ans" in texts(messages) and "53 %" in texts(messages) and "78 %" in texts(messages)
+    older = follow_up_tracker([faq_answer("utter_faq_apprenticeship/pay")], "et à 30 ans ?")
+    assert "au moins le SMIC (100 %)" in texts(run(ActionAnswerFollowUp(), older)[0])
+    # After another answer, an age is not a pay question.
+    elsewhere = follow_up_tracker([faq_answer("utter_faq_apprenticeship/age")], "et à 21 ans ?")
+    assert "À 21 ans" not in texts(run(ActionAnswerFollowUp(), elsewhere)[0])
+
+
 def test_a_follow_up_without_a_topic_asks_which_one():
     messages, _ = run(ActionAnswerFollowUp(), follow_up_tracker([{"event": "bot", "text": "Bonjour !"}]))
     assert "De quel sujet parlez-vous" in texts(messages)
@@ -117,8 +128,9 @@ def test_a_town_a_sector_or_a_word_of_the_name_points_at_one(three):
 
 def test_a_town_none_shown_is_in_is_said_so(three, catalogue):
     elsewhere = next(c for c in catalogue.campuses if c.town and c not in three)
-    text = f"celui de {elsewhere.town_name}"
-    tracker = results_tracker(ids(three), text, [{"entity": "location", "value": elsewhere.town_name}])
+    typed = elsewhere.town_name.lower()  # said as typed, answered with the town's own spelling
+    text = f"celui de {typed}"
+    tracker = results_tracker(ids(three), text, [{"entity": "location", "value": typed}])
     messages, _ = run(ActionCampusDetails(), tracker)
     assert f"Aucun des campus que je vous ai montrés n'est {at_place(elsewhere.town_name)}" in texts(messages)
     assert len(messages[0]["buttons"]) == 3

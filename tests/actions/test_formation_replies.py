@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from actions.campus_actions import ActionSearchCampus, member_campuses
-from actions.conversation import ActionResetSearch
+from actions.conversation import ActionRefineSearch, ActionResetSearch
 from actions.replies import formations_reply
 from orientation import formations
 from orientation.places import place_to_dict, resolve_place
@@ -38,6 +38,27 @@ def test_a_search_naming_no_diploma_leaves_the_sector_to_be_asked(text, entities
     _, events = run(ActionResetSearch(), make_tracker({}, text=text, intent="search_campus", entities=entities))
     slots = slot_events(events)
     assert slots.get("specialty") is None and slots.get("sector") is None, slots
+
+
+def test_an_interest_nlu_could_not_place_starts_a_search_in_its_sector_not_a_specialty():
+    text = "il passe ses journées à démonter des moteurs"
+    entities = [{"entity": "sector", "value": "mobility_aeronautics_transport"}]
+    tracker = make_tracker({"area": "Sarthe"}, text=text, intent="nlu_fallback", entities=entities)
+    _, events = run(ActionRefineSearch(), tracker)
+    assert slot_events(events).get("specialty") is None, events
+
+
+def test_a_sector_named_by_its_own_word_is_a_sector_search_not_a_specialty():
+    text = "un campus pour mon fils qui voudrait travailler dans l'énergie"
+    start = text.index("énergie")
+    sector = {"entity": "sector", "value": "energy_transition_eco_industry", "start": start, "end": start + 7}
+    _, events = run(ActionResetSearch(), make_tracker({}, text=text, intent="search_campus", entities=[sector]))
+    assert slot_events(events).get("specialty") is None, events
+    with_diploma = "un BTS dans l'énergie"
+    start = with_diploma.index("énergie")
+    entities = [{"entity": "level", "value": "bts"}, dict(sector, start=start, end=start + 7)]
+    _, events = run(ActionResetSearch(), make_tracker({}, text=with_diploma, intent="search_campus", entities=entities))
+    assert slot_events(events).get("specialty"), events
 
 
 def test_a_bts_in_computing_near_quimper_lists_schools_nearest_first():

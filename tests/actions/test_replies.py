@@ -208,3 +208,9 @@ def test_how_far_asks_where_the_user_lives_when_no_place_is_known(catalogue):
 def test_how_far_from_a_region_says_where_the_campus_is(catalogue):
     answer = field_answer(catalogue.by_id(LANNION_ID), "distance", place("Bretagne"))
     assert "Lannion" in answer and "km" not in answer, answer
+
+
+def test_how_far_from_the_campus_town_itself_says_it_is_in_that_town(catalogue):
+    answer = field_answer(catalogue.by_id(LANNION_ID), "distance", place("Lannion"))
+    first = answer.splitlines()[0]
+    assert "à Lannion, dans votre ville" in first and "km" not in first, answer

@@ -3,7 +3,7 @@ interest, or open a guided exchange."""
 
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.policies import GUIDED_START, REFINE_ACTION, ContextPolicy, only_names_criteria, refines_shown_campuses
@@ -24,6 +24,8 @@ def entity(text, words, name, value=None):
         ("et en alternance ?", "alternance", "training_mode"),
         ("et que les cap ?", "cap", "level"),
         ("et en Bretagne ça existe pas ?", "Bretagne", "region"),
+        ("Nous sommes à Metz", "Metz", "location"),
+        ("on habite chez moi à Brest", "Brest", "location"),
     ],
 )
 def test_a_message_naming_only_criteria_is_a_refinement(text, words, name):
@@ -133,3 +135,32 @@ def test_a_reluctant_opening_starts_the_guided_exchange():
 
 def test_a_refusal_of_something_asked_stays_a_refusal():
     assert ContextPolicy.action_for(tracker_after(CAMPUSES_SHOWN, "non merci", "deny", [])) is None
+
+
+def in_search_form(requested_slot):
+    """The search form running, waiting for `requested_slot`."""
+    return [
+        ActionExecuted("action_listen"),
+        UserUttered("un campus dans le bâtiment", {"name": "search_campus", "confidence": 1.0}),
+        ActionExecuted("campus_search_form"),
+        ActiveLoop("campus_search_form"),
+        SlotSet("requested_slot", requested_slot),
+        BotUttered("Où cherchez-vous ?"),
+        ActionExecuted("action_listen"),
+    ]
+
+
+def test_an_faq_question_while_the_form_waits_is_answered_before_the_form_goes_on():
+    text = "un maçon avec quinze ans de métier peut-il faire une VAE ?"
+    trade = entity(text, "maçon", "job", "maçon")
+    tracker = tracker_after(in_search_form("area"), text, "faq_vae", [trade])
+    assert ContextPolicy.action_for(tracker) == "utter_faq_vae"
+
+
+def test_an_faq_intent_that_gives_what_the_form_asked_is_left_to_the_form():
+    text = "en apprentissage à Rennes"
+    place = entity(text, "Rennes", "location")
+    assert ContextPolicy.action_for(tracker_after(in_search_form("area"), text, "faq_apprenticeship", [place])) is None
+    # No form running: the FAQ rules answer.
+    plain = [ActionExecuted("action_listen")]
+    assert ContextPolicy.action_for(tracker_after(plain, "c'est quoi la VAE ?", "faq_vae", [])) is None
