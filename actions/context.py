@@ -93,6 +93,8 @@ NAME_STOPWORDS = {"campus", "metiers", "metier", "qualifications", "qualificatio
 # Entities that name a search criterion: after campuses are shown, a message naming one ("et dans
 # le 35 ?", "et en alternance ?", "et pour être cuisinier ?") is the search again with it.
 CRITERIA_ENTITIES = frozenset({"sector", "job", "region", "location", "training_mode", "level", "feature"})
+# Intents of a message NLU could not place: one naming an interest is a search in its sector.
+UNPLACED_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from actions.campus_actions import about_campus_in_context, points_at_a_campus
 from actions.context import (
     CAMPUSES,
     CRITERIA_ENTITIES,
+    UNPLACED_INTENTS,
     answer_within,
     asked_field,
     latest_context,
@@ -238,9 +239,6 @@ class ActionRefineSearch(Action):
         as_interest = (tracker.latest_message.get("intent") or {}).get("name") in UNPLACED_INTENTS
         # then the form (rules/campus_search.yml)
         return search_criteria_events(tracker, refining=True, read_specialty=not as_interest)
-
-
-UNPLACED_INTENTS = ("nlu_fallback", "out_of_scope")
 
 
 def search_criteria_events(tracker: Tracker, refining: bool, read_specialty: bool = True) -> List[Dict[Text, Any]]:

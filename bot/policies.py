@@ -31,7 +31,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.context import CAMPUSES, CRITERIA_ENTITIES, context_of
+from actions.context import CAMPUSES, CRITERIA_ENTITIES, UNPLACED_INTENTS, context_of
 from orientation.text import normalise
 
 REFINE_ACTION = "action_refine_search"
@@ -39,7 +39,6 @@ GUIDED_START = "utter_guide_start"
 INTEREST_ENTITIES = frozenset({"sector", "job"})
 # Intents whose own rules already search again with the criteria of the message.
 SEARCHING_INTENTS = frozenset({"search_campus", "inform", "no_preference", "faq_follow_up"})
-UNPLACED_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 RELUCTANT_INTENTS = frozenset({"deny", "no_preference"})
 # The words that may surround new criteria in a refinement or a correction. A message with any
 # other word ("et en alternance c'est payé combien ?") asks something else and keeps its intent.
