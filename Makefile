@@ -84,11 +84,12 @@ test-nlu: train
 	  --min-faq-f1 0.92 --min-faq-answer-f1 0.74 --max-faq-confident-wrong 0.03
 
 # Conversations of several turns written by someone who saw neither the training data nor the
-# stories (tests/multiturn/): each turn is replayed against the model and the actions. Gates just
-# under the measured levels; targets: 0.93 turn success, 85 % of conversations right throughout,
-# confident wrong turns (a failed turn answered on another topic at 0.8 or more) at most 1 %.
+# stories (tests/multiturn/): each turn is replayed against the model and the actions. Gates at
+# the targets (measured 0.950, 85.6 %, 0 %): 0.93 turn success, 85 % of conversations right
+# throughout, confident wrong turns (a failed turn answered on another topic at 0.8 or more) at
+# most 1 %.
 test-conversations: train
-	$(BIN)/python -m cli evaluate-conversations --min-turn-success 0.85 --min-conversations-right 0.63 --max-confident-wrong 0.01
+	$(BIN)/python -m cli evaluate-conversations --min-turn-success 0.93 --min-conversations-right 0.85 --max-confident-wrong 0.01
 
 # Questions about a diploma near a place, written blind (tests/formations_questions/): the share
 # answered with a real establishment preparing it, or the right "not in our data"; never an

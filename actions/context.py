@@ -13,6 +13,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from rasa_sdk import Tracker
 
+from orientation.campus_themes import pointed_by_theme
 from orientation.catalogue import Campus, load_catalogue
 from orientation.places import get_resolver
 from orientation.settings import load_settings
@@ -63,6 +64,25 @@ def current_topic(tracker: Tracker) -> Optional[str]:
     """The FAQ topic ("faq_vae") of the latest answer given in this session, if any."""
     answer = latest_faq_answer(tracker)
     return answer[len("utter_") :].split("/")[0] if answer else None
+
+
+# The FAQ topic a search is about when it asked for a training mode or mobility ("un campus qui
+# accompagne la VAE"): a question after its results ("comment se déroule la démarche ?") is of it.
+TOPIC_OF_SEARCH = {
+    ("training_mode", "vae"): "faq_vae",
+    ("training_mode", "apprenticeship"): "faq_apprenticeship",
+    ("training_mode", "continuing_education"): "faq_continuing_education",
+    ("feature", "mobility"): "faq_mobility",
+}
+
+
+def topic_of_search(tracker: Tracker) -> Optional[str]:
+    """The FAQ topic of the search shown, else of the latest FAQ answer of the session."""
+    for slot in ("training_mode", "feature"):
+        topic = TOPIC_OF_SEARCH.get((slot, str(tracker.get_slot(slot))))
+        if topic:
+            return topic
+    return current_topic(tracker)
 
 
 def answer_within(tracker: Tracker, topic: str, min_confidence: float = 0.0) -> Optional[str]:
@@ -120,8 +140,15 @@ def found_campuses(tracker: Tracker) -> List[Campus]:
     return [campus for campus in found if campus is not None]
 
 
+# "la première année", "la 2e fois": a rank of time, not of the campuses shown.
+NOT_RANKED = {"annee", "annees", "an", "ans", "fois", "semaine", "mois", "partie", "etape", "jour"}
+
+
 def _rank(words: Sequence[str]) -> Optional[int]:
-    return next((RANKS[word] for word in words if word in RANKS), None)
+    for i, word in enumerate(words):
+        if word in RANKS and (i + 1 == len(words) or words[i + 1] not in NOT_RANKED):
+            return RANKS[word]
+    return None
 
 
 def rank_of(text: str) -> Optional[int]:
@@ -144,6 +171,15 @@ def _by_place(tracker: Tracker, shown: Sequence[Campus]) -> List[Campus]:
     return in_town or [c for c in shown if _named_town([m.town_name for m in c.members], towns)]
 
 
+TOWN_STOPWORDS = {"saint", "sainte", "sur", "les", "lès", "en", "de", "la", "le", "du", "des"}
+
+
+def _by_town_word(words: Sequence[str], shown: Sequence[Campus]) -> List[Campus]:
+    """ "celui de Charleville" when NLU tagged no place: a word of the town of a campus shown."""
+    asked = {word for word in words if len(word) > 3 and word not in TOWN_STOPWORDS}
+    return [c for c in shown if c.town and asked & (set(normalise(c.town_name).split()) - TOWN_STOPWORDS)]
+
+
 def _written_as_usual(town: str) -> str:
     """ "montpellier" -> "Montpellier": the name as the geography tables spell it, when found."""
     resolved = get_resolver().resolve(town)
@@ -158,6 +194,11 @@ def _by_sector(tracker: Tracker, shown: Sequence[Campus]) -> List[Campus]:
 def _by_name_word(words: Sequence[str], shown: Sequence[Campus]) -> List[Campus]:
     asked = {word for word in words if len(word) > 3 and word not in NAME_STOPWORDS}
     return [c for c in shown if asked & set(normalise(c.name).split())]
+
+
+def _by_theme(text: str, shown: Sequence[Campus]) -> List[Campus]:
+    """ "celui sur les bateaux": the campuses whose name means that trade (Nautisme)."""
+    return [shown[i] for i in pointed_by_theme(text, [c.name for c in shown])]
 
 
 NEAREST_WORDS = ("plus proche", "moins loin", "plus pres")
@@ -175,7 +216,8 @@ def _nearest(tracker: Tracker, words: Sequence[str]) -> Optional[int]:
 
 def point_at(tracker: Tracker, shown: Sequence[Campus]) -> Pointed:
     """The campus a reference designates: by rank ("le plus proche" when the results run from the
-    nearest), town, sector or a word of its name; the only one shown; else the ones it may be."""
+    nearest), town, sector, a word of its name or of its trade ("celui sur les bateaux"); the only
+    one shown; else the ones it may be."""
     words = normalise(tracker.latest_message.get("text") or "").split()
     rank = _rank(words)
     if rank is None:
@@ -195,7 +237,14 @@ def point_at(tracker: Tracker, shown: Sequence[Campus]) -> Pointed:
     # The first clue that singles one out wins; one that keeps them all ("le bois" names the sector
     # of every campus shown) says nothing.
     narrowest: List[Campus] = []
-    for narrowed in (_by_place(tracker, shown), _by_sector(tracker, shown), _by_name_word(words, shown)):
+    clues = (
+        _by_place(tracker, shown),
+        _by_town_word(words, shown),
+        _by_sector(tracker, shown),
+        _by_name_word(words, shown),
+        _by_theme(" ".join(words), shown),
+    )
+    for narrowed in clues:
         if len(narrowed) == 1:
             return Pointed(narrowed[0])
         if narrowed and len(narrowed) < len(shown) and not narrowest:

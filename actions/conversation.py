@@ -18,6 +18,7 @@ from actions.context import (
     asked_field,
     latest_context,
     latest_faq_answer,
+    topic_of_search,
 )
 from actions.forms import ANY_SECTOR, bounded, entity_texts, explain_job, written_place
 from orientation.formations import NO_SECTOR, find_specialty
@@ -25,7 +26,7 @@ from orientation.jobs import resolve_job
 from orientation.pay import age_in, apprentice_pay_at
 from orientation.sectors import load_sectors
 from orientation.settings import load_settings
-from orientation.text import normalise
+from orientation.text import fold_word, normalise
 from orientation.training import training_mode_asked
 from orientation.wording import fill
 
@@ -296,8 +297,8 @@ def specialty_events(tracker: Tracker, sector_given: bool) -> List[Dict[Text, An
 def only_sector_words(tracker: Tracker, words: Sequence[str]) -> bool:
     """ "travailler dans l'énergie": with no diploma named, the sector's own word is the sector
     searched, not a specialty ("BTS énergie" still is one)."""
-    sector_words = {word for phrase in entity_texts(tracker, ("sector",)) for word in normalise(phrase).split()}
-    return bool(words) and all(normalise(word) in sector_words for word in words)
+    sector_words = {fold_word(w) for phrase in entity_texts(tracker, ("sector",)) for w in normalise(phrase).split()}
+    return bool(words) and all(fold_word(normalise(word)) in sector_words for word in words)  # "matériaux"
 
 
 class ActionDefaultAskAffirmation(Action):
@@ -407,6 +408,12 @@ class ActionAnswerFollowUp(Action):
             given = {entity["entity"] for entity in tracker.latest_message.get("entities", [])}
             if given & CRITERIA_ENTITIES:  # "et dans le 35 ?": the search again, with the new criterion
                 return [FollowupAction("campus_search_form")]
+            if not asks_about_a_campus(tracker):  # "et c'est payé combien ?" after campuses in apprenticeship
+                topic = topic_of_search(tracker)
+                answer = answer_within(tracker, topic, FOLLOW_UP_MIN_CONFIDENCE) if topic else None
+                if answer:
+                    dispatcher.utter_message(response=answer)
+                    return []
             return about_campus_in_context(dispatcher, tracker)
         if context and says_pay_at_age(dispatcher, tracker):
             return []
@@ -416,6 +423,11 @@ class ActionAnswerFollowUp(Action):
         else:
             dispatcher.utter_message(response="text_follow_up_which_topic", buttons=topic_buttons())
         return []
+
+
+def asks_about_a_campus(tracker: Tracker) -> bool:
+    """ "il a un site ?", "le deuxième": a field of a campus asked, or a campus pointed at."""
+    return asked_field(tracker.latest_message.get("text") or "") is not None or points_at_a_campus(tracker)
 
 
 PAY_ANSWER = "utter_faq_apprenticeship/pay"
@@ -439,23 +451,32 @@ def says_pay_at_age(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
 
 # A question NLU finds out of scope, right after an FAQ answer, is taken as a follow-up of it when
 # it is short and that topic's answer is this likely ("qui le donne ?" after the label).
-FOLLOW_UP_MAX_WORDS = 8
+FOLLOW_UP_MAX_WORDS = 12
 FOLLOW_UP_MIN_CONFIDENCE = 0.5
+# Out of scope this surely ("tu connais une blague ?"), a message is no follow-up.
+SURELY_OUT_OF_SCOPE = 0.9
 
 
 def answered_in_context(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
     """A short question NLU could not place, taken within the conversation: about a campus shown
     when it asks for one of its fields or points at one ("il a un site ?", "c'est où
     précisément ?"), within the FAQ topic just answered when that topic's answer is likely enough
-    ("il dure longtemps l'entretien ?" after the VAE jury). None when the context says nothing."""
+    ("il dure longtemps l'entretien ?" after the VAE jury), or within the topic of the search
+    shown ("comment se déroule la démarche ?" after campuses for a VAE). None when the context
+    says nothing."""
     text = tracker.latest_message.get("text") or ""
+    intent = tracker.latest_message.get("intent") or {}
     context = latest_context(tracker)
     if context is None or len(text.split()) > FOLLOW_UP_MAX_WORDS:
         return None
-    if context == CAMPUSES:
-        if asked_field(text) or points_at_a_campus(tracker):
-            return about_campus_in_context(dispatcher, tracker)
+    if intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0.0) >= SURELY_OUT_OF_SCOPE:
         return None
+    if context == CAMPUSES:
+        if asks_about_a_campus(tracker):
+            return about_campus_in_context(dispatcher, tracker)
+        context = topic_of_search(tracker)
+        if context is None:
+            return None
     if says_pay_at_age(dispatcher, tracker):
         return []
     answer = answer_within(tracker, context, FOLLOW_UP_MIN_CONFIDENCE)

@@ -87,9 +87,19 @@ def written_place(tracker: Tracker) -> Optional[str]:
     ignore += NOT_PLACE_WORDS + [tracker.get_slot("specialty") or ""]
     written = place_in_request(text, ignore)
     if written is None:
-        return trailing_place(text, ignore + entity_texts(tracker, ("campus",)))
+        return trailing_place(text, ignore + entity_texts(tracker, ("campus",))) or place_ending_an_interest(tracker)
     capitalised = any(word[:1].isupper() and normalise(word) in written.split() for word in text.split())
     return written if capitalised or resolve_place(written).status != "unknown" else None
+
+
+def place_ending_an_interest(tracker: Tracker) -> Optional[str]:
+    """ "plasturgie rhone alpes" tagged whole as the sector: the last words of the interest name
+    a place (a région, a département, a large town), and some words are left for the interest."""
+    for phrase in entity_texts(tracker, ("sector", "job")):
+        tail = trailing_place(phrase)
+        if tail and len(tail.split()) < len(normalise(phrase).split()):
+            return tail
+    return None
 
 
 NAME_PREFIXES = ("st", "ste", "saint", "sainte", "le", "la", "les")
@@ -182,9 +192,22 @@ def replaced_specialty(tracker: Tracker) -> Dict[Text, Any]:
     return {}
 
 
+def answered_without_a_word(tracker: Tracker, slot: str) -> bool:
+    """ "👍" when the form asked `slot`: no answer, but no reason to give up the search either
+    (a form that reads nothing is rejected): the slot stays empty and the form asks again."""
+    text = tracker.latest_message.get("text") or ""
+    asked = tracker.get_slot("requested_slot") == slot
+    return asked and bool(text.strip()) and not text.startswith("/") and not any(c.isalnum() for c in text)
+
+
 class ValidateCampusSearchForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_campus_search_form"
+
+    async def extract_sector(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return {"sector": None} if answered_without_a_word(tracker, "sector") else {}
 
     def validate_sector(
         self,
@@ -209,6 +232,8 @@ class ValidateCampusSearchForm(FormValidationAction):
     ) -> Dict[Text, Any]:
         """ "Nous habitons au Mans" in answer to "Où cherchez-vous ?": a place NLU did not tag,
         read from the words after "à", "près de"... or at the end of the message."""
+        if answered_without_a_word(tracker, "area"):
+            return {"area": None}
         latest = tracker.latest_message
         tagged = any(entity.get("entity") in ("location", "region") for entity in latest.get("entities", []))
         # Asked where, or the form starting on this message ("aeronautique marseile") with no place yet.

@@ -215,6 +215,8 @@ def campus_lines(match: Match, place: Optional[Place] = None) -> List[str]:
         campus_title(campus, "text_card_excellence"),
         fill("text_card_sector_where", sector=sector_label(campus.sector), where=where),
     ]
+    if campus.former_names:  # a student may know it by a name it had before a merge
+        lines.append(fill("text_card_former_names", names=" ; ".join(campus.former_names)))
     if match.reasons:
         lines.append(fill("text_card_reasons", reasons=" ; ".join(reasons_text(match))))
     nearest = members_by_distance(campus, place)[:1] if place is not None else ()

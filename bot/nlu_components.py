@@ -13,7 +13,7 @@ import bisect
 import functools
 import json
 import re
-from typing import Any, Dict, Iterable, List, Optional, Text, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Text, Tuple
 
 import joblib
 import numpy
@@ -108,13 +108,15 @@ class FrenchSpacyNLP(SpacyNLP):
 
 
 # --- Students' own words -------------------------------------------------------------------------
-# Abbreviations typed with dots or spaces ("C.A.P", "B T S") and "bac + 2" are written the way the
-# training data writes them, before spaCy reads the message; the abbreviations the assistant knows
-# are the upper-case words of its own training data.
+# Abbreviations typed with dots or spaces ("C.A.P", "B T S"), "bac + 2" and "100 balles" are
+# written the way the training data writes them, before spaCy reads the message; the abbreviations
+# the assistant knows are the upper-case words of its own training data.
 
 DOTTED_LETTERS = re.compile(r"(?<![\w.])(?:[A-Za-z]\s?\.\s?){1,7}[A-Za-z](?:\s?\.)?(?![\w])")
 SPACED_LETTERS = re.compile(r"(?<![\w.])(?:[A-Za-z] ){1,6}[A-Za-z](?![\w])")
 BAC_PLUS = re.compile(r"\b([Bb]ac)\s*\+\s*(\d)\b")
+# "100 balles", students' word for euros, which the training data writes in euros.
+MONEY_SLANG = re.compile(r"\b(\d{1,6}) ?balles\b", re.IGNORECASE)
 UPPER_WORD = re.compile(r"\b[A-Z]{2,7}\b")
 
 
@@ -136,6 +138,8 @@ def respell(text: str, known: frozenset) -> Tuple[str, List[Tuple[int, int, int,
     for match in BAC_PLUS.finditer(text):
         if match.group() != f"{match.group(1)}+{match.group(2)}":
             edits.append((match.start(), match.end(), f"{match.group(1)}+{match.group(2)}"))
+    for match in MONEY_SLANG.finditer(text):
+        edits.append((match.start(), match.end(), f"{match.group(1)} euros"))
     edits.sort()
     pieces, spans, position, shift = [], [], 0, 0
     for start, end, new in edits:
@@ -161,7 +165,8 @@ def moved(offset: int, spans: List[Tuple[int, int, int, int]]) -> int:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
 class AbbreviationRespeller(GraphComponent):
-    """Writes "C.A.P", "c a p" and "bac + 2" as "CAP" and "bac+2" before the message is read."""
+    """Writes "C.A.P", "c a p", "bac + 2" and "100 balles" as "CAP", "bac+2" and "100 euros" before
+    the message is read."""
 
     def __init__(self, known: Iterable[str], model_storage: ModelStorage, resource: Resource) -> None:
         self.known = frozenset(known)
@@ -267,12 +272,14 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
         text = message.get(TEXT)
         jobs = self.sought_first(text, self.find_jobs(text))
         masked = masked_spans(text)
+        activities = self.find_activities(text)
         entities = [
-            self.normalised(self.sector_typed_as_place(entity, text))
+            self.normalised(self.sector_typed_as_place(entity, text), activities)
             for entity in message.get(ENTITIES) or []
             if not self.is_a_job_misread(entity, jobs)
             and not self.is_part_of_a_job(entity, jobs)
             and not overlaps((entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END]), masked)
+            and has_a_word(text[entity[ENTITY_ATTRIBUTE_START] : entity[ENTITY_ATTRIBUTE_END]])
         ]
         taken = [
             (e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END])
@@ -282,7 +289,6 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
         has_sector = any(
             e[ENTITY_ATTRIBUTE_TYPE] == "sector" and e[ENTITY_ATTRIBUTE_VALUE] in self.sector_keys for e in entities
         )
-        activities = self.find_activities(text)
         found: List[Dict[Text, Any]] = []
         job_named = False
         for match in jobs:
@@ -344,13 +350,17 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
             }
         return {**entity, ENTITY_ATTRIBUTE_TYPE: "sector"}
 
-    def normalised(self, entity: Dict[Text, Any]) -> Dict[Text, Any]:
-        """A sector the model extracted as typed ("fleuriste") gets the sector of that job or activity."""
+    def normalised(self, entity: Dict[Text, Any], activities: Sequence[Any] = ()) -> Dict[Text, Any]:
+        """A sector the model extracted as typed ("fleuriste") gets the sector of that job or
+        activity, or of the activity named around it ("jeux" of "les jeux vidéo")."""
         if entity.get(ENTITY_ATTRIBUTE_TYPE) != "sector" or entity.get(ENTITY_ATTRIBUTE_VALUE) in self.sector_keys:
             return entity
         typed = str(entity.get(ENTITY_ATTRIBUTE_VALUE) or "")
         job = self.resolve_job(typed)
         sector = job.sectors[0] if job and job.sectors else self.resolve_activity(typed)
+        span = (entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END])
+        around = [a.sector for a in activities if overlaps(span, [(a.start, a.end)])]
+        sector = sector or (around[0] if around else None)
         if sector:
             entity = {**entity, ENTITY_ATTRIBUTE_VALUE: sector}
             self.add_processor_name(entity)
@@ -365,6 +375,11 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
             ENTITY_ATTRIBUTE_END: end,
             "text": text,
         }
+
+
+def has_a_word(text: str) -> bool:
+    """ "😅" tagged as a place by the model: an entity of no letter or digit names nothing."""
+    return any(character.isalnum() for character in text)
 
 
 def job_sector(job_sectors: Tuple[str, ...], named_sectors: List[str]) -> str:

@@ -15,23 +15,42 @@ read wrongly. It outranks the rules for these messages only, and says nothing ot
 - An FAQ question asked while the search form waits for its answer is answered, then the form
   resumes: a trade or a mode named in the question ("un maçon peut-il faire une VAE ?") would
   otherwise fill the form, which would go on without answering.
+- After campuses are shown, "le 2e" alone, "celui à côté de Roissy", or "il a le label excellence ?"
+  is about one of them: NLU reads a search again, or the general question of what the label is.
+- A message of emoji or symbols alone gets what the assistant can do: NLU reads some intent in
+  anything, and the search form would take it for a trade or a place (in the form, the form asks
+  its question again: actions/forms.py).
+- After an FAQ answer, a question NLU read as a search without conviction ("qui paie le voyage ?"
+  after Erasmus+: "voyage" names tourism) is a follow-up of that answer; so is a question read
+  without conviction as another topic, when the conversation's topic answers it ("Et combien
+  serait-elle payée ?" after campuses in apprenticeship).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, List, Optional, Text
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Text
 
 from rasa.core.policies.policy import Policy, PolicyPrediction, SupportedData
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import UserUttered
+from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.context import CAMPUSES, CRITERIA_ENTITIES, UNPLACED_INTENTS, context_of
+from actions.context import (
+    CAMPUSES,
+    CRITERIA_ENTITIES,
+    RANKS,
+    TOPIC_OF_SEARCH,
+    UNPLACED_INTENTS,
+    asked_field,
+    context_of,
+    says_one_of_them,
+)
+from orientation.places import place_in_request, resolve_place, trailing_place
 from orientation.text import normalise
 
 REFINE_ACTION = "action_refine_search"
@@ -48,7 +67,7 @@ LINKING_WORDS = frozenset(
     plus proche proches non pas plutot ah oh euh bah ben bon ok alors sinon aussi mais enfin
     fait finalement pardon je j voulais veux voudrais dire cherche prefere mieux que qu seulement
     uniquement juste y t il ils ya yen existe ca stp svp merci niveau secteur domaine region
-    departement ville nous on sommes suis habite habitons vis vivons chez moi
+    departement ville nous on sommes suis habite habitons vis vivons chez moi general globalement
     """.split()
 )
 WORD = re.compile(r"[a-z0-9]+")
@@ -83,13 +102,22 @@ def _intent(message: UserUttered) -> Optional[Text]:
     return (message.intent or {}).get("name")
 
 
+def only_names_a_written_place(text: str) -> bool:
+    """ "et dans le 13 en général ?": a place NLU did not tag, around it only linking words."""
+    place = place_in_request(text) or trailing_place(text)
+    if not place or resolve_place(place).status == "unknown":
+        return False
+    return all(word in LINKING_WORDS for word in WORD.findall(normalise(text)) if word not in place.split())
+
+
 def refines_shown_campuses(tracker: DialogueStateTracker) -> bool:
     message = _user_turn(tracker)
     if message is None or _intent(message) in SEARCHING_INTENTS:
         return False
     if context_of(_newest_first(tracker)) != CAMPUSES:
         return False
-    return only_names_criteria(message.text or "", message.entities or [])
+    text = message.text or ""
+    return only_names_criteria(text, message.entities or []) or only_names_a_written_place(text)
 
 
 def names_an_interest(tracker: DialogueStateTracker) -> bool:
@@ -137,6 +165,144 @@ def side_question_in_search(tracker: DialogueStateTracker) -> Optional[Text]:
     return f"utter_{intent}"
 
 
+CAMPUS_DETAILS = "action_campus_details"
+FOLLOW_UP = "action_answer_follow_up"
+RANK_WORDS = frozenset(RANKS) | {"ok", "alors", "voir", "montre", "moi", "lui"}
+# Words that make a question about one campus shown ("il", "c'est") and those that make it the
+# general question ("c'est quoi un campus d'excellence ?").
+REFERRING_WORDS = (
+    "il",
+    "ils",
+    "elle",
+    "elles",
+    "lui",
+    "celui",
+    "celle",
+    "ce campus",
+    "c est",
+    "le premier",
+    "le dernier",
+)
+DEFINING_WORDS = (
+    "quoi",
+    "qu est ce",
+    "signifie",
+    "veut dire",
+    "definition",
+    "comment",
+    "pourquoi",
+    "obtenir",
+    "il faut",
+)
+# "celui de Lannion", "le campus Nautisme", "il a le label excellence ?", "ils font Erasmus ?"
+POINTING_ENTITIES = frozenset({"location", "campus", "feature"})
+
+
+def _says(text: str, phrases: Sequence[str]) -> bool:
+    folded = f" {normalise(text)} "
+    return any(f" {phrase} " in folded for phrase in phrases)
+
+
+def asks_about_shown_campus(tracker: DialogueStateTracker) -> bool:
+    """ "le 2e" alone, "celui à côté de Roissy", or a question on one of them ("il a le label
+    excellence ?", "c'est quel niveau ?"), right after campuses are shown."""
+    message = _user_turn(tracker)
+    if message is None or _intent(message) == "campus_details":
+        return False
+    if context_of(_newest_first(tracker)) != CAMPUSES:
+        return False
+    text = message.text or ""
+    words = WORD.findall(normalise(text))
+    if words and any(word in RANKS for word in words) and all(w in RANK_WORDS | LINKING_WORDS for w in words):
+        return True
+    if any(entity.get("entity") not in POINTING_ENTITIES for entity in message.entities or []):
+        return False  # "c'est quel niveau un BTS ?" asks about the BTS
+    if says_one_of_them(text):
+        return True
+    asks_a_field = asked_field(text) is not None and _says(text, REFERRING_WORDS)
+    return asks_a_field and not _says(text, DEFINING_WORDS)
+
+
+QUESTION_OPENINGS = ("qui", "combien", "comment", "quand", "pourquoi", "quel", "quelle", "quels", "quelles", "est ce")
+UNSURE_SEARCH = 0.7  # below this, a search read in a question after an FAQ answer is a follow-up
+
+
+def follows_up_faq_answer(tracker: DialogueStateTracker) -> bool:
+    """ "qui paie le voyage ?" right after the Erasmus+ answer, read as a search in tourism."""
+    message = _user_turn(tracker)
+    if message is None or _intent(message) not in ("inform", "search_campus"):
+        return False
+    if float((message.intent or {}).get("confidence") or 0.0) >= UNSURE_SEARCH:
+        return False
+    context = context_of(_newest_first(tracker))
+    if context is None or context == CAMPUSES:
+        return False
+    words = WORD.findall(normalise(message.text or ""))
+    opening = " ".join(words[1:3] if words[:1] == ["et"] else words[:2])
+    return any(f"{opening} ".startswith(f"{word} ") for word in QUESTION_OPENINGS)
+
+
+HELP = "utter_help"
+# Emoji that say something themselves: 👍 to a question is a yes, 👋 a hello.
+SAYING_INTENTS = frozenset({"greet", "goodbye", "thank", "affirm", "deny"})
+
+
+def only_symbols(tracker: DialogueStateTracker) -> bool:
+    """ "🙂🙂", "???": no word to read, so what the assistant can do, never a search or a place."""
+    message = _user_turn(tracker)
+    text = (message.text or "").strip() if message else ""
+    if not text or text.startswith("/") or _intent(message) in SAYING_INTENTS:
+        return False
+    return not any(character.isalnum() for character in text)
+
+
+UNSURE_TOPIC = 0.6  # below this, an FAQ intent of another topic than the conversation's may be wrong
+LIKELY_ANSWER = 0.8  # and the conversation's topic has this likely an answer to the question
+NAMING_A_TOPIC = frozenset({"training_mode", "level", "feature"})  # "et en BTS ?" names its topic
+
+
+def conversation_topic(tracker: DialogueStateTracker) -> Optional[Text]:
+    """The FAQ topic just answered, or the one of the search just shown ("en apprentissage")."""
+    context = context_of(_newest_first(tracker))
+    if context != CAMPUSES:
+        return context
+    for slot in ("training_mode", "feature"):
+        topic = TOPIC_OF_SEARCH.get((slot, str(tracker.get_slot(slot))))
+        if topic:
+            return topic
+    return None
+
+
+def keeps_the_topic(tracker: DialogueStateTracker) -> bool:
+    """ "Et combien serait-elle payée ?" after campuses in apprenticeship, read without conviction
+    as a question on studies: the pay answer of the conversation's topic is the one meant."""
+    message = _user_turn(tracker)
+    if message is None:
+        return False
+    intent = _intent(message)
+    if not intent or not intent.startswith(FAQ_INTENT_PREFIX) or intent == "faq_follow_up":
+        return False
+    if float((message.intent or {}).get("confidence") or 0.0) >= UNSURE_TOPIC:
+        return False
+    if any(entity.get("entity") in NAMING_A_TOPIC for entity in message.entities or []):
+        return False
+    topic = conversation_topic(tracker)
+    if topic is None or topic == intent:
+        return False
+    selection = (message.parse_data.get("response_selector") or {}).get(topic) or {}
+    return float((selection.get("response") or {}).get("confidence") or 0.0) >= LIKELY_ANSWER
+
+
+# Actions that answer the message whole: no rule follows them when another intent was read, so
+# this policy waits for the user after them.
+ANSWERING_ACTIONS = frozenset({CAMPUS_DETAILS, FOLLOW_UP, HELP})
+
+
+def answered_by_this_policy(tracker: DialogueStateTracker) -> bool:
+    latest = next((e for e in reversed(tracker.events) if isinstance(e, ActionExecuted)), None)
+    return latest is not None and latest.action_name in ANSWERING_ACTIONS and latest.policy == ContextPolicy.__name__
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
 class ContextPolicy(Policy):
     """Predicts the action the context gives a message (see the module's docstring); nothing otherwise."""
@@ -170,8 +336,16 @@ class ContextPolicy(Policy):
 
     @staticmethod
     def action_for(tracker: DialogueStateTracker) -> Optional[Text]:
+        if answered_by_this_policy(tracker):
+            return ACTION_LISTEN_NAME
+        if only_symbols(tracker):
+            return HELP
         if refines_shown_campuses(tracker) or names_an_interest(tracker):
             return REFINE_ACTION
         if opens_undecided(tracker):
             return GUIDED_START
+        if asks_about_shown_campus(tracker):
+            return CAMPUS_DETAILS
+        if follows_up_faq_answer(tracker) or keeps_the_topic(tracker):
+            return FOLLOW_UP
         return side_question_in_search(tracker)

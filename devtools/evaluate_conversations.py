@@ -42,6 +42,7 @@ CHECKS = ("say_any", "say_all", "say_none", "campus_any", "intent")
 # Intents that lead to the same behaviour: a value given outside the search form ("design à Paris",
 # "peu importe") starts or refines the search, as a search request does.
 FILLED_ANSWER = re.compile(r"text_faq_[a-z_]+?__")
+SEARCH_RESULTS = ("text_search_found", "text_formations_found", "text_formations_nearest")
 SAME_BEHAVIOUR = {"inform": "search_campus", "no_preference": "search_campus"}
 
 
@@ -84,9 +85,12 @@ class Observed:
     @property
     def topics(self) -> List[str]:
         """The FAQ topics answered: "faq_vae" for utter_faq_vae/funding, "faq_apprenticeship" for
-        text_faq_apprenticeship__pay_at_age (an answer an action fills in for one case)."""
+        text_faq_apprenticeship__pay_at_age (an answer an action fills in for one case), and
+        "search_campus" when campuses or formations were listed."""
         topics = [name[len("utter_") :].split("/")[0] for name in self.responses if "/" in name]
-        return topics + [name[len("text_") :].split("__")[0] for name in self.responses if FILLED_ANSWER.match(name)]
+        topics += [name[len("text_") :].split("__")[0] for name in self.responses if FILLED_ANSWER.match(name)]
+        # Campuses or formations listed: a search, whatever intent NLU read ("Nous sommes à Metz").
+        return topics + ["search_campus" for name in self.responses if name.startswith(SEARCH_RESULTS)][:1]
 
     @property
     def fell_back(self) -> bool:

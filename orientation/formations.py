@@ -764,7 +764,8 @@ REQUEST_WORDS = frozenset(
     cmqe label excellence filiere domaine wesh genre truc comme ca cela bac sti2d stmg st2s stl stav
     std2a sthr diplomant diplomante diplomants diplomantes forme formes me te
     non oui plutot pardon voulais dire ah oh euh bah ben ok alors sinon aussi seulement uniquement
-    juste finalement enfin plus pas ya yen""".split()
+    juste finalement enfin plus pas ya yen savoir connaitre renseigner renseignement renseignements
+    obtenir""".split()
 )
 # Words of many specialties, which name none when read alone out of a longer request.
 GENERIC_SPECIALTY_WORDS = frozenset(

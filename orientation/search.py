@@ -280,6 +280,9 @@ def _alternatives(catalogue: Catalogue, query: SearchQuery, area: _Area) -> List
 
     def closeness(campus: Campus):
         distance = _distance(campus, point)
+        if distance is None and point is not None:  # no town in the sources: its region's centre
+            lat, lon = get_resolver().region_centre(campus.region)
+            distance = distance_km(point[0], point[1], lat, lon) if lat is not None and lon is not None else None
         return (
             not area.contains(campus),
             distance if distance is not None else math.inf,

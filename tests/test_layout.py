@@ -11,6 +11,7 @@ from orientation.paths import PROJECT_ROOT
 
 ORIENTATION_MODULES = [
     "orientation.activities",
+    "orientation.campus_themes",
     "orientation.campus_offer",
     "orientation.catalogue",
     "orientation.domain",

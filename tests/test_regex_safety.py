@@ -244,6 +244,8 @@ CASES = [
     ],
     # bot/nlu_components.py: DOTTED_LETTERS, SPACED_LETTERS and BAC_PLUS (and the `[\s.]` clean-up).
     pytest.param(respell, repeated("a."), id="respell-dotted-letters"),
+    pytest.param(respell, repeated("1"), id="respell-money-digits"),
+    pytest.param(respell, repeated("1 ", tail="balle"), id="respell-money-no-word"),
     pytest.param(respell, repeated("a . "), id="respell-dotted-spaced-letters"),
     pytest.param(respell, repeated("a.a.a.a.a.a.a.a1 "), id="respell-dotted-too-many"),
     pytest.param(respell, repeated("a "), id="respell-spaced-letters"),
@@ -371,6 +373,7 @@ AUDITED: Dict[Tuple[str, str], _Audit] = {
     ),
     ("bot/nlu_components.py", "SPACED_LETTERS"): ("respell-spaced-letters", "respell-spaced-beside-dotted"),
     ("bot/nlu_components.py", "BAC_PLUS"): ("respell-bac-spaces", "respell-bac-plus-no-digit"),
+    ("bot/nlu_components.py", "MONEY_SLANG"): ("respell-money-digits", "respell-money-no-word"),
     ("bot/nlu_components.py", "UPPER_WORD"): ("nlu-upper-word-run", "nlu-upper-word-too-long"),
     ("bot/nlu_components.py", r"[\s.]"): ("respell-dotted-spaced-letters",),
     ("orientation/jobs.py", "_WORD"): ("jobs-words", "jobs-one-long-word"),

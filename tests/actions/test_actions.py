@@ -94,6 +94,17 @@ def test_a_place_nlu_did_not_tag_answers_where_the_form_asked(text, intent, expe
     assert extracted.get("area") == expected
 
 
+@pytest.mark.parametrize("slot", ["area", "sector"])
+def test_emoji_alone_answering_the_form_leave_its_question_open_so_it_is_asked_again(slot):
+    """Read as nothing, the form would be rejected and the search given up for a counsellor."""
+    form = ValidateCampusSearchForm()
+    extract = form.extract_area if slot == "area" else form.extract_sector
+    asked = make_tracker({"requested_slot": slot}, text="👍", intent="inform")
+    assert asyncio.run(extract(CollectingDispatcher(), asked, DOMAIN)) == {slot: None}
+    other = make_tracker({"requested_slot": "area" if slot == "sector" else "sector"}, text="👍", intent="inform")
+    assert slot not in asyncio.run(extract(CollectingDispatcher(), other, DOMAIN))
+
+
 @pytest.mark.parametrize("text, tagged", [("audiovisuel st denis", "denis"), ("on habite saint denis", "denis")])
 def test_a_saint_town_nlu_cut_short_is_read_whole(text, tagged):
     dispatcher = CollectingDispatcher()

@@ -9,7 +9,7 @@ import pytest
 from rasa_sdk import Tracker
 
 from actions.campus_actions import ActionCampusDetails
-from actions.context import asked_field, current_topic, latest_context, point_at, shown_campuses
+from actions.context import asked_field, current_topic, latest_context, point_at, rank_of, shown_campuses
 from actions.conversation import (
     ActionAnswerFollowUp,
     ActionDefaultAskAffirmation,
@@ -259,7 +259,7 @@ def test_an_unclear_follow_up_of_an_faq_answer_is_answered_within_its_topic_when
     messages, _ = run(ActionDefaultAskAffirmation(), tracker)
     assert messages[0].get("response") == "text_ask_affirmation"
     # a long message is no follow-up
-    long = unclear(follow_up_tracker([faq_answer("utter_faq_vae/what_is")], "mot " * 12))
+    long = unclear(follow_up_tracker([faq_answer("utter_faq_vae/what_is")], "mot " * 14))
     messages, _ = run(ActionOutOfScope(), long)
     assert messages[0].get("response") == "utter_out_of_scope"
 
@@ -269,12 +269,12 @@ def test_after_an_unclear_message_answered_in_context_the_next_one_is_asked_abou
         {"event": "user", "text": "ça dure combien ?", "parse_data": {"intent": {"name": "nlu_fallback"}}},
         faq_answer("utter_faq_vae/duration"),
     ]
-    tracker = unclear(follow_up_tracker(answered, "bof " * 10))
+    tracker = unclear(follow_up_tracker(answered, "bof " * 14))
     messages, _ = run(ActionDefaultFallback(), tracker)
     assert messages[0].get("response") == "text_ask_affirmation"
     # two messages not understood, each asked about: the counsellor
     asked = [answered[0], {"event": "bot", "text": "…", "metadata": {"utter_action": "text_ask_affirmation"}}]
-    messages, _ = run(ActionDefaultFallback(), unclear(follow_up_tracker(asked, "bof " * 10)))
+    messages, _ = run(ActionDefaultFallback(), unclear(follow_up_tracker(asked, "bof " * 14)))
     assert messages[0].get("response") == "text_fallback"
 
 
@@ -304,3 +304,46 @@ def test_a_clue_every_campus_shown_shares_does_not_stop_a_name_word(catalogue):
     )
     tracker = results_tracker(ids(same_sector), f"celui sur {word}", [{"entity": "sector", "value": target.sector}])
     assert point_at(tracker, same_sector).campus == target
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("celui sur les bateaux", "Nautisme"),
+        ("et celui sur les voitures ?", "Auto-mobilités"),
+        ("celui avec les tracteurs", "Agroéquipements"),
+    ],
+)
+def test_a_word_of_the_trade_points_at_the_campus_whose_name_means_it(catalogue, text, name):
+    same_sector = [
+        next(c for c in catalogue.campuses if c.name == wanted)
+        for wanted in ("Nautisme", "Auto-mobilités", "Aéronautique", "Agroéquipements")
+    ]
+    mobility = {"entity": "sector", "value": "mobility_aeronautics_transport"}
+    pointed = point_at(results_tracker(ids(same_sector), text, [mobility]), same_sector)
+    assert pointed.campus is not None and pointed.campus.name == name
+
+
+def test_after_campuses_in_apprenticeship_a_question_of_no_campus_is_answered_within_apprenticeship(three):
+    tracker = results_tracker(ids(three), "et c'est payé combien ?")
+    tracker.events.insert(0, {"event": "action", "name": "action_search_campus"})
+    tracker.slots["training_mode"] = "apprenticeship"
+    pay = {"response": {"utter_action": "utter_faq_apprenticeship/pay", "confidence": 0.95}}
+    tracker.latest_message["response_selector"] = {"faq_apprenticeship": pay}
+    messages, _ = run(ActionAnswerFollowUp(), tracker)
+    assert messages[0].get("response") == "utter_faq_apprenticeship/pay"
+    # A search in no training mode: the question is about the campuses shown.
+    tracker.slots["training_mode"] = None
+    messages, _ = run(ActionAnswerFollowUp(), tracker)
+    assert messages[0].get("response") != "utter_faq_apprenticeship/pay"
+
+
+def test_a_rank_of_time_points_at_no_campus(three):
+    assert rank_of("Et combien serait-elle payée la première année ?") is None
+    assert rank_of("c'est la 2e fois que je demande") is None
+    assert rank_of("et le premier ?") == 0
+
+
+def test_a_town_nlu_did_not_tag_still_points_at_the_campus_there(catalogue):
+    shown = [next(c for c in catalogue.campuses if c.town_name.startswith(town)) for town in ("Épinal", "Charleville")]
+    assert point_at(results_tracker(ids(shown), "et celui de Charleville ?"), shown).campus == shown[1]

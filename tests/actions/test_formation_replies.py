@@ -59,6 +59,11 @@ def test_a_sector_named_by_its_own_word_is_a_sector_search_not_a_specialty():
     entities = [{"entity": "level", "value": "bts"}, dict(sector, start=start, end=start + 7)]
     _, events = run(ActionResetSearch(), make_tracker({}, text=with_diploma, intent="search_campus", entities=entities))
     assert slot_events(events).get("specialty"), events
+    plural = "campus matériaux grand est"  # the specialty index keeps the singular
+    start = plural.index("matériaux")
+    materials = {"entity": "sector", "value": "materials", "start": start, "end": start + 9}
+    _, events = run(ActionResetSearch(), make_tracker({}, text=plural, intent="search_campus", entities=[materials]))
+    assert slot_events(events).get("specialty") is None, events
 
 
 def test_a_bts_in_computing_near_quimper_lists_schools_nearest_first():

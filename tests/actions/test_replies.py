@@ -214,3 +214,12 @@ def test_how_far_from_the_campus_town_itself_says_it_is_in_that_town(catalogue):
     answer = field_answer(catalogue.by_id(LANNION_ID), "distance", place("Lannion"))
     first = answer.splitlines()[0]
     assert "à Lannion, dans votre ville" in first and "km" not in first, answer
+
+
+def test_a_merged_campus_card_names_the_campuses_it_joined(catalogue):
+    """A student who knows the Cherbourg or Fécamp energy campus finds it in the Normandy one."""
+    merged = match_of(
+        search(catalogue, SearchQuery(sector="energy_transition_eco_industry", region="Normandie")), "normandie-ceine"
+    )
+    former = next(line for line in campus_lines(merged) if line.startswith("Anciennement"))
+    assert "Industrie des énergies (Cherbourg)" in former and "Fécamp" in former

@@ -75,6 +75,8 @@ def entity_values(parsed, kind):
         ("le C.P.F et la V.A.E", "le CPF et la VAE"),
         ("c a p coiffure", "CAP coiffure"),
         ("un bac + 2 ou un bac +3", "un bac+2 ou un bac+3"),
+        ("faut payer 100 balles en plus ?", "faut payer 100 euros en plus ?"),
+        ("il fait des balles de tennis", "il fait des balles de tennis"),
         ("M. Dupont a un CAP", "M. Dupont a un CAP"),
     ],
 )
@@ -118,6 +120,7 @@ def test_dotted_abbreviations_are_understood_like_the_plain_forms(parse, dotted,
         ("réparer des motos", "mobility_aeronautics_transport"),
         ("fabriquer des médicaments", "chemistry_biotechnology"),
         ("isoler des bâtiments", "infrastructure_building_eco_construction"),
+        ("les jeux video", "creation_design_audiovisual"),
     ],
 )
 def test_jobs_and_activities_give_their_sector(parse, message, sector):
@@ -341,3 +344,9 @@ def test_a_message_split_between_a_search_and_a_value_given_is_no_fallback(parse
     assert parsed["intent"]["name"] in ("search_campus", "inform")
     names = [item["name"] for item in parsed["intent_ranking"]]
     assert not {"search_campus", "inform"} <= set(names[:2])
+
+
+@pytest.mark.parametrize("message", ["jsais pas 😅", "🙂🙂", "à Lyon 😅"])
+def test_an_emoji_is_never_an_entity(parse, message):
+    spans = [message[e["start"] : e["end"]] for e in parse(message)["entities"]]
+    assert all(any(character.isalnum() for character in span) for span in spans), spans

@@ -6,7 +6,16 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.policies import GUIDED_START, REFINE_ACTION, ContextPolicy, only_names_criteria, refines_shown_campuses
+from bot.policies import (
+    CAMPUS_DETAILS,
+    FOLLOW_UP,
+    GUIDED_START,
+    HELP,
+    REFINE_ACTION,
+    ContextPolicy,
+    only_names_criteria,
+    refines_shown_campuses,
+)
 from orientation.paths import PROJECT_ROOT
 
 
@@ -54,8 +63,8 @@ def domain():
     return Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
 
-def tracker_after(events, text, intent, entities):
-    user = UserUttered(text, {"name": intent, "confidence": 0.7}, entities)
+def tracker_after(events, text, intent, entities, confidence=0.7):
+    user = UserUttered(text, {"name": intent, "confidence": confidence}, entities)
     return DialogueStateTracker.from_events("user", [*events, user])
 
 
@@ -102,7 +111,7 @@ def test_intents_that_search_again_themselves_are_left_to_their_rules():
 
 
 def test_the_actions_predicted_are_in_the_domain(domain):
-    assert {REFINE_ACTION, GUIDED_START} <= set(domain.action_names_or_texts)
+    assert {REFINE_ACTION, GUIDED_START, CAMPUS_DETAILS, FOLLOW_UP, HELP} <= set(domain.action_names_or_texts)
 
 
 def test_a_message_nlu_could_not_place_that_names_an_interest_is_a_search():
@@ -164,3 +173,108 @@ def test_an_faq_intent_that_gives_what_the_form_asked_is_left_to_the_form():
     # No form running: the FAQ rules answer.
     plain = [ActionExecuted("action_listen")]
     assert ContextPolicy.action_for(tracker_after(plain, "c'est quoi la VAE ?", "faq_vae", [])) is None
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("le 2e", "inform"),
+        ("ok le deuxieme alors", "search_campus"),
+        ("il a le label excellence ?", "faq_cmq"),
+        ("c'est un campus d'excellence ?", "faq_cmq"),
+        ("c'est quel niveau ?", "faq_studies"),
+        ("celui à côté de roissy", "inform"),
+    ],
+)
+def test_after_campuses_a_rank_or_their_label_is_about_one_of_them(text, intent):
+    assert ContextPolicy.action_for(tracker_after(CAMPUSES_SHOWN, text, intent, [])) == CAMPUS_DETAILS
+
+
+@pytest.mark.parametrize(
+    "text", ["c'est quoi un campus d'excellence ?", "comment obtenir le label excellence ?", "il faut quel niveau ?"]
+)
+def test_after_campuses_the_general_question_keeps_its_intent(text):
+    assert ContextPolicy.action_for(tracker_after(CAMPUSES_SHOWN, text, "faq_cmq", [])) is None
+
+
+def test_after_campuses_a_question_naming_a_diploma_is_about_the_diploma():
+    text = "c'est quel niveau un BTS ?"
+    bts = entity(text, "BTS", "level", "bts")
+    assert ContextPolicy.action_for(tracker_after(CAMPUSES_SHOWN, text, "faq_studies", [bts])) is None
+
+
+ERASMUS_ANSWERED = [
+    ActionExecuted("action_listen"),
+    UserUttered("je peux partir en erasmus pendant mon cap ?", {"name": "faq_mobility", "confidence": 1.0}),
+    ActionExecuted("utter_faq_mobility"),
+    BotUttered("Oui…", metadata={"utter_action": "utter_faq_mobility/eligibility"}),
+    ActionExecuted("action_listen"),
+]
+
+
+def test_after_an_faq_answer_a_question_read_as_an_unsure_search_follows_it_up():
+    text = "qui paie le voyage"
+    tourism = entity(text, "voyage", "sector", "tourism_gastronomy")
+    assert ContextPolicy.action_for(tracker_after(ERASMUS_ANSWERED, text, "inform", [tourism], 0.56)) == FOLLOW_UP
+    # Not a question, or a search NLU is sure of: the search.
+    assert ContextPolicy.action_for(tracker_after(ERASMUS_ANSWERED, "le tourisme", "inform", [], 0.56)) is None
+    sure = UserUttered(text, {"name": "inform", "confidence": 0.95}, [tourism])
+    assert ContextPolicy.action_for(DialogueStateTracker.from_events("u", [*ERASMUS_ANSWERED, sure])) is None
+    # No FAQ answer before: nothing to follow up.
+    alone = tracker_after([ActionExecuted("action_listen")], text, "inform", [tourism], 0.56)
+    assert ContextPolicy.action_for(alone) is None
+
+
+@pytest.mark.parametrize("text, intent", [("🙂🙂", "inform"), ("???", "faq_follow_up")])
+def test_emoji_or_symbols_alone_get_what_the_assistant_can_do(text, intent):
+    assert ContextPolicy.action_for(tracker_after([ActionExecuted("action_listen")], text, intent, [])) == HELP
+
+
+def test_an_emoji_that_says_yes_keeps_its_intent():
+    assert ContextPolicy.action_for(tracker_after([ActionExecuted("action_listen")], "👍", "affirm", [])) is None
+
+
+def test_after_its_own_answer_the_policy_waits_for_the_user():
+    answered = [*CAMPUSES_SHOWN, UserUttered("le 2e", {"name": "inform", "confidence": 0.6})]
+    answered.append(ActionExecuted(CAMPUS_DETAILS, policy="ContextPolicy"))
+    assert ContextPolicy.action_for(DialogueStateTracker.from_events("u", answered)) == "action_listen"
+    # The same action predicted by a rule: the rules go on.
+    by_rule = [*answered[:-1], ActionExecuted(CAMPUS_DETAILS, policy="RulePolicy")]
+    assert ContextPolicy.action_for(DialogueStateTracker.from_events("u", by_rule)) is None
+
+
+def test_after_campuses_a_place_nlu_did_not_tag_refines_the_search():
+    for text in ("et dans le 13 en general ?", "et vers marseile ?"):
+        assert ContextPolicy.action_for(tracker_after(CAMPUSES_SHOWN, text, "nlu_fallback", [])) == REFINE_ACTION
+    # A question around the place is about the campus shown; a place nobody knows refines nothing.
+    far = tracker_after(CAMPUSES_SHOWN, "c'est loin de marseille ?", "nlu_fallback", [])
+    assert ContextPolicy.action_for(far) == CAMPUS_DETAILS
+    assert ContextPolicy.action_for(tracker_after(CAMPUSES_SHOWN, "et à Pétaouchnok ?", "nlu_fallback", [])) is None
+
+
+def test_a_question_read_without_conviction_as_another_topic_keeps_the_conversations_topic():
+    in_apprenticeship = [SlotSet("training_mode", "apprenticeship"), *CAMPUSES_SHOWN]
+    text = "Et combien serait-elle payée la première année ?"
+
+    def asked(intent, confidence, pay_confidence, entities=()):
+        selector = {
+            "faq_apprenticeship": {
+                "response": {"utter_action": "utter_faq_apprenticeship/pay", "confidence": pay_confidence}
+            }
+        }
+        intent_read = {"name": intent, "confidence": confidence}
+        parse = {"intent": intent_read, "entities": list(entities), "text": text, "response_selector": selector}
+        user = UserUttered(text, intent_read, list(entities), parse_data=parse)
+        return ContextPolicy.action_for(DialogueStateTracker.from_events("u", [*in_apprenticeship, user]))
+
+    assert asked("faq_studies", 0.55, 0.97) == FOLLOW_UP
+    # NLU sure of the other topic, the topic's answer unlikely, or a topic named: left to NLU.
+    assert asked("faq_studies", 0.9, 0.97) is None
+    assert asked("faq_studies", 0.55, 0.4) is None
+    assert asked("faq_studies", 0.55, 0.97, [{"entity": "level", "value": "cap", "start": 0, "end": 3}]) is None
+
+
+def test_after_campuses_the_label_tagged_as_a_feature_is_still_asked_of_them():
+    text = "il a le label excellence ?"
+    label = entity(text, "excellence", "feature", "excellence")
+    assert ContextPolicy.action_for(tracker_after(CAMPUSES_SHOWN, text, "faq_cmq", [label])) == CAMPUS_DETAILS

@@ -20,3 +20,10 @@ def test_another_topic_answered_with_confidence_is_a_confident_wrong_turn():
     assert not verdict.ok and verdict.confident_wrong
     other_text = Observed("Quel secteur ?", "inform", 0.9, ["text_ask_sector"])
     assert other_text.topics == []
+
+
+def test_a_list_of_campuses_or_formations_counts_as_a_search():
+    listed = Observed("BTS « energie » près de Metz…", "out_of_scope", 0.7, ["text_formations_found"])
+    assert judge(Turn("Nous sommes à Metz", {"intent": "search_campus"}), listed).ok
+    asked = Observed("Où cherchez-vous ?", "out_of_scope", 0.7, ["text_ask_area"])
+    assert not judge(Turn("Nous sommes à Metz", {"intent": "search_campus"}), asked).ok

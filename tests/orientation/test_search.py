@@ -232,3 +232,11 @@ def test_members_come_nearest_the_user_first(catalogue):
     distances = [at.distance_km for at in ordered if at.distance_km is not None]
     assert distances == sorted(distances) and ordered[0].member.insee_code == last.insee_code
     assert [at.member for at in members_by_distance(campus, None)] == list(campus.members)
+
+
+def test_a_campus_with_no_town_is_offered_by_how_near_its_region_is(catalogue):
+    """The thermal-spa campus has no town in its sources: asked in Occitanie, it still comes
+    before the campuses of the same sector in regions further away."""
+    result = search(catalogue, SearchQuery(sector="services_people_wellbeing", region="Occitanie"))
+    offered = [m.campus.id for m in result.alternatives]
+    assert "ara-thermalisme-bien-etre-sante" in offered[:3], offered
