@@ -50,7 +50,7 @@ from actions.context import (
     context_of,
     says_one_of_them,
 )
-from orientation.places import place_in_request, resolve_place, trailing_place
+from orientation.places import place_in_request
 from orientation.text import normalise
 
 REFINE_ACTION = "action_refine_search"
@@ -103,9 +103,11 @@ def _intent(message: UserUttered) -> Optional[Text]:
 
 
 def only_names_a_written_place(text: str) -> bool:
-    """ "et dans le 13 en général ?": a place NLU did not tag, around it only linking words."""
-    place = place_in_request(text) or trailing_place(text)
-    if not place or resolve_place(place).status == "unknown":
+    """ "et dans le 13 en général ?": words after "à", "dans", "vers"... that NLU did not tag, around
+    them only linking words. The form resolves them (an unknown town is said so): resolving here
+    would load the geography into every Rasa process."""
+    place = place_in_request(text)
+    if not place:
         return False
     return all(word in LINKING_WORDS for word in WORD.findall(normalise(text)) if word not in place.split())
 
@@ -117,7 +119,9 @@ def refines_shown_campuses(tracker: DialogueStateTracker) -> bool:
     if context_of(_newest_first(tracker)) != CAMPUSES:
         return False
     text = message.text or ""
-    return only_names_criteria(text, message.entities or []) or only_names_a_written_place(text)
+    if only_names_criteria(text, message.entities or []):
+        return True
+    return _intent(message) in UNPLACED_INTENTS and not message.entities and only_names_a_written_place(text)
 
 
 def names_an_interest(tracker: DialogueStateTracker) -> bool:

@@ -246,10 +246,10 @@ def test_after_its_own_answer_the_policy_waits_for_the_user():
 def test_after_campuses_a_place_nlu_did_not_tag_refines_the_search():
     for text in ("et dans le 13 en general ?", "et vers marseile ?"):
         assert ContextPolicy.action_for(tracker_after(CAMPUSES_SHOWN, text, "nlu_fallback", [])) == REFINE_ACTION
-    # A question around the place is about the campus shown; a place nobody knows refines nothing.
+    # A question around the place is about the campus shown; a message NLU understood keeps its intent.
     far = tracker_after(CAMPUSES_SHOWN, "c'est loin de marseille ?", "nlu_fallback", [])
     assert ContextPolicy.action_for(far) == CAMPUS_DETAILS
-    assert ContextPolicy.action_for(tracker_after(CAMPUSES_SHOWN, "et à Pétaouchnok ?", "nlu_fallback", [])) is None
+    assert ContextPolicy.action_for(tracker_after(CAMPUSES_SHOWN, "merci à vous", "thank", [])) is None
 
 
 def test_a_question_read_without_conviction_as_another_topic_keeps_the_conversations_topic():
