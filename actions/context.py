@@ -218,7 +218,8 @@ def point_at(tracker: Tracker, shown: Sequence[Campus]) -> Pointed:
     """The campus a reference designates: by rank ("le plus proche" when the results run from the
     nearest), town, sector, a word of its name or of its trade ("celui sur les bateaux"); the only
     one shown; else the ones it may be."""
-    words = normalise(tracker.latest_message.get("text") or "").split()
+    text = tracker.latest_message.get("text") or ""
+    words = normalise(text).split()
     rank = _rank(words)
     if rank is None:
         rank = _nearest(tracker, words)
@@ -228,7 +229,9 @@ def point_at(tracker: Tracker, shown: Sequence[Campus]) -> Pointed:
         return Pointed(shown[rank])
     # A town none of them is in: one further down the results ("et celui de Charleville ?"), else
     # the user is told none shown is there.
-    towns = list(tracker.get_latest_entity_values("location"))
+    # "c'est loin de Nantes ?": the town is where the distance is measured from, not a pointer.
+    measuring = asked_field(text) == "distance"
+    towns = [] if measuring else list(tracker.get_latest_entity_values("location"))
     if towns and says_this_one(" ".join(words)) and not _by_place(tracker, shown):
         further = _by_place(tracker, found_campuses(tracker))
         if len(further) == 1:
@@ -238,8 +241,8 @@ def point_at(tracker: Tracker, shown: Sequence[Campus]) -> Pointed:
     # of every campus shown) says nothing.
     narrowest: List[Campus] = []
     clues = (
-        _by_place(tracker, shown),
-        _by_town_word(words, shown),
+        [] if measuring else _by_place(tracker, shown),
+        [] if measuring else _by_town_word(words, shown),
         _by_sector(tracker, shown),
         _by_name_word(words, shown),
         _by_theme(" ".join(words), shown),

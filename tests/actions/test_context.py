@@ -347,3 +347,12 @@ def test_a_rank_of_time_points_at_no_campus(three):
 def test_a_town_nlu_did_not_tag_still_points_at_the_campus_there(catalogue):
     shown = [next(c for c in catalogue.campuses if c.town_name.startswith(town)) for town in ("Épinal", "Charleville")]
     assert point_at(results_tracker(ids(shown), "et celui de Charleville ?"), shown).campus == shown[1]
+
+
+def test_how_far_from_a_town_is_asked_of_the_campus_just_detailed_not_of_one_with_a_member_there(catalogue):
+    shown = [next(c for c in catalogue.campuses if c.name == name) for name in ("Nautisme", "Auto-mobilités")]
+    nantes = [{"entity": "location", "value": "Nantes"}]
+    tracker = results_tracker(ids(shown), "c'est loin de Nantes ?", nantes, campus=shown[1].id)
+    assert point_at(tracker, shown).campus is None and not point_at(tracker, shown).explicit
+    # Without a distance asked, the town points at the campus with a member there.
+    assert point_at(results_tracker(ids(shown), "et celui de Nantes ?", nantes), shown).campus == shown[0]
