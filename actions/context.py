@@ -9,7 +9,7 @@ session, read from the tracker's events, so that nothing else needs to remember 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from rasa_sdk import Tracker
 
@@ -76,13 +76,19 @@ TOPIC_OF_SEARCH = {
 }
 
 
-def topic_of_search(tracker: Tracker) -> Optional[str]:
-    """The FAQ topic of the search shown, else of the latest FAQ answer of the session."""
+def topic_of_search_slots(get_slot: Callable[[str], Any]) -> Optional[str]:
+    """The FAQ topic the search's training mode or mobility names, from its slots (also read by the
+    dialogue policy, whose tracker is Rasa's own)."""
     for slot in ("training_mode", "feature"):
-        topic = TOPIC_OF_SEARCH.get((slot, str(tracker.get_slot(slot))))
+        topic = TOPIC_OF_SEARCH.get((slot, str(get_slot(slot))))
         if topic:
             return topic
-    return current_topic(tracker)
+    return None
+
+
+def topic_of_search(tracker: Tracker) -> Optional[str]:
+    """The FAQ topic of the search shown, else of the latest FAQ answer of the session."""
+    return topic_of_search_slots(tracker.get_slot) or current_topic(tracker)
 
 
 def answer_within(tracker: Tracker, topic: str, min_confidence: float = 0.0) -> Optional[str]:
@@ -171,13 +177,13 @@ def _by_place(tracker: Tracker, shown: Sequence[Campus]) -> List[Campus]:
     return in_town or [c for c in shown if _named_town([m.town_name for m in c.members], towns)]
 
 
-TOWN_STOPWORDS = {"saint", "sainte", "sur", "les", "lès", "en", "de", "la", "le", "du", "des"}
+TOWN_STOPWORDS = {"saint", "sainte"}  # shorter ones ("sur", "les") are left out by length
 
 
 def _by_town_word(words: Sequence[str], shown: Sequence[Campus]) -> List[Campus]:
     """ "celui de Charleville" when NLU tagged no place: a word of the town of a campus shown."""
     asked = {word for word in words if len(word) > 3 and word not in TOWN_STOPWORDS}
-    return [c for c in shown if c.town and asked & (set(normalise(c.town_name).split()) - TOWN_STOPWORDS)]
+    return [c for c in shown if c.town and asked & set(normalise(c.town_name).split())]
 
 
 def _written_as_usual(town: str) -> str:

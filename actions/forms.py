@@ -23,7 +23,7 @@ from orientation.places import (
 )
 from orientation.sectors import load_sectors, sector_label
 from orientation.settings import load_settings
-from orientation.text import normalise
+from orientation.text import has_a_word, normalise
 from orientation.wording import fill
 
 # Build the place and job indexes when the action server starts, not on the first user's message.
@@ -197,7 +197,7 @@ def answered_without_a_word(tracker: Tracker, slot: str) -> bool:
     (a form that reads nothing is rejected): the slot stays empty and the form asks again."""
     text = tracker.latest_message.get("text") or ""
     asked = tracker.get_slot("requested_slot") == slot
-    return asked and bool(text.strip()) and not text.startswith("/") and not any(c.isalnum() for c in text)
+    return asked and bool(text.strip()) and not text.startswith("/") and not has_a_word(text)
 
 
 class ValidateCampusSearchForm(FormValidationAction):

@@ -55,7 +55,7 @@ from sklearn.linear_model import LogisticRegression
 
 from bot.privacy import masked_spans
 from orientation.places import AREA_HINTS, COMMUNE_HINTS
-from orientation.text import normalise
+from orientation.text import has_a_word, normalise
 
 
 @DefaultV1Recipe.register(
@@ -279,6 +279,7 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
             if not self.is_a_job_misread(entity, jobs)
             and not self.is_part_of_a_job(entity, jobs)
             and not overlaps((entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END]), masked)
+            # "😅" tagged as a place by the model: an entity of no letter or digit names nothing.
             and has_a_word(text[entity[ENTITY_ATTRIBUTE_START] : entity[ENTITY_ATTRIBUTE_END]])
         ]
         taken = [
@@ -375,11 +376,6 @@ class JobAndActivityExtractor(GraphComponent, EntityExtractorMixin):
             ENTITY_ATTRIBUTE_END: end,
             "text": text,
         }
-
-
-def has_a_word(text: str) -> bool:
-    """ "😅" tagged as a place by the model: an entity of no letter or digit names nothing."""
-    return any(character.isalnum() for character in text)
 
 
 def job_sector(job_sectors: Tuple[str, ...], named_sectors: List[str]) -> str:

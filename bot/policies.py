@@ -44,14 +44,14 @@ from actions.context import (
     CAMPUSES,
     CRITERIA_ENTITIES,
     RANKS,
-    TOPIC_OF_SEARCH,
     UNPLACED_INTENTS,
     asked_field,
     context_of,
     says_one_of_them,
+    topic_of_search_slots,
 )
 from orientation.places import place_in_request
-from orientation.text import normalise
+from orientation.text import has_a_word, normalise
 
 REFINE_ACTION = "action_refine_search"
 GUIDED_START = "utter_guide_start"
@@ -257,7 +257,7 @@ def only_symbols(tracker: DialogueStateTracker) -> bool:
     text = (message.text or "").strip() if message else ""
     if not text or text.startswith("/") or _intent(message) in SAYING_INTENTS:
         return False
-    return not any(character.isalnum() for character in text)
+    return not has_a_word(text)
 
 
 UNSURE_TOPIC = 0.6  # below this, an FAQ intent of another topic than the conversation's may be wrong
@@ -268,13 +268,7 @@ NAMING_A_TOPIC = frozenset({"training_mode", "level", "feature"})  # "et en BTS 
 def conversation_topic(tracker: DialogueStateTracker) -> Optional[Text]:
     """The FAQ topic just answered, or the one of the search just shown ("en apprentissage")."""
     context = context_of(_newest_first(tracker))
-    if context != CAMPUSES:
-        return context
-    for slot in ("training_mode", "feature"):
-        topic = TOPIC_OF_SEARCH.get((slot, str(tracker.get_slot(slot))))
-        if topic:
-            return topic
-    return None
+    return context if context != CAMPUSES else topic_of_search_slots(tracker.get_slot)
 
 
 def keeps_the_topic(tracker: DialogueStateTracker) -> bool:

@@ -36,3 +36,8 @@ def fold_word(word: str) -> str:
     """One word as the job and activity indexes store it: lower case, no accents, no final plural s/x."""
     folded = strip_accents(word.lower())
     return folded[:-1] if len(folded) > 3 and folded[-1] in "sx" and folded[-2] != "s" else folded
+
+
+def has_a_word(text: str) -> bool:
+    """Whether the text holds a letter or a digit: "🙂🙂", "???" name nothing and answer nothing."""
+    return any(character.isalnum() for character in text)

@@ -68,6 +68,18 @@ def tracker_after(events, text, intent, entities, confidence=0.7):
     return DialogueStateTracker.from_events("user", [*events, user])
 
 
+def faq_answered(question, answer):
+    """The events of an FAQ question answered with `answer` ("utter_faq_studies/bts")."""
+    topic = answer.split("/")[0]
+    return [
+        ActionExecuted("action_listen"),
+        UserUttered(question, {"name": topic[len("utter_") :], "confidence": 1.0}),
+        ActionExecuted(topic),
+        BotUttered("…", metadata={"utter_action": answer}),
+        ActionExecuted("action_listen"),
+    ]
+
+
 CAMPUSES_SHOWN = [
     ActionExecuted("action_listen"),
     UserUttered("aéronautique en Occitanie", {"name": "search_campus", "confidence": 1.0}),
@@ -84,13 +96,7 @@ def test_after_campuses_a_correction_read_as_a_refusal_refines_the_search():
 
 
 def test_after_an_faq_answer_the_same_message_keeps_its_intent():
-    faq = [
-        ActionExecuted("action_listen"),
-        UserUttered("c'est quoi un BTS", {"name": "faq_studies", "confidence": 1.0}),
-        ActionExecuted("utter_faq_studies"),
-        BotUttered("Le BTS…", metadata={"utter_action": "utter_faq_studies/bts"}),
-        ActionExecuted("action_listen"),
-    ]
+    faq = faq_answered("c'est quoi un BTS", "utter_faq_studies/bts")
     text = "et en alternance ?"
     tracker = tracker_after(
         CAMPUSES_SHOWN + faq, text, "faq_apprenticeship", [entity(text, "alternance", "training_mode")]
@@ -203,13 +209,7 @@ def test_after_campuses_a_question_naming_a_diploma_is_about_the_diploma():
     assert ContextPolicy.action_for(tracker_after(CAMPUSES_SHOWN, text, "faq_studies", [bts])) is None
 
 
-ERASMUS_ANSWERED = [
-    ActionExecuted("action_listen"),
-    UserUttered("je peux partir en erasmus pendant mon cap ?", {"name": "faq_mobility", "confidence": 1.0}),
-    ActionExecuted("utter_faq_mobility"),
-    BotUttered("Oui…", metadata={"utter_action": "utter_faq_mobility/eligibility"}),
-    ActionExecuted("action_listen"),
-]
+ERASMUS_ANSWERED = faq_answered("je peux partir en erasmus pendant mon cap ?", "utter_faq_mobility/eligibility")
 
 
 def test_after_an_faq_answer_a_question_read_as_an_unsure_search_follows_it_up():
